@@ -1,0 +1,111 @@
+# retl — one GNU Makefile.
+#   make            build bin/retl (and the SQL Server stand-in) with -O2 -g
+#   make test       install what is missing, unit tests under ASan+UBSan,
+#                   integration tests against a real Kafka broker
+#   make demo       the main job on the embedded default
+#   make bench      benchmarks that print figures
+#   make asan       the sanitizer build alone (build/asan/)
+#   make check      format check + tests
+
+PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3
+CC      ?= cc
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I. $(PKG_CFLAGS)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 $(WARN) -MMD -MP
+LDLIBS  := $(PKG_LIBS) -lsybdb -lpthread -lm
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Sources: everything under these folders goes into the retl binary.
+RETL_SRCS  := $(wildcard lib/*.c producer/*.c consumer/*.c sandbox/track/*.c)
+CLI_SRCS   := cli/retl.c
+TDS_SRCS   := $(wildcard sandbox/mssql/*.c)
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+
+REL := build/rel
+ASAN := build/asan
+
+rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
+asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
+
+.PHONY: all asan test unit it demo bench check deps clean distclean format
+all: bin/retl bin/retl-mssql-standin
+
+$(REL)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(ASAN)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -c -o $@ $<
+
+bin/retl: $(call rel_obj,$(RETL_SRCS) $(CLI_SRCS))
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/retl-mssql-standin: $(call rel_obj,$(TDS_SRCS) $(wildcard lib/*.c))
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The sanitizer build: the same binaries, used by the integration tests too.
+$(ASAN)/bin/retl: $(call asan_obj,$(RETL_SRCS) $(CLI_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(ASAN)/bin/retl-mssql-standin: $(call asan_obj,$(TDS_SRCS) $(wildcard lib/*.c))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(ASAN)/libretl.a: $(call asan_obj,$(RETL_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+# Each unit test links the archive; the linker takes only the modules it uses.
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libretl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $< $(ASAN)/libretl.a $(LDLIBS) -lcmocka
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
+
+asan: $(ASAN)/bin/retl $(ASAN)/bin/retl-mssql-standin $(UNIT_BINS)
+
+deps:
+	@scripts/deps.sh
+
+# make test: dependencies first (a fresh machine has none), then build, then run.
+test:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all asan
+	@tests/run.sh
+
+unit: asan
+	@tests/run.sh unit
+
+it: all asan
+	@tests/run.sh it
+
+demo:
+	@scripts/deps.sh --runtime
+	@$(MAKE) --no-print-directory all
+	@bin/retl demo
+
+bench:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh
+
+format:
+	@clang-format -i $(RETL_SRCS) $(CLI_SRCS) $(TDS_SRCS) $(wildcard lib/*.h producer/*.h consumer/*.h sandbox/*/*.h)
+
+check: test
+
+clean:
+	rm -rf build bin
+
+distclean: clean
+	rm -rf .cache
+
+-include $(shell find build -name '*.d' 2>/dev/null)

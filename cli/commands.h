@@ -1,0 +1,11 @@
+/* retl — the subcommands' entry points, one line each.
+ * Each is `int retl_<name>_main(int argc, char **argv)`, argv[0] = name. */
+#ifndef RETL_COMMANDS_H
+#define RETL_COMMANDS_H
+
+int retl_version_main(int argc, char **argv);
+
+/* { "name", "one-line summary", function }, in the order --help lists them. */
+#define RETL_COMMANDS
+
+#endif

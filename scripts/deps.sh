@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what retl's build, tests and demo need and are missing, on Debian 12.
+#   scripts/deps.sh            build + test dependencies (Debian packages, the Kafka broker jars)
+#   scripts/deps.sh --runtime  only what `make demo` needs (build + runtime libraries)
+# Uses sudo when not root. Idempotent: prints nothing when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_PKGS="build-essential pkg-config librdkafka-dev libavro-dev libconfig-dev
+libcurl4-openssl-dev libjansson-dev freetds-dev freetds-bin libsybdb5 libmicrohttpd-dev
+libsqlite3-dev sqlite3"
+TEST_PKGS="libcmocka-dev kcat default-jre-headless maven curl python3 netcat-openbsd procps"
+
+want="$BUILD_PKGS"
+[ "${1:-}" = "--runtime" ] || want="$want $TEST_PKGS"
+
+missing=()
+for p in $want; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# java and mvn may come from elsewhere on a developer machine (e.g. a JDK in /usr/lib/jvm).
+if command -v java >/dev/null 2>&1; then
+        missing=("${missing[@]/default-jre-headless}")
+fi
+if command -v mvn >/dev/null 2>&1; then
+        missing=("${missing[@]/maven}")
+fi
+pkgs=()
+for p in "${missing[@]}"; do [ -n "$p" ] && pkgs+=("$p"); done
+
+if [ ${#pkgs[@]} -gt 0 ]; then
+        SUDO=""
+        [ "$(id -u)" = 0 ] || SUDO="sudo"
+        echo "deps: installing Debian packages: ${pkgs[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        $SUDO apt-get update -qq
+        $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+
+if [ "${1:-}" != "--runtime" ]; then
+        tests/kafka/broker.sh fetch
+fi
