@@ -70,7 +70,15 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libretl.a
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
 
-asan: $(ASAN)/bin/retl $(ASAN)/bin/retl-mssql-standin $(UNIT_BINS)
+# Integration-test programs (tests/it/NNNN-name.c), run by tests/run.sh in
+# number order beside the NNNN-name.sh scripts, against the real servers.
+IT_SRCS := $(wildcard tests/it/*.c)
+IT_BINS := $(patsubst tests/it/%.c,$(ASAN)/it/%,$(IT_SRCS))
+$(ASAN)/it/%: tests/it/%.c $(ASAN)/libretl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $< $(ASAN)/libretl.a $(LDLIBS) -lcmocka
+
+asan: $(ASAN)/bin/retl $(ASAN)/bin/retl-mssql-standin $(UNIT_BINS) $(IT_BINS)
 
 deps:
 	@scripts/deps.sh
