@@ -20,7 +20,8 @@ LDLIBS  := $(PKG_LIBS) -lsybdb -lpthread -lm
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Sources: everything under these folders goes into the retl binary.
-RETL_SRCS  := $(wildcard lib/*.c producer/*.c consumer/*.c sandbox/track/*.c)
+GEN_SRCS   := build/gen/schemas.c
+RETL_SRCS  := $(wildcard lib/*.c producer/*.c consumer/*.c sandbox/track/*.c) $(GEN_SRCS)
 CLI_SRCS   := cli/retl.c
 TDS_SRCS   := $(wildcard sandbox/mssql/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -46,7 +47,12 @@ bin/retl: $(call rel_obj,$(RETL_SRCS) $(CLI_SRCS))
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/retl-mssql-standin: $(call rel_obj,$(TDS_SRCS) $(wildcard lib/*.c))
+# The schemas travel inside the binary.
+build/gen/schemas.c: $(wildcard schemas/*.avsc) scripts/embed-schemas.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-schemas.sh schemas > $@
+
+bin/retl-mssql-standin: $(call rel_obj,$(TDS_SRCS) $(wildcard lib/*.c) $(GEN_SRCS))
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -55,7 +61,7 @@ $(ASAN)/bin/retl: $(call asan_obj,$(RETL_SRCS) $(CLI_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-$(ASAN)/bin/retl-mssql-standin: $(call asan_obj,$(TDS_SRCS) $(wildcard lib/*.c))
+$(ASAN)/bin/retl-mssql-standin: $(call asan_obj,$(TDS_SRCS) $(wildcard lib/*.c) $(GEN_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 

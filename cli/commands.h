@@ -4,8 +4,10 @@
 #define RETL_COMMANDS_H
 
 int retl_version_main(int argc, char **argv);
+int retl_config_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
-#define RETL_COMMANDS
+#define RETL_COMMANDS \
+        {"config", "check a configuration file; print it or the settings reference", retl_config_main},
 
 #endif

@@ -58,6 +58,17 @@ int retl_buf_append(struct retl_buf *buf, const void *data, size_t len)
         return 0;
 }
 
+void *retl_buf_extend(struct retl_buf *buf, size_t len)
+{
+        char *p;
+        if (reserve(buf, len))
+                return NULL;
+        p = buf->b_data + buf->b_len;
+        buf->b_len += len;
+        buf->b_data[buf->b_len] = '\0';
+        return p;
+}
+
 int retl_buf_puts(struct retl_buf *buf, const char *s)
 {
         return retl_buf_append(buf, s, strlen(s));

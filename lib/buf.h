@@ -31,6 +31,9 @@ int retl_buf_puts(struct retl_buf *buf, const char *s)
 int retl_buf_putc(struct retl_buf *buf, char c) __attribute__((warn_unused_result));
 int retl_buf_printf(struct retl_buf *buf, const char *fmt, ...)
         __attribute__((format(printf, 2, 3), warn_unused_result));
+/** @brief Lengthens the contents by @p len bytes left for the caller to fill.
+ *  @returns where they start, or NULL when that would pass the ceiling. */
+void *retl_buf_extend(struct retl_buf *buf, size_t len) __attribute__((warn_unused_result));
 /** @brief Shortens the contents to @p len bytes (len <= current length). */
 void retl_buf_truncate(struct retl_buf *buf, size_t len);
 /** @brief Takes the contents (free() them); the buffer is left empty. */

@@ -1,0 +1,297 @@
+/* Unit tests: the Avro codec — a round trip of every record type, field
+ * positions against the schemas, the single-object header, bad input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <avro.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/avro_fp.h"
+#include "lib/codec.h"
+
+static char err[1024];
+
+static int setup(void **state)
+{
+        struct retl_codec *c = retl_codec_new(err, sizeof(err));
+        if (!c)
+                fprintf(stderr, "codec: %s\n", err);
+        *state = c;
+        return c ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        retl_codec_destroy(*state);
+        return 0;
+}
+
+/* Encodes, checks the header, decodes; returns the decoded record. */
+static void roundtrip(struct retl_codec *c, const struct retl_record *in, struct retl_record *out,
+                      struct retl_buf *buf)
+{
+        uint64_t fp = retl_codec_fingerprint(c, in->type);
+        const unsigned char *p;
+
+        retl_buf_init(buf, 0);
+        assert_int_equal(retl_codec_encode(c, in, buf, err, sizeof(err)), 0);
+        p = (const unsigned char *)retl_buf_str(buf);
+        assert_true(retl_buf_len(buf) > 10);
+        assert_int_equal(p[0], 0xC3);
+        assert_int_equal(p[1], 0x01);
+        for (int b = 0; b < 8; b++)
+                assert_int_equal(p[2 + b], (unsigned char)(fp >> (8 * b)));
+        assert_int_equal(retl_codec_peek_type(c, p, retl_buf_len(buf)), (int)in->type);
+        assert_int_equal(retl_codec_decode(c, p, retl_buf_len(buf), out, err, sizeof(err)), 0);
+        assert_int_equal(out->type, in->type);
+}
+
+static void test_run_started(void **state)
+{
+        struct retl_codec *c = *state;
+        struct retl_record in = {.type = RETL_REC_RUN_STARTED}, out;
+        struct retl_run_started *r = &in.u.run_started, *o = &out.u.run_started;
+        struct retl_buf buf;
+
+        r->run_id = "people-1700000000000-ab12";
+        r->sync = "people";
+        r->workspace = "acme";
+        r->started_at_ms = 1700000000123;
+        r->last_sync_time = 1699990000;
+        r->replay_of = NULL;
+        r->settings = (struct retl_sync_settings){
+                .import = 1, .identify_by = 1, .update_only = 1, .object_type_id = "7",
+                .empty_values = 1, .suppressed = 1, .segment = 42,
+                .relationship_identify_by = 1,
+                .query = "SELECT id FROM t WHERE u > 1699990000",
+                .relationship_query = "SELECT id, object_id FROM r", .interval_s = 3600};
+        roundtrip(c, &in, &out, &buf);
+        assert_string_equal(o->run_id, r->run_id);
+        assert_string_equal(o->sync, "people");
+        assert_string_equal(o->workspace, "acme");
+        assert_true(o->started_at_ms == 1700000000123);
+        assert_true(o->last_sync_time == 1699990000);
+        assert_null(o->replay_of);
+        assert_int_equal(o->settings.import, 1);
+        assert_int_equal(o->settings.identify_by, 1);
+        assert_int_equal(o->settings.update_only, 1);
+        assert_string_equal(o->settings.object_type_id, "7");
+        assert_int_equal(o->settings.empty_values, 1);
+        assert_int_equal(o->settings.suppressed, 1);
+        assert_true(o->settings.segment == 42);
+        assert_int_equal(o->settings.relationship_identify_by, 1);
+        assert_string_equal(o->settings.query, r->settings.query);
+        assert_string_equal(o->settings.relationship_query, r->settings.relationship_query);
+        assert_true(o->settings.interval_s == 3600);
+        retl_buf_free(&buf);
+
+        r->replay_of = "people-1-x";
+        r->settings.relationship_query = NULL;
+        roundtrip(c, &in, &out, &buf);
+        assert_string_equal(o->replay_of, "people-1-x");
+        assert_null(o->settings.relationship_query);
+        retl_buf_free(&buf);
+}
+
+static void test_row_every_type(void **state)
+{
+        struct retl_codec *c = *state;
+        static const char blob[] = {0, 1, 2, (char)0xff, 0};
+        struct retl_column cols[] = {
+                {"n", {.type = RETL_V_NULL}},
+                {"b", {.type = RETL_V_BOOL, .u.b = 1}},
+                {"l", {.type = RETL_V_LONG, .u.l = -9223372036854775807LL - 1}},
+                {"d", {.type = RETL_V_DOUBLE, .u.d = 0.1}},
+                {"s", {.type = RETL_V_STRING, .u.s = {"h\xc3\xa9llo \xf0\x9f\x98\x80", 11}}},
+                {"e", {.type = RETL_V_STRING, .u.s = {"", 0}}},
+                {"y", {.type = RETL_V_BYTES, .u.s = {blob, sizeof(blob)}}},
+                {"dec", {.type = RETL_V_DECIMAL, .u.s = {"-12345678901234567890.1234", 26}}},
+                {"dt", {.type = RETL_V_DATE, .u.s = {"2024-05-01", 10}}},
+                {"tm", {.type = RETL_V_TIME, .u.s = {"12:34:56.1234567", 16}}},
+                {"dtm", {.type = RETL_V_DATETIME, .u.s = {"2024-05-01T12:34:56.1234567", 27}}},
+                {"dto", {.type = RETL_V_DATETIMEOFFSET,
+                         .u.s = {"2024-05-01T12:34:56.1234567+02:00", 33}}},
+                {"g", {.type = RETL_V_UUID, .u.s = {"6F9619FF-8B86-D011-B42D-00C04FC964FF", 36}}},
+        };
+        size_t n = sizeof(cols) / sizeof(cols[0]);
+        struct retl_record in = {.type = RETL_REC_ROW}, out;
+        struct retl_buf buf;
+
+        in.u.row = (struct retl_row){.run_id = "r1", .sync = "s", .part = RETL_PART_RELATIONSHIPS,
+                                     .row_number = 123456789, .ncolumns = n, .columns = cols};
+        roundtrip(c, &in, &out, &buf);
+        assert_string_equal(out.u.row.run_id, "r1");
+        assert_int_equal(out.u.row.part, RETL_PART_RELATIONSHIPS);
+        assert_true(out.u.row.row_number == 123456789);
+        assert_int_equal(out.u.row.ncolumns, n);
+        for (size_t i = 0; i < n; i++) {
+                const struct retl_column *a = &cols[i], *b = &out.u.row.columns[i];
+                assert_string_equal(a->name, b->name);
+                assert_int_equal(a->value.type, b->value.type);
+                switch (a->value.type) {
+                case RETL_V_NULL: break;
+                case RETL_V_BOOL: assert_int_equal(a->value.u.b, b->value.u.b); break;
+                case RETL_V_LONG: assert_true(a->value.u.l == b->value.u.l); break;
+                case RETL_V_DOUBLE: assert_true(a->value.u.d == b->value.u.d); break;
+                default:
+                        assert_int_equal(a->value.u.s.len, b->value.u.s.len);
+                        assert_memory_equal(a->value.u.s.ptr, b->value.u.s.ptr, a->value.u.s.len);
+                }
+        }
+        retl_buf_free(&buf);
+}
+
+static void test_finished_report_failure_control(void **state)
+{
+        struct retl_codec *c = *state;
+        struct retl_record in, out;
+        struct retl_buf buf;
+        const char *runs[] = {"a-1", "b-2"};
+
+        in.type = RETL_REC_RUN_FINISHED;
+        in.u.run_finished = (struct retl_run_finished){"r1", "s", RETL_EXTRACT_FAILED, 10, 3,
+                                                       1700000000999, "Invalid column name 'x'."};
+        roundtrip(c, &in, &out, &buf);
+        assert_int_equal(out.u.run_finished.status, RETL_EXTRACT_FAILED);
+        assert_true(out.u.run_finished.rows == 10 && out.u.run_finished.relationship_rows == 3);
+        assert_string_equal(out.u.run_finished.error, "Invalid column name 'x'.");
+        retl_buf_free(&buf);
+
+        in.type = RETL_REC_IMPORT_REPORT;
+        in.u.import_report = (struct retl_import_report){
+                "r1", "s", "acme", RETL_IMPORT_SOME_ROWS_FAILED, 1, 2, 100, 98, 2, 1699, NULL,
+                NULL};
+        roundtrip(c, &in, &out, &buf);
+        assert_int_equal(out.u.import_report.status, RETL_IMPORT_SOME_ROWS_FAILED);
+        assert_true(out.u.import_report.imported == 98 && out.u.import_report.failed == 2);
+        assert_true(out.u.import_report.last_sync_time == 1699);
+        assert_string_equal(out.u.import_report.workspace, "acme");
+        assert_null(out.u.import_report.error);
+        retl_buf_free(&buf);
+
+        in.type = RETL_REC_ROW_FAILURE;
+        in.u.row_failure = (struct retl_row_failure){"r1", "s", RETL_PART_MAIN, 7, NULL,
+                                                     "missing identifier: id is empty"};
+        roundtrip(c, &in, &out, &buf);
+        assert_true(out.u.row_failure.row_number == 7);
+        assert_null(out.u.row_failure.identifier);
+        assert_string_equal(out.u.row_failure.reason, "missing identifier: id is empty");
+        retl_buf_free(&buf);
+
+        in.type = RETL_REC_CONTROL;
+        in.u.control = (struct retl_control){RETL_CONTROL_REPLAY_END, "rp1", "acme", 5, 10, 20,
+                                             2, runs};
+        roundtrip(c, &in, &out, &buf);
+        assert_int_equal(out.u.control.kind, RETL_CONTROL_REPLAY_END);
+        assert_int_equal(out.u.control.nruns, 2);
+        assert_string_equal(out.u.control.runs[1], "b-2");
+        assert_true(out.u.control.to_offset == 20);
+        retl_buf_free(&buf);
+}
+
+/* The FIELD positions the codec uses must match the schemas: decode a Row
+ * with avro-c's by-name access, independently of the codec. */
+static void test_fields_by_name(void **state)
+{
+        struct retl_codec *c = *state;
+        struct retl_column cols[] = {{"email", {.type = RETL_V_STRING, .u.s = {"a@b.c", 5}}}};
+        struct retl_record in = {.type = RETL_REC_ROW};
+        struct retl_buf buf;
+        avro_schema_t schema;
+        avro_value_iface_t *iface;
+        avro_value_t v, f, arr, col, u, br;
+        avro_reader_t rd;
+        int64_t n;
+        int e;
+        const char *s;
+        size_t sz;
+
+        in.u.row = (struct retl_row){"run-9", "people", RETL_PART_MAIN, 5, 1, cols};
+        retl_buf_init(&buf, 0);
+        assert_int_equal(retl_codec_encode(c, &in, &buf, err, sizeof(err)), 0);
+        assert_int_equal(avro_schema_from_json_length(retl_schema_json[RETL_REC_ROW],
+                                                      strlen(retl_schema_json[RETL_REC_ROW]),
+                                                      &schema), 0);
+        iface = avro_generic_class_from_schema(schema);
+        assert_int_equal(avro_generic_value_new(iface, &v), 0);
+        rd = avro_reader_memory(retl_buf_str(&buf) + 10, (int64_t)retl_buf_len(&buf) - 10);
+        assert_int_equal(avro_value_read(rd, &v), 0);
+        assert_int_equal(avro_value_get_by_name(&v, "run_id", &f, NULL), 0);
+        assert_int_equal(avro_value_get_string(&f, &s, &sz), 0);
+        assert_string_equal(s, "run-9");
+        assert_int_equal(avro_value_get_by_name(&v, "row_number", &f, NULL), 0);
+        assert_int_equal(avro_value_get_long(&f, &n), 0);
+        assert_true(n == 5);
+        assert_int_equal(avro_value_get_by_name(&v, "part", &f, NULL), 0);
+        assert_int_equal(avro_value_get_enum(&f, &e), 0);
+        assert_int_equal(e, 0);
+        assert_int_equal(avro_value_get_by_name(&v, "columns", &arr, NULL), 0);
+        assert_int_equal(avro_value_get_by_index(&arr, 0, &col, NULL), 0);
+        assert_int_equal(avro_value_get_by_name(&col, "name", &f, NULL), 0);
+        assert_int_equal(avro_value_get_string(&f, &s, &sz), 0);
+        assert_string_equal(s, "email");
+        assert_int_equal(avro_value_get_by_name(&col, "value", &u, NULL), 0);
+        assert_int_equal(avro_value_get_current_branch(&u, &br), 0);
+        assert_int_equal(avro_value_get_string(&br, &s, &sz), 0);
+        assert_string_equal(s, "a@b.c");
+        avro_reader_free(rd);
+        avro_value_decref(&v);
+        avro_value_iface_decref(iface);
+        avro_schema_decref(schema);
+        retl_buf_free(&buf);
+}
+
+static void test_bad_input(void **state)
+{
+        struct retl_codec *c = *state;
+        struct retl_record out;
+        unsigned char junk[12] = {0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0};
+        struct retl_record in = {.type = RETL_REC_ROW_FAILURE};
+        struct retl_buf buf;
+
+        assert_int_equal(retl_codec_decode(c, "hello", 5, &out, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "not an Avro single-object"));
+        assert_int_equal(retl_codec_decode(c, junk, sizeof(junk), &out, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "unknown schema fingerprint"));
+        /* truncated body */
+        in.u.row_failure = (struct retl_row_failure){"r1", "s", RETL_PART_MAIN, 7, "x", "why"};
+        retl_buf_init(&buf, 0);
+        assert_int_equal(retl_codec_encode(c, &in, &buf, err, sizeof(err)), 0);
+        assert_int_equal(retl_codec_decode(c, retl_buf_str(&buf), retl_buf_len(&buf) - 3, &out,
+                                           err, sizeof(err)), -1);
+        retl_buf_free(&buf);
+}
+
+/* Every schema parses, and its fingerprint is the CRC-64-AVRO of its
+ * canonical form. */
+static void test_schema_fingerprints(void **state)
+{
+        struct retl_codec *c = *state;
+        for (int i = 0; i < RETL_REC__COUNT; i++) {
+                char *canon = retl_avro_canonical(retl_schema_json[i], err, sizeof(err));
+                assert_non_null(canon);
+                assert_null(strchr(canon, ' '));
+                assert_null(strstr(canon, "\"doc\""));
+                assert_true(retl_avro_crc64(canon, strlen(canon)) ==
+                            retl_codec_fingerprint(c, (enum retl_record_type)i));
+                free(canon);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_run_started),
+                cmocka_unit_test(test_row_every_type),
+                cmocka_unit_test(test_finished_report_failure_control),
+                cmocka_unit_test(test_fields_by_name),
+                cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_schema_fingerprints),
+        };
+        return cmocka_run_group_tests_name("codec", tests, setup, teardown);
+}
