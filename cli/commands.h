@@ -5,9 +5,17 @@
 
 int retl_version_main(int argc, char **argv);
 int retl_config_main(int argc, char **argv);
+int retl_extract_main(int argc, char **argv);
+int retl_preview_main(int argc, char **argv);
+int retl_check_main(int argc, char **argv);
+int retl_dump_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
-        {"config", "check a configuration file; print it or the settings reference", retl_config_main},
+        {"config", "check a configuration file; print it or the settings reference", retl_config_main}, \
+        {"extract", "run the syncs on their schedule (or one now: --once SYNC)", retl_extract_main}, \
+        {"preview", "run a sync's query, show columns, 100 rows and the rules' verdict", retl_preview_main}, \
+        {"check", "try a database connection and say what fails", retl_check_main}, \
+        {"dump", "print the records of a workspace's topic (JSON lines with --json)", retl_dump_main},
 
 #endif
