@@ -28,7 +28,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 # Sources: everything under these folders goes into the retl binary.
 GEN_SRCS   := build/gen/schemas.c
-RETL_SRCS  := $(wildcard lib/*.c producer/*.c consumer/*.c sandbox/track/*.c) $(GEN_SRCS)
+RETL_SRCS  := $(wildcard lib/*.c producer/*.c consumer/*.c sandbox/track/*.c) \
+              $(filter-out cli/retl.c,$(wildcard cli/*.c)) $(GEN_SRCS)
 CLI_SRCS   := cli/retl.c
 TDS_SRCS   := $(wildcard sandbox/mssql/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
