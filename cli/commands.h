@@ -5,6 +5,8 @@
 
 int retl_version_main(int argc, char **argv);
 int retl_config_main(int argc, char **argv);
+int retl_status_main(int argc, char **argv);
+int retl_errors_main(int argc, char **argv);
 int retl_extract_main(int argc, char **argv);
 int retl_preview_main(int argc, char **argv);
 int retl_check_main(int argc, char **argv);
@@ -12,6 +14,8 @@ int retl_dump_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
+        {"status", "each sync's imports: status, counts, duration, last_sync_time", retl_status_main}, \
+        {"errors", "the failed rows of a run as CSV", retl_errors_main}, \
         {"config", "check a configuration file; print it or the settings reference", retl_config_main}, \
         {"extract", "run the syncs on their schedule (or one now: --once SYNC)", retl_extract_main}, \
         {"preview", "run a sync's query, show columns, 100 rows and the rules' verdict", retl_preview_main}, \
