@@ -106,6 +106,16 @@ $(ASAN)/it/%: tests/it/%.c $(ASAN)/libretl.a
 
 asan: $(ASAN)/bin/retl $(ASAN_STANDIN) $(UNIT_BINS) $(IT_BINS)
 
+# Benchmark programs (tests/bench/*.c), release build, linked with the modules.
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+$(REL)/libretl.a: $(call rel_obj,$(RETL_SRCS))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+bin/bench/%: tests/bench/%.c $(REL)/libretl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(REL)/libretl.a $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
