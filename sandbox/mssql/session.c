@@ -954,7 +954,9 @@ fail:
         return -1;
 }
 
-/* SET …: accepted and ignored, except NOCOUNT. */
+/* SET …: accepted and ignored, except NOCOUNT. Like SQL Server, no DONE
+ * of its own, so "SET NOCOUNT ON; SELECT …" gives the SELECT as the first
+ * result (the batch still ends with a DONE). */
 static void run_set(struct sess *s, const char *p, const char *end,
                     struct done_pending *dp)
 {
@@ -967,7 +969,7 @@ static void run_set(struct sess *s, const char *p, const char *end,
                         q++;
                 s->nocount = word_is(q, "ON");
         }
-        done_later(s, dp, 0, 0, 0);
+        (void)dp;
 }
 
 static void run_use(struct sess *s, const char *p, const char *end,
@@ -1013,7 +1015,7 @@ static void run_batch(struct sess *s)
         char *sql;
         const char *cur;
         struct done_pending dp = {0};
-        int rc = 0, nstmt = 0;
+        int rc = 0;
 
         /* ALL_HEADERS (TDS 7.2+): total length first, itself included. */
         if (n >= 4) {
@@ -1045,7 +1047,6 @@ static void run_batch(struct sess *s)
                 cur = skip_blank(cur);
                 if (!*cur)
                         break;
-                nstmt++;
                 if (word_is(cur, "SET") || word_is(cur, "USE")) {
                         const char *end = line_end(cur);
                         if (word_is(cur, "SET"))
@@ -1077,8 +1078,8 @@ static void run_batch(struct sess *s)
                 done_flush(s, &dp, 1);
                 tok_done(s, TDS_DONE_ATTN, 0, 0);
         } else if (rc == 0) {
-                if (!dp.set && nstmt == 0)
-                        done_later(s, &dp, 0, 0, 0); /* an empty batch still gets DONE */
+                if (!dp.set)
+                        done_later(s, &dp, 0, 0, 0); /* every reply ends with a DONE */
                 done_flush(s, &dp, 0);
         }
         /* after an error, the DONE_ERROR written with it is the final token */

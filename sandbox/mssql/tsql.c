@@ -273,6 +273,12 @@ static void rewrite_word(struct rw *rw, int spid)
                         skip_space(rw, &p0);
                         plen = peek_word(rw, p0, part, sizeof(part));
                         if (plen) {
+                                /* the '(' is ours to count, as in the main loop */
+                                if (rw->depth + 1 < MAX_DEPTH && rw->limit[rw->depth + 1]) {
+                                        free(rw->limit[rw->depth + 1]);
+                                        rw->limit[rw->depth + 1] = NULL;
+                                }
+                                rw->depth++;
                                 emit(rw, rw->s + rw->i - len, len);
                                 emit(rw, rw->s + j, p0 - j);
                                 emits(rw, "'");

@@ -108,7 +108,14 @@ int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t)
         name[nl] = '\0';
         /* "DECIMAL TEXT(38,10)": TEXT only steers SQLite's affinity. */
         if (nl > 5 && strcmp(name + nl - 5, " TEXT") == 0)
-                name[nl - 5] = '\0';
+                name[nl -= 5] = '\0';
+        /* SQLite's grammar has no VARCHAR(MAX): accept "VARCHAR MAX" and
+         * VARCHAR(-1) too (quoted "VARCHAR(MAX)" reaches us unquoted). */
+        if (nl > 4 && strcmp(name + nl - 4, " MAX") == 0 && *p != '(') {
+                name[nl -= 4] = '\0';
+                have_args = 1;
+                a1 = RETL_MT_MAX;
+        }
         if (*p == '(') {
                 have_args = 1;
                 p++;
@@ -120,7 +127,7 @@ int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t)
                 args[al] = '\0';
                 if (*p != ')')
                         return -1;
-                if (strcmp(args, "MAX") == 0) {
+                if (strcmp(args, "MAX") == 0 || strcmp(args, "-1") == 0) {
                         a1 = RETL_MT_MAX;
                 } else {
                         char *end;
