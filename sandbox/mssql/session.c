@@ -424,11 +424,14 @@ void *retl_mssql_tls_new(const char *cert_pem, const char *key_pem, char *errstr
                 SSL_CTX_free(ctx);
                 return NULL;
         }
-        /* No session tickets: TLS 1.3 would send them after the handshake,
-         * when the client no longer reads TLS inside PRELOGIN packets. */
+        /* TLS 1.2, as SQL Server speaks it under TDS 7.x. With TLS 1.3 the
+         * client's Finished is its last handshake message and FreeTDS only
+         * sends its buffered PRELOGIN packet when it next reads, so the
+         * handshake would stall; 1.3 belongs to TDS 8 (strict), which
+         * FreeTDS 1.3 does not support. No session tickets either. */
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-        SSL_CTX_set_num_tickets(ctx, 0);
         SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+        SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
         return ctx;
 }
 

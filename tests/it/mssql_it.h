@@ -31,7 +31,7 @@ static char it_msgtext[1024];
 static int it_msg_count;
 static int it_dberr;
 
-static int it_msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate, int severity,
+static __attribute__((unused)) int it_msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate, int severity,
                           char *msgtext, char *srvname, char *procname, int line)
 {
         (void)dbproc; (void)msgstate; (void)srvname; (void)procname; (void)line;
@@ -44,7 +44,7 @@ static int it_msg_handler(DBPROCESS *dbproc, DBINT msgno, int msgstate, int seve
         return 0;
 }
 
-static int it_err_handler(DBPROCESS *dbproc, int severity, int dberr, int oserr,
+static __attribute__((unused)) int it_err_handler(DBPROCESS *dbproc, int severity, int dberr, int oserr,
                           char *dberrstr, char *oserrstr)
 {
         (void)dbproc; (void)severity; (void)oserr; (void)oserrstr;
@@ -54,7 +54,7 @@ static int it_err_handler(DBPROCESS *dbproc, int severity, int dberr, int oserr,
         return INT_CANCEL;
 }
 
-static void it_reset_msgs(void)
+static __attribute__((unused)) void it_reset_msgs(void)
 {
         it_msgno = 0;
         it_msg_severity = 0;
@@ -63,15 +63,15 @@ static void it_reset_msgs(void)
         it_dberr = 0;
 }
 
-static const char *it_tmp(void)
+static __attribute__((unused)) const char *it_tmp(void)
 {
         const char *t = getenv("RETL_TEST_TMP");
         return t && *t ? t : "/tmp";
 }
 
 /* Runs a shell command; aborts the test program if it fails. */
-static void it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void it_sh(const char *fmt, ...)
+static __attribute__((unused)) void it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static __attribute__((unused)) void it_sh(const char *fmt, ...)
 {
         char cmd[8192];
         va_list ap;
@@ -89,7 +89,7 @@ static void it_sh(const char *fmt, ...)
 
 /* Starts the stand-in (extra arguments NULL-terminated) and reads its
  * "listening on 127.0.0.1:PORT" line: no sleeping, no guessing. */
-static int it_standin_start(struct it_standin *st, const char *db, ...)
+static __attribute__((unused)) int it_standin_start(struct it_standin *st, const char *db, ...)
 {
         const char *bin = getenv("RETL_MSSQL_STANDIN");
         const char *argv[32];
@@ -138,7 +138,7 @@ static int it_standin_start(struct it_standin *st, const char *db, ...)
 }
 
 /* SIGTERM, then wait: @returns the exit status (0 = clean stop). */
-static int it_standin_stop(struct it_standin *st)
+static __attribute__((unused)) int it_standin_stop(struct it_standin *st)
 {
         int status = 0;
 
@@ -155,7 +155,7 @@ static int it_standin_stop(struct it_standin *st)
 
 /* Connects as @p user to @p server ("127.0.0.1:PORT" or a freetds.conf
  * section); NULL on failure (messages recorded). */
-static DBPROCESS *it_connect(const char *server, const char *user, const char *password,
+static __attribute__((unused)) DBPROCESS *it_connect(const char *server, const char *user, const char *password,
                              const char *database)
 {
         LOGINREC *login = dblogin();
@@ -173,7 +173,7 @@ static DBPROCESS *it_connect(const char *server, const char *user, const char *p
         return dbproc;
 }
 
-static DBPROCESS *it_connect_port(int port, const char *user, const char *password,
+static __attribute__((unused)) DBPROCESS *it_connect_port(int port, const char *user, const char *password,
                                   const char *database)
 {
         char server[64];
@@ -183,7 +183,7 @@ static DBPROCESS *it_connect_port(int port, const char *user, const char *passwo
 }
 
 /* A column converted to text (NUL-terminated) in @p out; "NULL" for NULL. */
-static const char *it_col_text(DBPROCESS *dbproc, int col, char *out, int out_size)
+static __attribute__((unused)) const char *it_col_text(DBPROCESS *dbproc, int col, char *out, int out_size)
 {
         BYTE *data = dbdata(dbproc, col);
         DBINT len = dbdatlen(dbproc, col), n;
