@@ -7,7 +7,7 @@
 #   make asan       the sanitizer build alone (build/asan/)
 #   make check      format check + tests
 
-PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3
+PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3 openssl
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
