@@ -7,6 +7,7 @@ int retl_version_main(int argc, char **argv);
 int retl_config_main(int argc, char **argv);
 int retl_status_main(int argc, char **argv);
 int retl_errors_main(int argc, char **argv);
+int retl_replay_main(int argc, char **argv);
 int retl_extract_main(int argc, char **argv);
 int retl_preview_main(int argc, char **argv);
 int retl_check_main(int argc, char **argv);
@@ -16,6 +17,7 @@ int retl_dump_main(int argc, char **argv);
 #define RETL_COMMANDS \
         {"status", "each sync's imports: status, counts, duration, last_sync_time", retl_status_main}, \
         {"errors", "the failed rows of a run as CSV", retl_errors_main}, \
+        {"replay", "re-import runs from a workspace's topic, without the database", retl_replay_main}, \
         {"config", "check a configuration file; print it or the settings reference", retl_config_main}, \
         {"extract", "run the syncs on their schedule (or one now: --once SYNC)", retl_extract_main}, \
         {"preview", "run a sync's query, show columns, 100 rows and the rules' verdict", retl_preview_main}, \
