@@ -157,7 +157,7 @@ static void print_text(FILE *out, const struct preview *p)
         }
         fprintf(out, "columns (%zu):\n", p->ncols);
         for (size_t i = 0; i < p->ncols; i++)
-                fprintf(out, "  %3zu  %-30s %-22s -> %s\n", i + 1,
+                fprintf(out, "  %3zu  %-30s %-28s -> %s\n", i + 1,
                         p->cols[i].name[0] ? p->cols[i].name : "(no name)", p->cols[i].type_name,
                         retl_vtype_name(p->cols[i].vtype));
         w = retl_calloc(p->ncols ? p->ncols : 1, sizeof(*w));

@@ -465,6 +465,17 @@ static int read_columns(struct mssql *m, char *errstr, size_t errstr_size)
                         c->scale = 0;
                 if (info.ServerTypeDeclaration[0])
                         c->type_name = retl_strdup(info.ServerTypeDeclaration);
+                else if (t == SYBCHAR || t == SYBBINARY || t == SYBTEXT || t == SYBIMAGE)
+                        /* db-lib folds every string type into char and every
+                         * binary type into binary; the length (in client
+                         * bytes) is all that is left of the declaration */
+                        c->type_name = info.MaxLength >= 0x3FFFFFFF
+                                ? retl_asprintf("%s(max)", t == SYBCHAR || t == SYBTEXT
+                                                                   ? "varchar/nvarchar/text"
+                                                                   : "varbinary/image")
+                                : retl_asprintf("%s(%d bytes)", t == SYBCHAR ? "char/varchar"
+                                                                             : "binary/varbinary",
+                                                (int)info.MaxLength);
                 else if ((bn = base_type_name(t)) && (t == SYBDECIMAL || t == SYBNUMERIC))
                         c->type_name = retl_asprintf("%s(%d,%d)", bn, prec, c->scale);
                 else if (bn && (t == SYBMSTIME || t == SYBMSDATETIME2 ||
