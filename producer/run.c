@@ -151,6 +151,36 @@ out:
         return res;
 }
 
+/* Runs @p sql only far enough to check its columns (relationship rules). */
+static enum retl_run_result probe_columns(struct run *r, struct retl_source *src, const char *sql,
+                                          enum retl_ident ident, char *errstr,
+                                          size_t errstr_size)
+{
+        struct retl_query_info qi = {0};
+        enum retl_source_fail fail = RETL_SRC_OK;
+        struct retl_buf problems;
+        int nprob;
+
+        if (retl_query_check(sql, &qi, errstr, errstr_size))
+                return RETL_RUN_FAILED;
+        if (retl_source_query(src, sql, &fail, errstr, errstr_size))
+                return fail == RETL_SRC_CANCELLED ? RETL_RUN_CANCELLED : RETL_RUN_FAILED;
+        retl_source_cancel(src);
+        retl_buf_init(&problems, 64 * 1024);
+        nprob = retl_columns_check(RETL_QK_RELATIONSHIPS, ident, qi.has_star,
+                                   retl_source_columns(src), retl_source_ncolumns(src), &problems);
+        if (nprob) {
+                snprintf(errstr, errstr_size, "the relationship query's columns break %d "
+                         "rule(s), nothing was published: %s", nprob, retl_buf_str(&problems));
+                for (char *p = errstr; *p; p++)
+                        if (*p == '\n')
+                                *p = p[1] ? ';' : '\0';
+        }
+        retl_buf_free(&problems);
+        (void)r;
+        return nprob ? RETL_RUN_FAILED : RETL_RUN_OK;
+}
+
 static void settings_of(const struct retl_cfg_sync *s, const char *query, const char *rel_query,
                         struct retl_sync_settings *st)
 {
@@ -268,12 +298,22 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
                         res = RETL_RUN_CANCELLED;
                 goto finish;
         }
+        /* The relationship query's columns are checked before the first
+         * row of the main query goes out: it is started, its columns
+         * read, and cancelled (rows are not fetched). */
+        if (rel_query) {
+                res = probe_columns(&r, src, rel_query, sync->relationship_identify_by, err,
+                                    sizeof(err));
+                if (res != RETL_RUN_OK)
+                        goto finish_status;
+        }
         res = stream_query(&r, src, query, retl_run_main_kind(sync), sync->identify_by,
                            RETL_PART_MAIN, &r.rows, err, sizeof(err));
         if (res == RETL_RUN_OK && rel_query)
                 res = stream_query(&r, src, rel_query, RETL_QK_RELATIONSHIPS,
                                    sync->relationship_identify_by, RETL_PART_RELATIONSHIPS,
                                    &r.rel_rows, err, sizeof(err));
+finish_status:
         if (res == RETL_RUN_CANCELLED)
                 snprintf(err, sizeof(err), "cancelled: the extractor was asked to stop");
         else if (res == RETL_RUN_FAILED && !err[0])
