@@ -283,7 +283,6 @@ static void *mssql_connect(const struct retl_cfg_database *db, const char *log_c
         struct mssql *m = retl_calloc(1, sizeof(*m));
         LOGINREC *login = NULL;
         char dir[512], path[600];
-        int have_conf = 0;
 
         snprintf(m->ctx, sizeof(m->ctx), "%s", log_ctx ? log_ctx : "mssql");
         m->stop = stop;
@@ -316,7 +315,6 @@ static void *mssql_connect(const struct retl_cfg_database *db, const char *log_c
                 *fail = RETL_SRC_OTHER;
                 goto fail;
         }
-        have_conf = 1;
         setenv("FREETDSCONF", path, 1);
         dbsetlogintime(db->login_timeout_s);
         tls_conn = m;
@@ -324,7 +322,6 @@ static void *mssql_connect(const struct retl_cfg_database *db, const char *log_c
         tls_conn = NULL;
         unlink(path);
         rmdir(dir);
-        have_conf = 0;
         pthread_mutex_unlock(&conf_lock);
 
         if (!m->dbproc) {
@@ -348,7 +345,6 @@ static void *mssql_connect(const struct retl_cfg_database *db, const char *log_c
                        db->host, retl_encryption_name(db->encryption));
         return m;
 fail:
-        (void)have_conf;
         if (login)
                 dbloginfree(login);
         mssql_close(m);
