@@ -8,12 +8,14 @@ int retl_config_main(int argc, char **argv);
 int retl_status_main(int argc, char **argv);
 int retl_errors_main(int argc, char **argv);
 int retl_replay_main(int argc, char **argv);
+int retl_demo_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
         {"status", "each sync's imports: status, counts, duration, last_sync_time", retl_status_main}, \
         {"errors", "the failed rows of a run as CSV", retl_errors_main}, \
         {"replay", "re-import runs from a workspace's topic, without the database", retl_replay_main}, \
+        {"demo", "run the whole job on an embedded sample and check what lands", retl_demo_main}, \
         {"config", "check a configuration file; print it or the settings reference", retl_config_main},
 
 #endif
