@@ -35,11 +35,11 @@
 #define DEMO_PREFIX "demo.ws."
 
 struct demo {
-        char dir[PATH_MAX];
+        char dir[256];
         char self[PATH_MAX];
         char standin[PATH_MAX];
-        char cfg[PATH_MAX + 32];
-        char db[PATH_MAX + 32];
+        char cfg[320];
+        char db[320];
         char sandbox_url[64];
         int db_port;
         pid_t standin_pid, sandbox_pid, upload_pid;
@@ -430,7 +430,7 @@ static json_t *get_json(struct demo *d, const char *path)
 
 static int extract_once(struct demo *d, const char *sync)
 {
-        char log[PATH_MAX + 32];
+        char log[320];
         char *argv[] = {d->self, "extract", "-c", d->cfg, "--once", (char *)sync, NULL};
         int st;
         snprintf(log, sizeof(log), "%s/extract.log", d->dir);
@@ -563,7 +563,7 @@ int retl_demo_main(int argc, char **argv)
 {
         struct demo d;
         struct retl_cfg *cfg = NULL;
-        char err[4096], log[PATH_MAX + 32], port_file[PATH_MAX + 32], listen_arg[] = "127.0.0.1:0";
+        char err[4096], log[320], port_file[320], listen_arg[] = "127.0.0.1:0";
         int keep = 0, rc = 1;
         ssize_t n;
         struct wait_imports wp = {.sync = "people"}, wc = {.sync = "companies"};
