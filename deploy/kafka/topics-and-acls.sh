@@ -54,8 +54,8 @@ topic() { # topic NAME RETENTION_MS
 for ws in $WORKSPACES; do
         topic "$TOPIC_PREFIX$ws" 604800000
 done
-# Import reports (status of every run) and failed rows: kept longer, read by
-# `retl status` / the failures CSV from any machine.
+# Import reports (status of every run) and failed rows: kept longer, so that the history
+# and the failures of past runs can be read from any machine.
 topic "$IMPORTS_TOPIC" 7776000000       # 90 days
 topic "$FAILURES_TOPIC" 2592000000      # 30 days
 
