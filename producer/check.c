@@ -42,7 +42,7 @@ int retl_check_main(int argc, char **argv)
                 fprintf(stderr, "retl check: usage: retl check -c FILE DATABASE\n");
                 return 2;
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_DATABASES, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }

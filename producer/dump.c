@@ -223,7 +223,7 @@ int retl_dump_main(int argc, char **argv)
                 fprintf(stderr, "retl dump: usage: retl dump -c FILE WORKSPACE\n");
                 return 2;
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }

@@ -158,7 +158,7 @@ int retl_extract_main(int argc, char **argv)
                 fprintf(stderr, "retl extract: -c FILE is required (see --help)\n");
                 return 2;
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }

@@ -279,7 +279,7 @@ int retl_preview_main(int argc, char **argv)
                         return 2;
                 }
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }
