@@ -40,8 +40,8 @@ static void usage(FILE *out)
 "                            port 0 picks a free one\n"
 "  --port-file FILE          write the bound port (digits and a newline) to\n"
 "                            FILE once listening, for scripts to wait on\n"
-"  --threads N               serve with a pool of N threads (default 0: a\n"
-"                            thread per connection)\n"
+"  --threads N               serve with a pool of N threads (default 2);\n"
+"                            0 = a thread per connection\n"
 "  --log-level LEVEL         error, warn, info (default) or debug (one line\n"
 "                            per request)\n"
 "\n"
@@ -409,6 +409,7 @@ int retl_sandbox_main(int argc, char **argv)
         o.listen = DEFAULT_LISTEN;
         o.identifiers = RETL_SBX_IDS_BOTH;
         o.flush_interval = 5;
+        o.threads = 2;
         rc = parse_opts(argc, argv, &o);
         if (rc) {
                 opts_free(&o);

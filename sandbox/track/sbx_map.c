@@ -17,6 +17,7 @@ struct retl_sbx_map {
         struct sbx_slot *m_slots;
         size_t m_cap;   /* power of two */
         size_t m_count;
+        int m_borrow;   /* keys are the caller's, never freed here */
 };
 
 /* FNV-1a, then a final mix so that linear probing sees spread low bits. */
@@ -34,10 +35,11 @@ static uint64_t hash_str(const char *s)
         return h;
 }
 
-struct retl_sbx_map *retl_sbx_map_new(void)
+struct retl_sbx_map *retl_sbx_map_new(int borrow_keys)
 {
         struct retl_sbx_map *m = retl_calloc(1, sizeof(*m));
 
+        m->m_borrow = borrow_keys;
         m->m_cap = 16;
         m->m_slots = retl_calloc(m->m_cap, sizeof(*m->m_slots));
         return m;
@@ -46,7 +48,8 @@ struct retl_sbx_map *retl_sbx_map_new(void)
 void retl_sbx_map_clear(struct retl_sbx_map *m)
 {
         for (size_t i = 0; i < m->m_cap; i++) {
-                free(m->m_slots[i].key);
+                if (!m->m_borrow)
+                        free(m->m_slots[i].key);
                 m->m_slots[i].key = NULL;
                 m->m_slots[i].val = NULL;
         }
@@ -113,9 +116,11 @@ void retl_sbx_map_put(struct retl_sbx_map *m, const char *key, void *val)
                 grow(m);
         i = find_slot(m, key, h);
         if (!m->m_slots[i].key) {
-                m->m_slots[i].key = retl_strdup(key);
+                m->m_slots[i].key = m->m_borrow ? (char *)key : retl_strdup(key);
                 m->m_slots[i].hash = h;
                 m->m_count++;
+        } else if (m->m_borrow) {
+                m->m_slots[i].key = (char *)key;
         }
         m->m_slots[i].val = val;
 }
@@ -131,7 +136,8 @@ void *retl_sbx_map_del(struct retl_sbx_map *m, const char *key)
         if (!m->m_slots[i].key)
                 return NULL;
         val = m->m_slots[i].val;
-        free(m->m_slots[i].key);
+        if (!m->m_borrow)
+                free(m->m_slots[i].key);
         m->m_slots[i].key = NULL;
         m->m_count--;
         /* Backward-shift deletion: move later members of the probe run into

@@ -1,7 +1,10 @@
 /* retl sandbox — string-keyed hash map (open addressing, linear probing).
  *
- * Keys are NUL-terminated strings, copied in; values are borrowed pointers
- * the map never frees. Not thread-safe: the workspace lock covers it. */
+ * Keys are NUL-terminated strings, copied in, or borrowed (a map made with
+ * borrow_keys keeps the caller's pointer: the key must stay valid until the
+ * entry is removed; the workspace points at strings in its records). Values
+ * are borrowed pointers the map never frees. Not thread-safe: the
+ * workspace lock covers it. */
 #ifndef RETL_SBX_MAP_H
 #define RETL_SBX_MAP_H
 
@@ -10,15 +13,16 @@
 struct retl_sbx_map;
 
 /** @brief An empty map; free with retl_sbx_map_destroy(). */
-struct retl_sbx_map *retl_sbx_map_new(void);
+struct retl_sbx_map *retl_sbx_map_new(int borrow_keys);
 /** @brief Frees the map and its key copies, not the values. NULL is fine. */
 void retl_sbx_map_destroy(struct retl_sbx_map *m);
 /** @brief Removes every entry, keeping the table's memory. */
 void retl_sbx_map_clear(struct retl_sbx_map *m);
 /** @returns the value stored under @p key, or NULL. */
 void *retl_sbx_map_get(const struct retl_sbx_map *m, const char *key);
-/** @brief Stores @p val (not NULL) under a copy of @p key, replacing any
- *  earlier value. */
+/** @brief Stores @p val (not NULL) under @p key (a copy of it unless the
+ *  map borrows keys; then @p key replaces the stored pointer), replacing
+ *  any earlier value. */
 void retl_sbx_map_put(struct retl_sbx_map *m, const char *key, void *val);
 /** @returns the value that was under @p key (now removed), or NULL. */
 void *retl_sbx_map_del(struct retl_sbx_map *m, const char *key);

@@ -6,6 +6,7 @@
  * data, when we answer. The body goes into a buffer with a ceiling; past
  * the ceiling the rest is read and dropped, and the answer is an error. */
 #include "sandbox/track/sbx_server.h"
+#include "sandbox/track/sbx_arena.h"
 
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -59,8 +60,24 @@ struct sbx_counters {
         uint64_t c_fault[N_FAULTS];
 };
 
+/* A connection suspended for injected latency, resumed when due. */
+struct sbx_delay {
+        int64_t dl_due;           /* monotonic ms */
+        struct MHD_Connection *dl_conn;
+};
+
 struct retl_sbx_server {
         struct MHD_Daemon *s_daemon;
+        int s_suspend;            /* pool mode: latency by suspend/resume */
+        /* the delayer: resumes suspended connections when due */
+        pthread_t s_delayer;
+        int s_delayer_started;
+        pthread_mutex_t s_dl_lock;
+        pthread_cond_t s_dl_cond;
+        struct sbx_delay *s_delays;
+        size_t s_n_delays, s_cap_delays;
+        int s_dl_stopping;        /* no more suspends; resume all now */
+        int s_dl_quit;
         /* One lock over the workspace, the counters and the request ring. */
         pthread_mutex_t s_lock;
         struct retl_sbx_ws *s_ws;
@@ -84,18 +101,71 @@ enum route {
         RT_ADMIN,
 };
 
+/* Per connection, kept across its keep-alive requests (libmicrohttpd
+ * serves one request at a time per connection). */
+struct sbx_conn {
+        struct retl_sbx_arena *cn_arena;   /* parse trees of API requests */
+        char *cn_buf;                      /* request body */
+        size_t cn_cap;
+};
+
 struct sbx_req {
+        struct sbx_conn *rq_conn;
         enum route rq_route;
         int rq_api;               /* a Track API route: auth, faults, logging */
         long rq_segment;
         int rq_seg_add;
         size_t rq_limit;
-        struct retl_buf rq_body;
-        size_t rq_received;
+        size_t rq_len;            /* body bytes kept in rq_conn->cn_buf */
+        size_t rq_received;       /* body bytes seen */
         int rq_too_big;
         int rq_answered;
+        int rq_decided;           /* rq_fault holds this request's fate */
+        struct retl_sbx_fault_decision rq_fault;
         int64_t rq_t0;            /* monotonic ms */
 };
+
+static const char *body(const struct sbx_req *rq)
+{
+        return rq->rq_conn->cn_buf ? rq->rq_conn->cn_buf : "";
+}
+
+/* Keeps @p n more body bytes; @returns -1 past the request's limit. */
+static int body_append(struct sbx_req *rq, const char *data, size_t n, size_t hint)
+{
+        struct sbx_conn *cn = rq->rq_conn;
+
+        if (n > rq->rq_limit - rq->rq_len)
+                return -1;
+        if (rq->rq_len + n + 1 > cn->cn_cap) {
+                size_t cap = cn->cn_cap ? cn->cn_cap : 4096;
+
+                while (cap < rq->rq_len + n + 1)
+                        cap *= 2;
+                /* the declared length, when known, sizes it in one go */
+                if (hint >= rq->rq_len + n && hint <= rq->rq_limit && cap < hint + 1)
+                        cap = hint + 1;
+                cn->cn_buf = retl_realloc(cn->cn_buf, cap);
+                cn->cn_cap = cap;
+        }
+        memcpy(cn->cn_buf + rq->rq_len, data, n);
+        rq->rq_len += n;
+        cn->cn_buf[rq->rq_len] = '\0';
+        return 0;
+}
+
+/* Parses the body into the connection's arena. The tree must not be
+ * decref'd nor kept: retl_sbx_arena_reset() drops it (see sbx_arena.h). */
+static json_t *parse_body(struct sbx_req *rq, json_error_t *jerr)
+{
+        json_t *root;
+
+        retl_sbx_arena_reset(rq->rq_conn->cn_arena);
+        retl_sbx_arena_enter(rq->rq_conn->cn_arena);
+        root = json_loadb(body(rq), rq->rq_len, 0, jerr);
+        retl_sbx_arena_leave();
+        return root;
+}
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -297,6 +367,71 @@ static enum MHD_Result api_answer(struct retl_sbx_server *srv, struct MHD_Connec
 }
 
 /* ------------------------------------------------------------------ */
+/* Injected latency                                                    */
+
+/* With a thread pool, sleeping would stall every connection of that
+ * thread; instead the connection is suspended and the delayer thread
+ * resumes it when due, when libmicrohttpd calls on_request() again. */
+static void *delayer_main(void *arg)
+{
+        struct retl_sbx_server *srv = arg;
+
+        pthread_mutex_lock(&srv->s_dl_lock);
+        while (!srv->s_dl_quit) {
+                int64_t now = mono_ms(), next = INT64_MAX;
+                size_t i = 0;
+
+                while (i < srv->s_n_delays) {
+                        struct sbx_delay *d = &srv->s_delays[i];
+
+                        if (d->dl_due <= now || srv->s_dl_stopping) {
+                                MHD_resume_connection(d->dl_conn);
+                                *d = srv->s_delays[--srv->s_n_delays];
+                                continue;
+                        }
+                        if (d->dl_due < next)
+                                next = d->dl_due;
+                        i++;
+                }
+                if (next == INT64_MAX) {
+                        pthread_cond_wait(&srv->s_dl_cond, &srv->s_dl_lock);
+                } else {
+                        struct timespec ts;
+
+                        ts.tv_sec = (time_t)(next / 1000);
+                        ts.tv_nsec = (long)(next % 1000) * 1000000L;
+                        pthread_cond_timedwait(&srv->s_dl_cond, &srv->s_dl_lock, &ts);
+                }
+        }
+        pthread_mutex_unlock(&srv->s_dl_lock);
+        return NULL;
+}
+
+/* Suspends @p conn for @p ms. @returns 0, or -1 when stopping (answer now). */
+static int delay_connection(struct retl_sbx_server *srv, struct MHD_Connection *conn, int ms)
+{
+        int rc = -1;
+
+        pthread_mutex_lock(&srv->s_dl_lock);
+        if (!srv->s_dl_stopping) {
+                if (srv->s_n_delays == srv->s_cap_delays) {
+                        srv->s_cap_delays = srv->s_cap_delays ? srv->s_cap_delays * 2 : 16;
+                        srv->s_delays = retl_realloc(srv->s_delays, srv->s_cap_delays *
+                                                                            sizeof(*srv->s_delays));
+                }
+                srv->s_delays[srv->s_n_delays].dl_due = mono_ms() + ms;
+                srv->s_delays[srv->s_n_delays].dl_conn = conn;
+                srv->s_n_delays++;
+                /* under our lock, so that a stop cannot miss it */
+                MHD_suspend_connection(conn);
+                pthread_cond_signal(&srv->s_dl_cond);
+                rc = 0;
+        }
+        pthread_mutex_unlock(&srv->s_dl_lock);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* Track API                                                           */
 
 static int authorized(struct retl_sbx_server *srv, struct MHD_Connection *conn)
@@ -323,7 +458,7 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
         struct retl_sbx_outcome o;
         char msg[300];
 
-        root = json_loadb(retl_buf_str(&rq->rq_body), retl_buf_len(&rq->rq_body), 0, &jerr);
+        root = parse_body(rq, &jerr);
         if (!root) {
                 snprintf(msg, sizeof(msg), "malformed JSON: %s (line %d, column %d)", jerr.text,
                          jerr.line, jerr.column);
@@ -332,7 +467,6 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
         }
         if (single) {
                 if (!json_is_object(root)) {
-                        json_decref(root);
                         return api_answer(srv, conn, rq, method, url, 400,
                                           v2_error(RETL_SBX_R_INVALID, "",
                                                    "the body must be a JSON object"),
@@ -343,7 +477,6 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
         } else {
                 list = json_is_object(root) ? json_object_get(root, "batch") : NULL;
                 if (!json_is_array(list)) {
-                        json_decref(root);
                         return api_answer(
                                 srv, conn, rq, method, url, 400,
                                 v2_error(list ? RETL_SBX_R_INVALID : RETL_SBX_R_REQUIRED,
@@ -401,7 +534,7 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
         }
         pthread_mutex_unlock(&srv->s_lock);
         free(sizes);
-        json_decref(root);
+        /* root lives in the arena: no json_decref() */
         if (!rejected) {
                 json_decref(errors);
                 return api_answer(srv, conn, rq, method, url, 200, json_object(), (uint32_t)n,
@@ -433,10 +566,9 @@ static enum MHD_Result api_segment(struct retl_sbx_server *srv, struct MHD_Conne
                                   meta_error("id_type must be id, email or cio_id (got '%s')",
                                              idt),
                                   0, 0, 0, NULL, -1);
-        root = json_loadb(retl_buf_str(&rq->rq_body), retl_buf_len(&rq->rq_body), 0, NULL);
+        root = parse_body(rq, NULL);
         ids = json_is_object(root) ? json_object_get(root, "ids") : NULL;
         if (!json_is_array(ids)) {
-                json_decref(root);
                 return api_answer(srv, conn, rq, method, url, 400,
                                   meta_error("the body must be an object with an \"ids\" "
                                                 "array"),
@@ -444,7 +576,6 @@ static enum MHD_Result api_segment(struct retl_sbx_server *srv, struct MHD_Conne
         }
         n = json_array_size(ids);
         if (n < 1 || n > RETL_SBX_SEGMENT_IDS_MAX) {
-                json_decref(root);
                 return api_answer(srv, conn, rq, method, url, 400,
                                   meta_error("ids must hold 1 to %d values (got %zu)",
                                              RETL_SBX_SEGMENT_IDS_MAX, n),
@@ -461,7 +592,6 @@ static enum MHD_Result api_segment(struct retl_sbx_server *srv, struct MHD_Conne
                 srv->s_cnt.c_seg_ignored += ignored;
         }
         pthread_mutex_unlock(&srv->s_lock);
-        json_decref(root);
         if (rc == RETL_SBX_ENOSEG)
                 return api_answer(srv, conn, rq, method, url, 404,
                                   meta_error("segment %ld does not exist (manual segments "
@@ -499,9 +629,17 @@ static enum MHD_Result api_request(struct retl_sbx_server *srv, struct MHD_Conne
                                                 "provided the right credentials (HTTP basic "
                                                 "auth, site id : API key)."),
                                   0, 0, 0, NULL, -1);
-        retl_sbx_faults_decide(srv->s_faults, mono_ms(), &d);
-        if (d.fd_latency_ms > 0)
-                sleep_ms(d.fd_latency_ms);
+        if (!rq->rq_decided) {
+                retl_sbx_faults_decide(srv->s_faults, mono_ms(), &rq->rq_fault);
+                rq->rq_decided = 1;
+                if (rq->rq_fault.fd_latency_ms > 0) {
+                        if (!srv->s_suspend)
+                                sleep_ms(rq->rq_fault.fd_latency_ms);
+                        else if (!delay_connection(srv, conn, rq->rq_fault.fd_latency_ms))
+                                return MHD_YES; /* on_request() comes back when due */
+                }
+        }
+        d = rq->rq_fault;
         if (d.fd_kind == RETL_SBX_F_DROP) {
                 pthread_mutex_lock(&srv->s_lock);
                 ring_add(srv, method, url, 0, 0, 0, 0, rq, d.fd_why);
@@ -717,26 +855,26 @@ static enum MHD_Result admin_get(struct retl_sbx_server *srv, struct MHD_Connect
 static enum MHD_Result admin_post(struct retl_sbx_server *srv, struct MHD_Connection *conn,
                                   struct sbx_req *rq, const char *what)
 {
-        json_t *body = NULL;
+        json_t *jbody = NULL;
         char err[256];
         enum MHD_Result ret;
 
         if (rq->rq_too_big)
                 return send_json(conn, 400, json_pack("{s:s}", "error", "body too large"), -1, 0);
-        if (retl_buf_len(&rq->rq_body)) {
+        if (rq->rq_len) {
                 json_error_t jerr;
 
-                body = json_loadb(retl_buf_str(&rq->rq_body), retl_buf_len(&rq->rq_body), 0,
-                                  &jerr);
-                if (!body) {
+                /* admin bodies are small: plain malloc, decref'd below */
+                jbody = json_loadb(body(rq), rq->rq_len, 0, &jerr);
+                if (!jbody) {
                         snprintf(err, sizeof(err), "malformed JSON: %s", jerr.text);
                         return send_json(conn, 400, json_pack("{s:s}", "error", err), -1, 0);
                 }
         }
         if (!strcmp(what, "faults")) {
-                json_t *empty = body ? NULL : json_object();
+                json_t *empty = jbody ? NULL : json_object();
 
-                if (retl_sbx_faults_set_json(srv->s_faults, body ? body : empty, err,
+                if (retl_sbx_faults_set_json(srv->s_faults, jbody ? jbody : empty, err,
                                              sizeof(err))) {
                         ret = send_json(conn, 400, json_pack("{s:s}", "error", err), -1, 0);
                 } else {
@@ -745,7 +883,7 @@ static enum MHD_Result admin_post(struct retl_sbx_server *srv, struct MHD_Connec
                 }
                 json_decref(empty);
         } else if (!strcmp(what, "suppress") || !strcmp(what, "unsuppress")) {
-                json_t *id = json_object_get(body, "id"), *email = json_object_get(body, "email");
+                json_t *id = json_object_get(jbody, "id"), *email = json_object_get(jbody, "email");
                 const char *kind = id ? "id" : "email";
                 json_t *v = id ? id : email;
                 char num[32];
@@ -775,7 +913,7 @@ static enum MHD_Result admin_post(struct retl_sbx_server *srv, struct MHD_Connec
                                                   "ok", 1),
                                         -1, 0);
         } else if (!strcmp(what, "segments")) {
-                json_t *id = json_object_get(body, "id");
+                json_t *id = json_object_get(jbody, "id");
 
                 if (!json_is_integer(id) || json_integer_value(id) < 1) {
                         ret = send_json(conn, 400,
@@ -811,7 +949,7 @@ static enum MHD_Result admin_post(struct retl_sbx_server *srv, struct MHD_Connec
                 ret = send_json(conn, 404, json_pack("{s:s}", "error", "no such endpoint"), -1,
                                 0);
         }
-        json_decref(body);
+        json_decref(jbody);
         return ret;
 }
 
@@ -908,12 +1046,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
         (void)version;
         if (!rq) {
+                const union MHD_ConnectionInfo *ci;
                 const char *cl;
 
+                ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+                if (!ci || !ci->socket_context)
+                        return MHD_NO;
                 rq = retl_calloc(1, sizeof(*rq));
+                rq->rq_conn = ci->socket_context;
                 rq->rq_t0 = mono_ms();
                 route(rq, url);
-                retl_buf_init(&rq->rq_body, rq->rq_limit);
                 *req_cls = rq;
                 /* A declared length over the limit is refused before the body
                  * is read; libmicrohttpd then closes the connection. */
@@ -928,11 +1070,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_YES;
         }
         if (*upload_data_size) {
-                if (!rq->rq_too_big && !rq->rq_answered &&
-                    retl_buf_append(&rq->rq_body, upload_data, *upload_data_size)) {
-                        /* past the ceiling: keep reading, stop keeping */
-                        rq->rq_too_big = 1;
-                        retl_buf_free(&rq->rq_body);
+                if (!rq->rq_too_big && !rq->rq_answered) {
+                        const char *cl = MHD_lookup_connection_value(
+                                conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+                        if (body_append(rq, upload_data, *upload_data_size,
+                                        cl ? strtoull(cl, NULL, 10) : 0))
+                                rq->rq_too_big = 1; /* past the ceiling: read on, keep nothing */
                 }
                 rq->rq_received += *upload_data_size;
                 *upload_data_size = 0;
@@ -953,9 +1097,29 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         (void)toe;
         if (!rq)
                 return;
-        retl_buf_free(&rq->rq_body);
         free(rq);
         *req_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        struct sbx_conn *cn = *socket_context;
+
+        (void)cls;
+        (void)conn;
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                cn = retl_calloc(1, sizeof(*cn));
+                cn->cn_arena = retl_sbx_arena_new();
+                *socket_context = cn;
+                return;
+        }
+        if (cn) {
+                retl_sbx_arena_destroy(cn->cn_arena);
+                free(cn->cn_buf);
+                free(cn);
+                *socket_context = NULL;
+        }
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -977,7 +1141,7 @@ struct retl_sbx_server *retl_sbx_server_start(const struct retl_sbx_server_conf 
 {
         struct retl_sbx_server *srv;
         struct sockaddr_in sa;
-        struct MHD_OptionItem opts[8];
+        struct MHD_OptionItem opts[10];
         unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
         const union MHD_DaemonInfo *info;
         int n = 0;
@@ -989,6 +1153,7 @@ struct retl_sbx_server *retl_sbx_server_start(const struct retl_sbx_server_conf 
                 snprintf(errstr, errstr_size, "'%s' is not an IPv4 address", sc->sc_host);
                 return NULL;
         }
+        retl_sbx_arena_install();
         srv = retl_calloc(1, sizeof(*srv));
         pthread_mutex_init(&srv->s_lock, NULL);
         srv->s_ws = sc->sc_ws;
@@ -997,6 +1162,21 @@ struct retl_sbx_server *retl_sbx_server_start(const struct retl_sbx_server_conf 
         srv->s_api_key = retl_strdup(sc->sc_api_key);
         srv->s_state_path = sc->sc_state_path ? retl_strdup(sc->sc_state_path) : NULL;
         srv->s_started_ms = wall_ms();
+        pthread_mutex_init(&srv->s_dl_lock, NULL);
+        {
+                pthread_condattr_t ca;
+
+                pthread_condattr_init(&ca);
+                pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+                pthread_cond_init(&srv->s_dl_cond, &ca);
+                pthread_condattr_destroy(&ca);
+        }
+        if (pthread_create(&srv->s_delayer, NULL, delayer_main, srv)) {
+                snprintf(errstr, errstr_size, "cannot start a thread");
+                retl_sbx_server_stop(srv);
+                return NULL;
+        }
+        srv->s_delayer_started = 1;
 
         /* the logger first, so that it sees the daemon's own messages */
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log,
@@ -1004,12 +1184,16 @@ struct retl_sbx_server *retl_sbx_server_start(const struct retl_sbx_server_conf 
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
                                             (intptr_t)on_completed, srv};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+                                            (intptr_t)on_connection, srv};
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512, NULL};
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL};
-        if (sc->sc_threads > 0)
+        if (sc->sc_threads > 0) {
                 opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
                                                     sc->sc_threads, NULL};
-        else
+                flags |= MHD_ALLOW_SUSPEND_RESUME;
+                srv->s_suspend = 1;
+        } else
                 /* a thread per connection: injected latency then delays only
                  * the connection it is meant for */
                 flags |= MHD_USE_THREAD_PER_CONNECTION;
@@ -1049,8 +1233,36 @@ void retl_sbx_server_stop(struct retl_sbx_server *srv)
 {
         if (!srv)
                 return;
+        /* libmicrohttpd aborts if stopped with a suspended connection:
+         * resume them all and suspend no more, then stop. */
+        pthread_mutex_lock(&srv->s_dl_lock);
+        srv->s_dl_stopping = 1;
+        pthread_cond_signal(&srv->s_dl_cond);
+        pthread_mutex_unlock(&srv->s_dl_lock);
+        if (srv->s_delayer_started) {
+                for (;;) {
+                        size_t left;
+
+                        pthread_mutex_lock(&srv->s_dl_lock);
+                        left = srv->s_n_delays;
+                        pthread_mutex_unlock(&srv->s_dl_lock);
+                        if (!left)
+                                break;
+                        sleep_ms(1);
+                }
+        }
         if (srv->s_daemon)
                 MHD_stop_daemon(srv->s_daemon);
+        if (srv->s_delayer_started) {
+                pthread_mutex_lock(&srv->s_dl_lock);
+                srv->s_dl_quit = 1;
+                pthread_cond_signal(&srv->s_dl_cond);
+                pthread_mutex_unlock(&srv->s_dl_lock);
+                pthread_join(srv->s_delayer, NULL);
+        }
+        pthread_mutex_destroy(&srv->s_dl_lock);
+        pthread_cond_destroy(&srv->s_dl_cond);
+        free(srv->s_delays);
         pthread_mutex_destroy(&srv->s_lock);
         free(srv->s_site_id);
         free(srv->s_api_key);

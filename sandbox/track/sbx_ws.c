@@ -127,7 +127,7 @@ void retl_sbx_ws_segment_create(struct retl_sbx_ws *ws, long id)
         for (i = ws->ws_n_segments; i > 0 && ws->ws_segments[i - 1].s_id > id; i--)
                 ws->ws_segments[i] = ws->ws_segments[i - 1];
         ws->ws_segments[i].s_id = id;
-        ws->ws_segments[i].s_members = retl_sbx_map_new();
+        ws->ws_segments[i].s_members = retl_sbx_map_new(1);   /* keys: p_cio_id */
         ws->ws_n_segments++;
         ws->ws_dirty = 1;
 }
@@ -202,14 +202,15 @@ struct retl_sbx_ws *retl_sbx_ws_new(const struct retl_sbx_ws_conf *wc, char *err
         ws->ws_conf_sup_emails = copy_strv(wc->wc_suppress_emails, wc->wc_n_suppress_emails);
         ws->ws_n_conf_sup_emails = wc->wc_n_suppress_emails;
 
-        ws->ws_by_id = retl_sbx_map_new();
-        ws->ws_by_email = retl_sbx_map_new();
-        ws->ws_by_cio = retl_sbx_map_new();
-        ws->ws_objects = retl_sbx_map_new();
-        ws->ws_obj_by_cio = retl_sbx_map_new();
-        ws->ws_rels = retl_sbx_map_new();
-        ws->ws_sup_ids = retl_sbx_map_new();
-        ws->ws_sup_emails = retl_sbx_map_new();
+        /* the indexes borrow their keys from the records they point at */
+        ws->ws_by_id = retl_sbx_map_new(1);
+        ws->ws_by_email = retl_sbx_map_new(1);
+        ws->ws_by_cio = retl_sbx_map_new(1);
+        ws->ws_objects = retl_sbx_map_new(1);
+        ws->ws_obj_by_cio = retl_sbx_map_new(1);
+        ws->ws_rels = retl_sbx_map_new(1);
+        ws->ws_sup_ids = retl_sbx_map_new(0);
+        ws->ws_sup_emails = retl_sbx_map_new(0);
         ws->ws_next_person = 1;
         ws->ws_next_object = 1;
         apply_conf_sets(ws);
@@ -739,10 +740,17 @@ static void merge_attrs(json_t *dst, json_t *src, int person)
                 if (person && (!strcmp(k, "id") || !strcmp(k, "email") ||
                                !strcmp(k, "cio_id") || !strcmp(k, "_update")))
                         continue;
-                if (is_removal(v))
+                if (is_removal(v)) {
                         json_object_del(dst, k);
-                else
-                        json_object_set(dst, k, v);
+                } else {
+                        json_t *old = json_object_get(dst, k);
+
+                        /* keep nothing of the request: its tree may live in
+                         * an arena (sbx_arena.h); unchanged values cost
+                         * nothing */
+                        if (!old || !json_equal(old, v))
+                                json_object_set_new(dst, k, json_deep_copy(v));
+                }
         }
 }
 
