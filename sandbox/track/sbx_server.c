@@ -451,7 +451,7 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
 {
         int single = rq->rq_route == RT_ENTITY;
         json_error_t jerr;
-        json_t *root, *list, *errors;
+        json_t *root, *list, *errors, **prepared;
         size_t n, *sizes;
         uint32_t accepted = 0, rejected = 0;
         int64_t now = wall_ms();
@@ -488,8 +488,24 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
         }
         /* Sizes outside the lock: the walk costs about a tenth of the parse. */
         sizes = retl_malloc((n ? n : 1) * sizeof(*sizes));
+        prepared = retl_calloc(n ? n : 1, sizeof(*prepared));
         for (size_t i = 0; i < n; i++)
                 sizes[i] = json_compact_size(single ? root : json_array_get(list, i));
+        /* Creating a record means copying its attributes out of the request
+         * (whose tree dies with the arena); do that copying outside the lock
+         * too: a short locked pass finds which entities create, then the
+         * copies are made unlocked, then everything is applied. A record
+         * created by someone else meanwhile just ignores its copy. */
+        pthread_mutex_lock(&srv->s_lock);
+        for (size_t i = 0; i < n; i++)
+                if (sizes[i] <= RETL_SBX_ENTITY_MAX &&
+                    retl_sbx_ws_creates(srv->s_ws, single ? root : json_array_get(list, i)))
+                        prepared[i] = (json_t *)1; /* marker, replaced below */
+        pthread_mutex_unlock(&srv->s_lock);
+        for (size_t i = 0; i < n; i++)
+                if (prepared[i])
+                        prepared[i] = retl_sbx_ws_prepare(single ? root
+                                                                 : json_array_get(list, i));
         errors = json_array();
         pthread_mutex_lock(&srv->s_lock);
         for (size_t i = 0; i < n; i++) {
@@ -505,7 +521,7 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
                                  RETL_SBX_ENTITY_MAX);
                         rc = -1;
                 } else {
-                        rc = retl_sbx_ws_apply(srv->s_ws, e, now, &o);
+                        rc = retl_sbx_ws_apply_prepared(srv->s_ws, e, prepared[i], now, &o);
                 }
                 if (rc == 0) {
                         accepted++;
@@ -534,6 +550,7 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
         }
         pthread_mutex_unlock(&srv->s_lock);
         free(sizes);
+        free(prepared);
         /* root lives in the arena: no json_decref() */
         if (!rejected) {
                 json_decref(errors);

@@ -575,18 +575,36 @@ static int parse_oident(struct retl_sbx_ws *ws, const json_t *idents, const char
 /* ------------------------------------------------------------------ */
 /* People, objects, relationships: creation and removal                */
 
+/* "a" + at least 7 lower-case hex digits: Customer.io's cio_ids look like
+ * "a3000001"; ours count up. (printf costs more than the rest of a create.) */
+static char *seq_id(const char *prefix, int min_digits, uint64_t seq)
+{
+        char buf[40], *p = buf + sizeof(buf);
+        size_t plen = strlen(prefix);
+        int n = 0;
+
+        *--p = '\0';
+        do {
+                *--p = "0123456789abcdef"[seq & 15];
+                seq >>= 4;
+                n++;
+        } while (seq || n < min_digits);
+        p -= plen;
+        memcpy(p, prefix, plen);
+        return retl_strdup(p);
+}
+
+/* A new person; @p attrs (reference taken) or a fresh object. */
 static struct sbx_person *person_new(struct retl_sbx_ws *ws, const char *cio_id,
-                                     int64_t now)
+                                     int64_t now, json_t *attrs)
 {
         struct sbx_person *p = retl_calloc(1, sizeof(*p));
 
-        if (cio_id) {
+        if (cio_id)
                 p->p_cio_id = retl_strdup(cio_id);
-        } else {
-                /* Customer.io's cio_ids look like "a3000001"; ours count up. */
-                p->p_cio_id = retl_asprintf("a%07" PRIx64, ws->ws_next_person++);
-        }
-        p->p_attrs = json_object();
+        else
+                p->p_cio_id = seq_id("a", 7, ws->ws_next_person++);
+        p->p_attrs = attrs ? attrs : json_object();
         p->p_created_ms = p->p_updated_ms = now;
         p->p_prev = ws->ws_p_tail;
         if (ws->ws_p_tail)
@@ -678,7 +696,8 @@ static void person_delete(struct retl_sbx_ws *ws, struct sbx_person *p)
 }
 
 static struct sbx_object *object_new(struct retl_sbx_ws *ws, const char *type,
-                                     const char *id, const char *cio_id, int64_t now)
+                                     const char *id, const char *cio_id, int64_t now,
+                                     json_t *attrs)
 {
         struct sbx_object *ob = retl_calloc(1, sizeof(*ob));
 
@@ -688,8 +707,8 @@ static struct sbx_object *object_new(struct retl_sbx_ws *ws, const char *type,
         if (cio_id)
                 ob->o_cio_id = retl_strdup(cio_id);
         else
-                ob->o_cio_id = retl_asprintf("ob%06" PRIx64, ws->ws_next_object++);
-        ob->o_attrs = json_object();
+                ob->o_cio_id = seq_id("ob", 6, ws->ws_next_object++);
+        ob->o_attrs = attrs ? attrs : json_object();
         ob->o_created_ms = ob->o_updated_ms = now;
         ob->o_prev = ws->ws_o_tail;
         if (ws->ws_o_tail)
@@ -810,7 +829,7 @@ static struct sbx_person *rel_person(struct retl_sbx_ws *ws, const struct pident
 
         if (p)
                 return p;
-        p = person_new(ws, NULL, now);
+        p = person_new(ws, NULL, now, NULL);
         if (pi->kind == RETL_SBX_BY_ID)
                 person_set_id(ws, p, pi->val);
         else
@@ -826,7 +845,7 @@ static struct sbx_object *rel_object(struct retl_sbx_ws *ws, const struct oident
         if (!ob)
                 ob = retl_sbx_map_get(ws->ws_objects, oi->key);
         if (!ob)
-                ob = object_new(ws, oi->type, oi->id, NULL, now);
+                ob = object_new(ws, oi->type, oi->id, NULL, now, NULL);
         return ob;
 }
 
@@ -969,7 +988,7 @@ static int plan_ident_attr(struct retl_sbx_ws *ws, int email, json_t *v, const c
         return 0;
 }
 
-static int person_identify(struct retl_sbx_ws *ws, json_t *e, int64_t now,
+static int person_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int64_t now,
                            struct retl_sbx_outcome *o)
 {
         struct pident pi;
@@ -1020,7 +1039,8 @@ static int person_identify(struct retl_sbx_ws *ws, json_t *e, int64_t now,
                 return -1;
         if (suppressed_id(ws, new_id) || suppressed_email(ws, new_email))
                 return reject(o, RETL_SBX_R_SUPPRESSED, "attributes", "person is suppressed");
-        if (id_enabled(ws) && new_id) {
+        /* (a new person identified by id: that id was just looked up) */
+        if (id_enabled(ws) && new_id && (p || pi.kind != RETL_SBX_BY_ID || new_id != pi.val)) {
                 q = retl_sbx_map_get(ws->ws_by_id, new_id);
                 if (q && q != p)
                         return reject(o, RETL_SBX_R_ATTR,
@@ -1028,7 +1048,8 @@ static int person_identify(struct retl_sbx_ws *ws, json_t *e, int64_t now,
                                                                 : "attributes.id",
                                       "id '%s' already belongs to another person", new_id);
         }
-        if (email_enabled(ws) && new_email) {
+        if (email_enabled(ws) && new_email &&
+            (p || pi.kind != RETL_SBX_BY_EMAIL || new_email != pi.val)) {
                 char key[IDENT_BUF];
 
                 lower_into(key, new_email);
@@ -1040,12 +1061,16 @@ static int person_identify(struct retl_sbx_ws *ws, json_t *e, int64_t now,
                                       "email '%s' already belongs to another person",
                                       new_email);
         }
-        /* Checks passed: apply. */
-        if (!p)
-                p = person_new(ws, NULL, now);
+        /* Checks passed: apply. A new person takes the prepared copy. */
+        if (!p && prepared) {
+                p = person_new(ws, NULL, now, json_incref(prepared));
+        } else {
+                if (!p)
+                        p = person_new(ws, NULL, now, NULL);
+                merge_attrs(p->p_attrs, attrs, 1);
+        }
         person_set_id(ws, p, new_id);
         person_set_email(ws, p, new_email);
-        merge_attrs(p->p_attrs, attrs, 1);
         p->p_updated_ms = now;
         p->p_updates++;
         ws->ws_dirty = 1;
@@ -1132,7 +1157,7 @@ static int person_suppress_action(struct retl_sbx_ws *ws, json_t *e, int on,
 /* ------------------------------------------------------------------ */
 /* Object actions                                                      */
 
-static int object_identify(struct retl_sbx_ws *ws, json_t *e, int64_t now,
+static int object_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int64_t now,
                            struct retl_sbx_outcome *o)
 {
         struct oident oi;
@@ -1149,8 +1174,14 @@ static int object_identify(struct retl_sbx_ws *ws, json_t *e, int64_t now,
                 attrs = NULL;
         if (rels && rel_list(ws, rels, 1, 1, 0, NULL, NULL, now, o))
                 return -1;
-        ob = rel_object(ws, &oi, now);
-        merge_attrs(ob->o_attrs, attrs, 0);
+        ob = oi.found ? oi.found : retl_sbx_map_get(ws->ws_objects, oi.key);
+        if (!ob && prepared) {
+                ob = object_new(ws, oi.type, oi.id, NULL, now, json_incref(prepared));
+        } else {
+                if (!ob)
+                        ob = object_new(ws, oi.type, oi.id, NULL, now, NULL);
+                merge_attrs(ob->o_attrs, attrs, 0);
+        }
         ob->o_updated_ms = now;
         ob->o_updates++;
         ws->ws_dirty = 1;
@@ -1201,10 +1232,78 @@ static int object_delete_action(struct retl_sbx_ws *ws, json_t *e, struct retl_s
 }
 
 /* ------------------------------------------------------------------ */
+/* Preparing outside the lock                                          */
+
+int retl_sbx_ws_creates(struct retl_sbx_ws *ws, const json_t *e)
+{
+        enum retl_sbx_action a = retl_sbx_action_of(e);
+        json_t *idents = json_object_get(e, "identifiers");
+        struct retl_sbx_outcome o;
+
+        if (a == RETL_SBX_A_PERSON_IDENTIFY) {
+                struct pident pi;
+
+                /* parse_pident writes only to pi and o */
+                if (parse_pident(ws, idents, "identifiers", &pi, &o))
+                        return 0;
+                return find_person(ws, &pi) == NULL;
+        }
+        if (a == RETL_SBX_A_OBJECT_IDENTIFY) {
+                struct oident oi;
+
+                if (parse_oident(ws, idents, "identifiers", &oi, &o))
+                        return 0;
+                return !oi.found && !retl_sbx_map_get(ws->ws_objects, oi.key);
+        }
+        return 0;
+}
+
+json_t *retl_sbx_ws_prepare(const json_t *e)
+{
+        enum retl_sbx_action a = retl_sbx_action_of(e);
+        json_t *attrs = json_object_get(e, "attributes");
+        json_t *out;
+        const char *k;
+        json_t *v;
+
+        if ((a != RETL_SBX_A_PERSON_IDENTIFY && a != RETL_SBX_A_OBJECT_IDENTIFY) ||
+            (attrs && !json_is_object(attrs)))
+                return NULL;
+        out = json_object();
+        json_object_foreach(attrs, k, v) {
+                if (a == RETL_SBX_A_PERSON_IDENTIFY &&
+                    (!strcmp(k, "id") || !strcmp(k, "email") || !strcmp(k, "cio_id") ||
+                     !strcmp(k, "_update")))
+                        continue;
+                if (!is_removal(v))
+                        json_object_set_new(out, k, json_deep_copy(v));
+        }
+        return out;
+}
+
+/* ------------------------------------------------------------------ */
 /* Entities                                                            */
 
 int retl_sbx_ws_apply(struct retl_sbx_ws *ws, json_t *e, int64_t now,
                       struct retl_sbx_outcome *o)
+{
+        return retl_sbx_ws_apply_prepared(ws, e, NULL, now, o);
+}
+
+static int apply_entity(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int64_t now,
+                        struct retl_sbx_outcome *o);
+
+int retl_sbx_ws_apply_prepared(struct retl_sbx_ws *ws, json_t *e, json_t *prepared,
+                               int64_t now, struct retl_sbx_outcome *o)
+{
+        int rc = apply_entity(ws, e, prepared, now, o);
+
+        json_decref(prepared);
+        return rc;
+}
+
+static int apply_entity(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int64_t now,
+                        struct retl_sbx_outcome *o)
 {
         json_t *type, *action;
         const char *t, *a;
@@ -1231,7 +1330,7 @@ int retl_sbx_ws_apply(struct retl_sbx_ws *ws, json_t *e, int64_t now,
         if (!strcmp(t, "person")) {
                 if (!strcmp(a, "identify")) {
                         o->so_action = RETL_SBX_A_PERSON_IDENTIFY;
-                        return person_identify(ws, e, now, o);
+                        return person_identify(ws, e, prepared, now, o);
                 }
                 if (!strcmp(a, "add_relationships")) {
                         o->so_action = RETL_SBX_A_PERSON_ADD_REL;
@@ -1265,7 +1364,7 @@ int retl_sbx_ws_apply(struct retl_sbx_ws *ws, json_t *e, int64_t now,
         if (!strcmp(t, "object")) {
                 if (!strcmp(a, "identify")) {
                         o->so_action = RETL_SBX_A_OBJECT_IDENTIFY;
-                        return object_identify(ws, e, now, o);
+                        return object_identify(ws, e, prepared, now, o);
                 }
                 if (!strcmp(a, "add_relationships")) {
                         o->so_action = RETL_SBX_A_OBJECT_ADD_REL;
@@ -1594,7 +1693,7 @@ struct sbx_person *retl_sbx_ws_restore_person(struct retl_sbx_ws *ws, const char
                 json_decref(attrs);
                 return NULL;
         }
-        p = person_new(ws, cio_id, created_ms);
+        p = person_new(ws, cio_id, created_ms, NULL);
         person_set_id(ws, p, id);
         person_set_email(ws, p, email);
         if (attrs) {
@@ -1621,7 +1720,7 @@ struct sbx_object *retl_sbx_ws_restore_object(struct retl_sbx_ws *ws, const char
                 json_decref(attrs);
                 return NULL;
         }
-        ob = object_new(ws, type, object_id, cio_id, created_ms);
+        ob = object_new(ws, type, object_id, cio_id, created_ms, NULL);
         if (attrs) {
                 json_decref(ob->o_attrs);
                 ob->o_attrs = attrs;
