@@ -1,0 +1,100 @@
+/* retl sandbox — the workspace's insides, shared by sbx_ws.c and
+ * sbx_state.c only. Everyone else uses sbx_ws.h. */
+#ifndef RETL_SBX_WS_INT_H
+#define RETL_SBX_WS_INT_H
+
+#include "sandbox/track/sbx_map.h"
+#include "sandbox/track/sbx_ws.h"
+
+struct sbx_person {
+        char *p_cio_id;
+        char *p_id;            /* NULL when unset */
+        char *p_email;         /* as last sent; NULL when unset */
+        char *p_email_key;     /* lower case, for lookups */
+        json_t *p_attrs;       /* owned; never id, email, cio_id, _update */
+        int64_t p_created_ms;
+        int64_t p_updated_ms;
+        uint64_t p_updates;    /* identify operations applied, creation included */
+        struct sbx_person *p_prev, *p_next;
+};
+
+struct sbx_object {
+        char *o_key;           /* type "\x1f" object_id */
+        char *o_type;          /* canonical decimal, e.g. "1" */
+        char *o_id;
+        char *o_cio_id;
+        json_t *o_attrs;
+        int64_t o_created_ms;
+        int64_t o_updated_ms;
+        uint64_t o_updates;
+        struct sbx_object *o_prev, *o_next;
+};
+
+struct sbx_rel {
+        char *r_key;           /* person cio_id "\x1f" object key */
+        struct sbx_person *r_person;
+        struct sbx_object *r_object;
+        json_t *r_attrs;
+        int64_t r_created_ms;
+        int64_t r_updated_ms;
+        struct sbx_rel *r_prev, *r_next;
+};
+
+struct sbx_segment {
+        long s_id;
+        struct retl_sbx_map *s_members;   /* cio_id -> struct sbx_person */
+};
+
+struct retl_sbx_ws {
+        /* configuration, copied */
+        int ws_ids;
+        int ws_allow_email_update;
+        long *ws_types;
+        size_t ws_n_types;
+        long *ws_conf_segments;
+        size_t ws_n_conf_segments;
+        char **ws_conf_sup_ids;
+        size_t ws_n_conf_sup_ids;
+        char **ws_conf_sup_emails;
+        size_t ws_n_conf_sup_emails;
+
+        /* people */
+        struct retl_sbx_map *ws_by_id;      /* id -> person (id an identifier) */
+        struct retl_sbx_map *ws_by_email;   /* email key -> person (email an identifier) */
+        struct retl_sbx_map *ws_by_cio;     /* cio_id -> person */
+        struct sbx_person *ws_p_head, *ws_p_tail;
+        /* objects */
+        struct retl_sbx_map *ws_objects;    /* o_key -> object */
+        struct retl_sbx_map *ws_obj_by_cio; /* cio_object_id -> object */
+        struct sbx_object *ws_o_head, *ws_o_tail;
+        /* relationships */
+        struct retl_sbx_map *ws_rels;       /* r_key -> rel */
+        struct sbx_rel *ws_r_head, *ws_r_tail;
+        /* segments, sorted by id */
+        struct sbx_segment *ws_segments;
+        size_t ws_n_segments;
+        /* suppressions: values map to themselves (non-NULL markers) */
+        struct retl_sbx_map *ws_sup_ids;
+        struct retl_sbx_map *ws_sup_emails; /* lower case */
+
+        uint64_t ws_next_person;            /* cio_id sequence */
+        uint64_t ws_next_object;            /* cio_object_id sequence */
+        int ws_dirty;
+};
+
+/* Restoring from the state file (sbx_state.c). Strings are copied;
+ * attrs references are taken over. */
+struct sbx_person *retl_sbx_ws_restore_person(struct retl_sbx_ws *ws, const char *cio_id,
+                                              const char *id, const char *email,
+                                              json_t *attrs, int64_t created_ms,
+                                              int64_t updated_ms, uint64_t updates);
+struct sbx_object *retl_sbx_ws_restore_object(struct retl_sbx_ws *ws, const char *type,
+                                              const char *object_id, const char *cio_id,
+                                              json_t *attrs, int64_t created_ms,
+                                              int64_t updated_ms, uint64_t updates);
+int retl_sbx_ws_restore_rel(struct retl_sbx_ws *ws, const char *cio_id, const char *type,
+                            const char *object_id, json_t *attrs, int64_t created_ms,
+                            int64_t updated_ms);
+int retl_sbx_ws_restore_member(struct retl_sbx_ws *ws, long segment_id, const char *cio_id);
+
+#endif
