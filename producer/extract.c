@@ -8,10 +8,19 @@
  *
  * SIGTERM / SIGINT: the running query is cancelled (dbcancel), the run ends
  * with a CANCELLED RunFinished, everything is flushed, exit 0. A second
- * signal exits at once. */
+ * signal exits at once.
+ *
+ * SIGHUP, or a change of the configuration file (checked every 2 s, as a
+ * Kubernetes ConfigMap changes): the file is loaded again and, when valid,
+ * replaces the running configuration between runs. Syncs keep their slot
+ * unless their schedule changed; a resumed sync runs at its next interval; a
+ * deleted sync stops. A file that does not load is refused and logged, and
+ * the running configuration stays. */
 #include "cli/commands.h"
 #include "lib/cfg.h"
+#include "lib/cfgwatch.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/mem.h"
 #include "producer/run.h"
 #include "producer/schedule.h"
@@ -25,6 +34,15 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+#define EXTRACT_SECRETS (RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES)
+
+static void on_hup(int sig)
+{
+        (void)sig;
+        reload_requested = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -42,6 +60,8 @@ static void install_signals(void)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
+        sa.sa_handler = on_hup;
+        sigaction(SIGHUP, &sa, NULL);
         sa.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &sa, NULL);
 }
@@ -82,33 +102,110 @@ static int run_once(const struct retl_cfg *cfg, struct retl_sink *sink, const ch
         }
 }
 
-static int run_schedule(const struct retl_cfg *cfg, struct retl_sink *sink)
+/* Each sync's next slot (Unix seconds; -1 = paused). */
+static int64_t first_slot(const struct retl_cfg_sync *s, int64_t now)
 {
-        struct retl_run_opts opts = {.stop = &stop_requested};
-        int64_t *slot = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*slot));
-        int64_t now = time(NULL);
-        size_t active = 0;
-        char err[4096];
+        if (s->paused) {
+                retl_log_info("extract", "sync %s is paused", s->name);
+                return -1;
+        }
+        return retl_schedule_first(s->start, s->interval_s, now);
+}
 
+static void log_slot(const struct retl_cfg_sync *s, int64_t slot, int64_t now)
+{
+        if (slot >= 0)
+                retl_log_info("extract", "sync %s: every %llds, next run at %lld (in %llds)",
+                              s->name, (long long)s->interval_s, (long long)slot,
+                              (long long)(slot > now ? slot - now : 0));
+}
+
+static int same_kafka(const struct retl_cfg_kafka *a, const struct retl_cfg_kafka *b)
+{
+        int same = !strcmp(a->brokers, b->brokers) && !strcmp(a->group, b->group) &&
+                   !strcmp(a->topic_prefix, b->topic_prefix) && a->nprops == b->nprops;
+        for (size_t i = 0; same && i < 2 * a->nprops; i++)
+                same = !strcmp(a->props[i], b->props[i]);
+        return same;
+}
+
+/* Loads the file again; on success swaps it in and re-plans the slots. */
+static void reload(struct retl_cfg **cfgp, int64_t **slotp, struct retl_sink *sink)
+{
+        struct retl_cfg *old = *cfgp, *cfg;
+        int64_t *slot, now = time(NULL);
+        char err[16384];
+
+        if (retl_cfg_load_secrets(old->path, EXTRACT_SECRETS, &cfg, err, sizeof(err))) {
+                retl_log_error("extract", "configuration not reloaded, the running one stays: %s",
+                               err);
+                return;
+        }
+        if (!same_kafka(&old->kafka, &cfg->kafka))
+                retl_log_warn("extract", "the kafka settings changed: they apply after a "
+                              "restart; the syncs' changes apply now");
+        slot = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*slot));
         for (size_t i = 0; i < cfg->nsyncs; i++) {
                 const struct retl_cfg_sync *s = &cfg->syncs[i];
-                if (s->paused) {
-                        retl_log_info("extract", "sync %s is paused", s->name);
-                        slot[i] = -1;
+                const struct retl_cfg_sync *o = retl_cfg_sync_find(old, s->name);
+                size_t oi = o ? (size_t)(o - old->syncs) : 0;
+                if (o && o->paused == s->paused && o->interval_s == s->interval_s &&
+                    o->start == s->start) {
+                        slot[i] = (*slotp)[oi]; /* schedule unchanged: keep the slot */
                         continue;
                 }
-                slot[i] = retl_schedule_first(s->start, s->interval_s, now);
-                active++;
-                retl_log_info("extract", "sync %s: every %llds, next run at %lld (in %llds)",
-                              s->name, (long long)s->interval_s, (long long)slot[i],
-                              (long long)(slot[i] > now ? slot[i] - now : 0));
+                slot[i] = first_slot(s, now);
+                retl_log_info("extract", "sync %s %s", s->name,
+                              !o ? "added" : s->paused ? "paused" : o->paused ? "resumed"
+                                                                            : "rescheduled");
+                log_slot(s, slot[i], now);
+        }
+        for (size_t i = 0; i < old->nsyncs; i++)
+                if (!retl_cfg_sync_find(cfg, old->syncs[i].name))
+                        retl_log_info("extract", "sync %s deleted: it stops; what it imported "
+                                      "stays", old->syncs[i].name);
+        retl_sink_set_cfg(sink, cfg);
+        free(*slotp);
+        *slotp = slot;
+        *cfgp = cfg;
+        retl_cfg_destroy(old);
+        retl_log_info("extract", "configuration reloaded from %s (%zu syncs)", cfg->path,
+                      cfg->nsyncs);
+}
+
+static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
+                        struct retl_metrics *metrics)
+{
+        struct retl_run_opts opts = {.stop = &stop_requested, .metrics = metrics};
+        struct retl_cfg *cfg = *cfgp;
+        int64_t *slot = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*slot));
+        int64_t now = time(NULL), last_look = now;
+        size_t active = 0;
+        struct retl_cfgwatch watch;
+        char err[4096];
+
+        retl_cfgwatch_init(&watch, cfg->path);
+        for (size_t i = 0; i < cfg->nsyncs; i++) {
+                slot[i] = first_slot(&cfg->syncs[i], now);
+                log_slot(&cfg->syncs[i], slot[i], now);
+                active += slot[i] >= 0;
         }
         if (!active)
-                retl_log_warn("extract", "every sync is paused: nothing to do until restarted");
+                retl_log_warn("extract", "every sync is paused: nothing to do until the "
+                              "configuration changes");
         while (!stop_requested) {
                 size_t due = (size_t)-1;
 
+                retl_metrics_beat(metrics);
                 now = time(NULL);
+                if (reload_requested || now - last_look >= 2) {
+                        last_look = now;
+                        if (retl_cfgwatch_changed(&watch) || reload_requested) {
+                                reload_requested = 0;
+                                reload(cfgp, &slot, sink);
+                                cfg = *cfgp;
+                        }
+                }
                 for (size_t i = 0; i < cfg->nsyncs; i++)
                         if (slot[i] >= 0 && slot[i] <= now &&
                             (due == (size_t)-1 || slot[i] < slot[due]))
@@ -125,6 +222,7 @@ static int run_schedule(const struct retl_cfg *cfg, struct retl_sink *sink)
                                       cfg->syncs[due].name, (long long)slot[due]);
         }
         retl_log_info("extract", "stopping");
+        retl_cfgwatch_free(&watch);
         free(slot);
         return 0;
 }
@@ -134,6 +232,7 @@ int retl_extract_main(int argc, char **argv)
         const char *path = NULL, *once = NULL, *level = NULL;
         struct retl_cfg *cfg = NULL;
         struct retl_sink *sink = NULL;
+        struct retl_metrics *metrics = NULL;
         char err[16384];
         int rc = 1;
 
@@ -158,7 +257,7 @@ int retl_extract_main(int argc, char **argv)
                 fprintf(stderr, "retl extract: -c FILE is required (see --help)\n");
                 return 2;
         }
-        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, EXTRACT_SECRETS, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }
@@ -171,17 +270,29 @@ int retl_extract_main(int argc, char **argv)
                 retl_log_set_level((enum retl_log_level)l);
         }
         install_signals();
+        if (!once) {
+                /* a long query beats through its rows; 15 min of silence is a hang */
+                metrics = retl_metrics_new(cfg->metrics.listen, 900, err, sizeof(err));
+                if (!metrics) {
+                        retl_log_error("extract", "%s", err);
+                        goto out;
+                }
+                retl_run_declare_metrics(metrics);
+                retl_metrics_ready(metrics, 0, "connecting to Kafka");
+        }
         sink = retl_sink_new(cfg, "retl-extract", err, sizeof(err));
         if (!sink) {
                 retl_log_error("extract", "Kafka: %s", err);
                 goto out;
         }
+        retl_metrics_ready(metrics, 1, NULL);
         if (once)
                 rc = run_once(cfg, sink, once);
         else
-                rc = run_schedule(cfg, sink);
+                rc = run_schedule(&cfg, sink, metrics);
 out:
         retl_sink_destroy(sink);
+        retl_metrics_destroy(metrics);
         retl_cfg_destroy(cfg);
         return rc;
 }

@@ -58,7 +58,48 @@ struct run {
         int64_t rows;
         int64_t rel_rows;
         int progress_s;
+        char label[160];        /* sync="..." for metrics */
 };
+
+void retl_run_declare_metrics(struct retl_metrics *m)
+{
+        retl_metrics_declare(m, "retl_rows_extracted_total", RETL_COUNTER,
+                             "Rows read from the database and published, by sync.");
+        retl_metrics_declare(m, "retl_runs_total", RETL_COUNTER,
+                             "Runs of the extractor, by sync and result (ok, failed, skipped, "
+                             "cancelled).");
+        retl_metrics_declare(m, "retl_run_duration_seconds", RETL_HISTOGRAM,
+                             "Duration of extractor runs, by sync.");
+        retl_metrics_declare(m, "retl_last_run_timestamp_seconds", RETL_GAUGE,
+                             "When the sync's last run started (Unix time), by sync.");
+        retl_metrics_declare(m, "retl_last_successful_run_timestamp_seconds", RETL_GAUGE,
+                             "When the sync's last run that published every row started, by "
+                             "sync.");
+}
+
+static void record_metrics(struct run *r, enum retl_run_result res, int64_t started_at_ms,
+                           double seconds)
+{
+        struct retl_metrics *m = r->opts ? r->opts->metrics : NULL;
+        char labels[256];
+        const char *result = res == RETL_RUN_OK          ? "ok"
+                             : res == RETL_RUN_SKIPPED   ? "skipped"
+                             : res == RETL_RUN_CANCELLED ? "cancelled"
+                                                         : "failed";
+        if (!m)
+                return;
+        snprintf(labels, sizeof(labels), "%s,result=\"%s\"", r->label, result);
+        retl_metrics_add(m, "retl_runs_total", labels, 1);
+        /* the rows not yet counted in steps of 1024 */
+        retl_metrics_add(m, "retl_rows_extracted_total", r->label,
+                         (double)((r->rows & 1023) + (r->rel_rows & 1023)));
+        retl_metrics_observe(m, "retl_run_duration_seconds", r->label, seconds);
+        retl_metrics_set(m, "retl_last_run_timestamp_seconds", r->label,
+                         (double)started_at_ms / 1000.0);
+        if (res == RETL_RUN_OK)
+                retl_metrics_set(m, "retl_last_successful_run_timestamp_seconds", r->label,
+                                 (double)started_at_ms / 1000.0);
+}
 
 static int stopped(const struct run *r)
 {
@@ -136,6 +177,12 @@ static enum retl_run_result stream_query(struct run *r, struct retl_source *src,
                 if (retl_sink_send(r->sink, r->topic, r->sync->name, &rec, errstr, errstr_size)) {
                         retl_source_cancel(src);
                         goto out;
+                }
+                if ((*count & 1023) == 0) {
+                        /* a long result is progress: the liveness probe must see it */
+                        retl_metrics_beat(r->opts ? r->opts->metrics : NULL);
+                        retl_metrics_add(r->opts ? r->opts->metrics : NULL,
+                                         "retl_rows_extracted_total", r->label, 1024);
                 }
                 if ((*count & 1023) == 0 && (now = mono_s()) - last >= r->progress_s) {
                         retl_log_info(r->ctx, "%s: %lld rows, %.0f rows/s",
@@ -246,6 +293,7 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
         r.run_id = retl_run_id(sync->name, started_at_ms);
         r.topic = retl_cfg_workspace_topic(cfg, sync->workspace);
         snprintf(r.ctx, sizeof(r.ctx), "extract sync=%s run=%s", sync->name, r.run_id);
+        retl_metrics_label(r.label, sizeof(r.label), "sync", sync->name);
 
         /* Kafka first: without it there is nowhere to publish or to read
          * the state from, and nothing reaches the database. */
@@ -341,6 +389,7 @@ finish:
 
 done:
         retl_source_close(src);
+        record_metrics(&r, res, started_at_ms, mono_s() - t0);
         if (res == RETL_RUN_OK)
                 retl_log_info(r.ctx, "finished: %lld rows, %lld relationship rows in %.1f s",
                               (long long)r.rows, (long long)r.rel_rows, mono_s() - t0);

@@ -7,6 +7,7 @@
 #define RETL_RUN_H
 
 #include "lib/cfg.h"
+#include "lib/metrics.h"
 #include "producer/sink.h"
 
 #include <signal.h>
@@ -22,7 +23,11 @@ enum retl_run_result {
 struct retl_run_opts {
         const volatile sig_atomic_t *stop;      /* non-zero: cancel the run (may be NULL) */
         int progress_s;                         /* progress line period; 0 = 5 s */
+        struct retl_metrics *metrics;           /* may be NULL */
 };
+
+/** @brief Declares the metrics retl_run_sync() records. */
+void retl_run_declare_metrics(struct retl_metrics *m);
 
 /** @brief Runs @p sync once, now. Logs what happens with `sync=… run=…`.
  *  @returns the outcome; for FAILED the reason is also in errstr. */

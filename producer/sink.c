@@ -45,6 +45,11 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
         }
 }
 
+void retl_sink_set_cfg(struct retl_sink *s, const struct retl_cfg *cfg)
+{
+        s->cfg = cfg;
+}
+
 struct retl_sink *retl_sink_new(const struct retl_cfg *cfg, const char *client_id, char *errstr,
                                 size_t errstr_size)
 {

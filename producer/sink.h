@@ -24,6 +24,11 @@ struct retl_sink *retl_sink_new(const struct retl_cfg *cfg, const char *client_i
                                 size_t errstr_size);
 void retl_sink_destroy(struct retl_sink *sink); /* NULL is fine; flushes up to 10 s */
 
+/** @brief A reloaded configuration replaces the borrowed one. The Kafka
+ *  clients keep the settings they were made with (a change of the kafka
+ *  group needs a restart; the caller warns). */
+void retl_sink_set_cfg(struct retl_sink *sink, const struct retl_cfg *cfg);
+
 /** @brief Creates @p topic (one partition) unless it exists; remembered, so
  *  asking again costs nothing. @returns 0 or -1 with errstr. */
 int retl_sink_ensure_topic(struct retl_sink *sink, const char *topic, char *errstr,
