@@ -17,11 +17,19 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 $(WARN) -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lsybdb -lpthread -lm
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Sources: everything under these folders goes into the retl binary.
 GEN_SRCS   := build/gen/schemas.c
-RETL_SRCS  := $(wildcard lib/*.c producer/*.c consumer/*.c sandbox/track/*.c) $(GEN_SRCS)
+RETL_SRCS  := $(wildcard lib/*.c producer/*.c consumer/*.c sandbox/track/*.c) \
+              $(filter-out cli/retl.c,$(wildcard cli/*.c)) $(GEN_SRCS)
 CLI_SRCS   := cli/retl.c
 TDS_SRCS   := $(wildcard sandbox/mssql/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -32,47 +40,58 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
+# The SQL Server stand-in is built when its sources are present.
+STANDIN      := $(if $(TDS_SRCS),bin/retl-mssql-standin)
+ASAN_STANDIN := $(if $(TDS_SRCS),$(ASAN)/bin/retl-mssql-standin)
+
 .PHONY: all asan test unit it demo bench check deps clean distclean format
-all: bin/retl bin/retl-mssql-standin
+all: bin/retl $(STANDIN)
 
 $(REL)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(ASAN)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -c -o $@ $<
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -c -o $@ $<
 
 bin/retl: $(call rel_obj,$(RETL_SRCS) $(CLI_SRCS))
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The schemas travel inside the binary.
 build/gen/schemas.c: $(wildcard schemas/*.avsc) scripts/embed-schemas.sh
 	@mkdir -p $(dir $@)
-	scripts/embed-schemas.sh schemas > $@
+	$(Q)scripts/embed-schemas.sh schemas > $@
 
 bin/retl-mssql-standin: $(call rel_obj,$(TDS_SRCS) $(wildcard lib/*.c) $(GEN_SRCS))
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The sanitizer build: the same binaries, used by the integration tests too.
 $(ASAN)/bin/retl: $(call asan_obj,$(RETL_SRCS) $(CLI_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 $(ASAN)/bin/retl-mssql-standin: $(call asan_obj,$(TDS_SRCS) $(wildcard lib/*.c) $(GEN_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 $(ASAN)/libretl.a: $(call asan_obj,$(RETL_SRCS))
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 # Each unit test links the archive; the linker takes only the modules it uses.
 $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libretl.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $< $(ASAN)/libretl.a $(LDLIBS) -lcmocka
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $< $(ASAN)/libretl.a $(LDLIBS) -lcmocka
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
 
@@ -82,9 +101,10 @@ IT_SRCS := $(wildcard tests/it/*.c)
 IT_BINS := $(patsubst tests/it/%.c,$(ASAN)/it/%,$(IT_SRCS))
 $(ASAN)/it/%: tests/it/%.c $(ASAN)/libretl.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $< $(ASAN)/libretl.a $(LDLIBS) -lcmocka
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $< $(ASAN)/libretl.a $(LDLIBS) -lcmocka
 
-asan: $(ASAN)/bin/retl $(ASAN)/bin/retl-mssql-standin $(UNIT_BINS) $(IT_BINS)
+asan: $(ASAN)/bin/retl $(ASAN_STANDIN) $(UNIT_BINS) $(IT_BINS)
 
 deps:
 	@scripts/deps.sh

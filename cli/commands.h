@@ -5,11 +5,17 @@
 
 int retl_version_main(int argc, char **argv);
 int retl_config_main(int argc, char **argv);
+int retl_status_main(int argc, char **argv);
+int retl_errors_main(int argc, char **argv);
+int retl_replay_main(int argc, char **argv);
 int retl_upload_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
-        {"config", "check a configuration file; print it or the settings reference", retl_config_main}, \
-        {"upload", "uploader worker: import the workspace topics into the Track API", retl_upload_main},
+        {"upload", "uploader worker: import the workspace topics into the Track API", retl_upload_main}, \
+        {"status", "each sync's imports: status, counts, duration, last_sync_time", retl_status_main}, \
+        {"errors", "the failed rows of a run as CSV", retl_errors_main}, \
+        {"replay", "re-import runs from a workspace's topic, without the database", retl_replay_main}, \
+        {"config", "check a configuration file; print it or the settings reference", retl_config_main},
 
 #endif

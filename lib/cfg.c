@@ -412,13 +412,24 @@ static const char *type_word(enum ftype t)
         }
 }
 
+/* The line a group starts on: libconfig gives a group the line where it
+ * ends, so take its first member's. */
+static int group_line(config_setting_t *grp)
+{
+        config_setting_t *first;
+        if (!grp)
+                return 0;
+        first = config_setting_length(grp) > 0 ? config_setting_get_elem(grp, 0) : NULL;
+        return (int)config_setting_source_line(first ? first : grp);
+}
+
 /* Loads the fields of one group into @p obj. */
 static void load_group(struct loader *ld, config_setting_t *grp, const char *gname,
                        const struct field *fields, size_t nfields, void *obj,
                        int check_unknown)
 {
         char where[256];
-        int gline = grp ? (int)config_setting_source_line(grp) : 0;
+        int gline = group_line(grp);
 
         /* Unknown settings are errors: a typo must not silently become a default. */
         for (int i = 0; check_unknown && grp && i < config_setting_length(grp); i++) {
@@ -746,11 +757,11 @@ static void *load_list(struct loader *ld, config_t *lc, const struct section *se
                 load_group(ld, grp, gname, sec->fields, sec->nfields, obj, 1);
                 /* every list element records its line for later messages */
                 if (sec->fields == workspace_fields)
-                        ((struct retl_cfg_workspace *)obj)->line = config_setting_source_line(grp);
+                        ((struct retl_cfg_workspace *)obj)->line = group_line(grp);
                 else if (sec->fields == database_fields)
-                        ((struct retl_cfg_database *)obj)->line = config_setting_source_line(grp);
+                        ((struct retl_cfg_database *)obj)->line = group_line(grp);
                 else
-                        ((struct retl_cfg_sync *)obj)->line = config_setting_source_line(grp);
+                        ((struct retl_cfg_sync *)obj)->line = group_line(grp);
         }
         *np = (size_t)n;
         return arr;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* librdkafka's log lines into ours (runs on librdkafka threads). */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -142,6 +143,15 @@ int retl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms
         return 0;
 }
 
+static int partitions_error(const char *topic, int count, char *errstr, size_t errstr_size)
+{
+        snprintf(errstr, errstr_size,
+                 "topic '%s' has %d partitions; a workspace's topic must have exactly one, so "
+                 "that its imports stay in order (recreate it with one)",
+                 topic, count);
+        return -1;
+}
+
 int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, const char *topic,
                             int timeout_ms, char *errstr, size_t errstr_size)
 {
@@ -156,13 +166,8 @@ int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, con
                 return -1;
         if (count == 1)
                 return 0;
-        if (count > 1) {
-                snprintf(errstr, errstr_size,
-                         "topic '%s' has %d partitions; a workspace's topic must have exactly "
-                         "one, so that its imports stay in order (recreate it with one)",
-                         topic, count);
-                return -1;
-        }
+        if (count > 1)
+                return partitions_error(topic, count, errstr, errstr_size);
 
         nt = rd_kafka_NewTopic_new(topic, 1, kc->replication_factor, why, sizeof(why));
         if (!nt) {
@@ -190,15 +195,35 @@ int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, con
                 const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
                 size_t n;
                 const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &n);
-                if (n == 1 && rd_kafka_topic_result_error(tr[0]) &&
-                    rd_kafka_topic_result_error(tr[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                rd_kafka_resp_err_t terr = n == 1 ? rd_kafka_topic_result_error(tr[0]) : 0;
+                if (terr && terr != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
                         snprintf(errstr, errstr_size, "creating topic '%s': %s", topic,
                                  rd_kafka_topic_result_error_string(tr[0]));
                         goto out;
                 }
+                if (!terr)
+                        retl_log_info("kafka", "created topic %s (1 partition, replication "
+                                      "factor %d, retention.ms %s)",
+                                      topic, kc->replication_factor, retention);
         }
-        retl_log_info("kafka", "created topic %s (1 partition, replication factor %d, "
-                      "retention.ms %s)", topic, kc->replication_factor, retention);
+        /* Someone else may have created it meanwhile (ALREADY_EXISTS), and
+         * metadata lags creation: wait until it shows, then check again. */
+        for (int waited = 0; ; waited += 100) {
+                if (retl_kafka_partition_count(rk, topic, timeout_ms, &count, errstr, errstr_size))
+                        goto out;
+                if (count > 0 || waited >= timeout_ms)
+                        break;
+                nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+        }
+        if (count == 0) {
+                snprintf(errstr, errstr_size, "topic '%s' was created but does not show in the "
+                         "metadata after %d ms", topic, timeout_ms);
+                goto out;
+        }
+        if (count > 1) {
+                partitions_error(topic, count, errstr, errstr_size);
+                goto out;
+        }
         rc = 0;
 out:
         if (ev)

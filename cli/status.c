@@ -1,0 +1,490 @@
+/* retl — `retl status` and `retl errors`: the import history and the failed
+ * rows of a run, read from the imports and failures topics, so they work
+ * from any machine that reaches the cluster. */
+#include "cli/commands.h"
+#include "lib/checkpoint.h"
+#include "lib/kafka.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "lib/scan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* One run's newest report, its strings owned. */
+struct run {
+        struct retl_import_report r;
+        int64_t offset;
+};
+
+struct history {
+        struct run *runs;
+        size_t n, cap;
+        size_t *slots;          /* open addressing on run_id: index + 1, 0 = empty */
+        size_t nslots;
+        const char *only_sync;
+};
+
+static uint64_t hash(const char *s)
+{
+        uint64_t h = 1469598103934665603ULL;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
+
+static void free_report(struct retl_import_report *r)
+{
+        free((char *)r->run_id);
+        free((char *)r->sync);
+        free((char *)r->workspace);
+        free((char *)r->replay_of);
+        free((char *)r->error);
+}
+
+static void copy_report(struct retl_import_report *dst, const struct retl_import_report *src)
+{
+        *dst = *src;
+        dst->run_id = retl_strdup(src->run_id);
+        dst->sync = retl_strdup(src->sync);
+        dst->workspace = retl_strdup(src->workspace);
+        dst->replay_of = src->replay_of ? retl_strdup(src->replay_of) : NULL;
+        dst->error = src->error ? retl_strdup(src->error) : NULL;
+}
+
+static void rehash(struct history *h)
+{
+        size_t n = h->nslots ? h->nslots * 2 : 1024;
+        free(h->slots);
+        h->slots = retl_calloc(n, sizeof(*h->slots));
+        h->nslots = n;
+        for (size_t i = 0; i < h->n; i++) {
+                size_t s = hash(h->runs[i].r.run_id) & (n - 1);
+                while (h->slots[s])
+                        s = (s + 1) & (n - 1);
+                h->slots[s] = i + 1;
+        }
+}
+
+static int on_report(void *opaque, int64_t offset, int64_t ts, const struct retl_record *rec,
+                     const char *why)
+{
+        struct history *h = opaque;
+        const struct retl_import_report *r;
+        size_t s;
+
+        if (!rec) {
+                retl_log_warn("status", "imports topic offset %lld: %s", (long long)offset, why);
+                return 0;
+        }
+        if (rec->type != RETL_REC_IMPORT_REPORT)
+                return 0;
+        r = &rec->u.import_report;
+        if (h->only_sync && strcmp(r->sync, h->only_sync))
+                return 0;
+        if ((h->n + 1) * 2 > h->nslots)
+                rehash(h);
+        s = hash(r->run_id) & (h->nslots - 1);
+        while (h->slots[s]) {
+                struct run *run = &h->runs[h->slots[s] - 1];
+                if (!strcmp(run->r.run_id, r->run_id)) {
+                        /* the newest report of a run is its status */
+                        free_report(&run->r);
+                        copy_report(&run->r, r);
+                        run->offset = offset;
+                        return 0;
+                }
+                s = (s + 1) & (h->nslots - 1);
+        }
+        if (h->n == h->cap) {
+                h->cap = h->cap ? h->cap * 2 : 256;
+                h->runs = retl_realloc(h->runs, h->cap * sizeof(*h->runs));
+        }
+        copy_report(&h->runs[h->n].r, r);
+        h->runs[h->n].offset = offset;
+        h->slots[s] = ++h->n;
+        return 0;
+}
+
+static void history_free(struct history *h)
+{
+        for (size_t i = 0; i < h->n; i++)
+                free_report(&h->runs[i].r);
+        free(h->runs);
+        free(h->slots);
+}
+
+static int by_start_desc(const void *a, const void *b)
+{
+        const struct run *x = a, *y = b;
+        if (x->r.started_at_ms != y->r.started_at_ms)
+                return x->r.started_at_ms < y->r.started_at_ms ? 1 : -1;
+        return x->offset < y->offset ? 1 : -1;
+}
+
+static void fmt_time(char *out, size_t n, int64_t unix_s)
+{
+        time_t t = (time_t)unix_s;
+        struct tm tm;
+        if (unix_s <= 0) {
+                snprintf(out, n, "-");
+                return;
+        }
+        gmtime_r(&t, &tm);
+        strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void fmt_duration(char *out, size_t n, int64_t ms)
+{
+        int64_t s = ms / 1000;
+        if (ms < 0)
+                ms = 0;
+        if (s < 60)
+                snprintf(out, n, "%.1fs", (double)ms / 1000.0);
+        else
+                snprintf(out, n, "%lldh%02lldm%02llds", (long long)(s / 3600),
+                         (long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+static void json_str(FILE *out, const char *s)
+{
+        fputc('"', out);
+        for (; s && *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\')
+                        fprintf(out, "\\%c", c);
+                else if (c < 0x20)
+                        fprintf(out, "\\u%04x", c);
+                else
+                        fputc(c, out);
+        }
+        fputc('"', out);
+}
+
+/* The sync's current last_sync_time from the uploaders' committed checkpoint. */
+static int64_t current_lst(const struct retl_cfg *cfg, rd_kafka_t *reader, const char *ws,
+                           const char *sync, int *known)
+{
+        char *topic = retl_cfg_workspace_topic(cfg, ws);
+        char err[512], *md = NULL;
+        int64_t off, v = 0;
+        struct retl_checkpoint cp;
+
+        *known = 0;
+        if (reader && !retl_kafka_committed(reader, topic, 10000, &off, &md, err, sizeof(err))) {
+                if (!retl_checkpoint_parse(&cp, md, md ? strlen(md) : 0, err, sizeof(err))) {
+                        v = retl_checkpoint_get(&cp, sync);
+                        *known = 1;
+                        retl_checkpoint_free(&cp);
+                }
+        }
+        free(md);
+        free(topic);
+        return v;
+}
+
+static int usage_status(FILE *out)
+{
+        fprintf(out,
+                "usage: retl status -c FILE [SYNC] [--limit N] [--json]\n\n"
+                "Each sync's imports, newest first: start, duration, status (running,\n"
+                "completed, some rows failed, failed, skipped), rows read, imported, failed,\n"
+                "and the sync's current last_sync_time. Read from the imports topic, so it\n"
+                "works from any machine that reaches the cluster.\n\n"
+                "  -c, --config FILE  the configuration file\n"
+                "  --limit N          imports shown per sync (default 10, 0 = all)\n"
+                "  --json             one JSON document instead of tables\n");
+        return out == stdout ? 0 : 2;
+}
+
+int retl_status_main(int argc, char **argv)
+{
+        const char *path = NULL, *only = NULL;
+        long limit = 10;
+        int json = 0, rc = 1;
+        struct retl_cfg *cfg = NULL;
+        struct history h = {0};
+        rd_kafka_t *reader = NULL;
+        char err[16384];
+
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+                        return usage_status(stdout);
+                else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+                        path = argv[++i];
+                else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
+                        limit = strtol(argv[++i], NULL, 10);
+                else if (!strcmp(argv[i], "--json"))
+                        json = 1;
+                else if (argv[i][0] != '-' && !only)
+                        only = argv[i];
+                else {
+                        fprintf(stderr, "retl status: unknown option '%s' (see --help)\n", argv[i]);
+                        return 2;
+                }
+        }
+        if (!path) {
+                fprintf(stderr, "retl status: -c FILE is required (see --help)\n");
+                return 2;
+        }
+        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+        }
+        if (only && !retl_cfg_sync_find(cfg, only))
+                fprintf(stderr, "retl status: note: sync '%s' is not in %s (showing its history "
+                        "anyway)\n", only, path);
+        h.only_sync = only;
+        if (retl_scan_topic(&cfg->kafka, cfg->kafka.imports_topic, 0, 0, on_report, &h, err,
+                            sizeof(err))) {
+                fprintf(stderr, "retl status: %s\n", err);
+                goto out;
+        }
+        reader = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, "retl-status", NULL, err,
+                                         sizeof(err));
+        qsort(h.runs, h.n, sizeof(*h.runs), by_start_desc);
+
+        if (json)
+                printf("{\"syncs\":[");
+        /* configured syncs first, in file order, then any others in the history */
+        for (size_t pass = 0, first = 1; pass < 2; pass++) {
+                size_t count = pass == 0 ? cfg->nsyncs : h.n;
+                for (size_t k = 0; k < count; k++) {
+                        const char *sync, *ws;
+                        int64_t lst;
+                        int known;
+                        long shown = 0;
+                        if (pass == 0) {
+                                sync = cfg->syncs[k].name;
+                                ws = cfg->syncs[k].workspace;
+                                if (only && strcmp(sync, only))
+                                        continue;
+                        } else {
+                                size_t j;
+                                sync = h.runs[k].r.sync;
+                                ws = h.runs[k].r.workspace;
+                                if (retl_cfg_sync_find(cfg, sync))
+                                        continue;
+                                for (j = 0; j < k && strcmp(h.runs[j].r.sync, sync); j++)
+                                        ;
+                                if (j < k)
+                                        continue; /* shown already */
+                        }
+                        lst = current_lst(cfg, reader, ws, sync, &known);
+                        if (json) {
+                                printf("%s{\"sync\":", first ? "" : ",");
+                                json_str(stdout, sync);
+                                printf(",\"workspace\":");
+                                json_str(stdout, ws);
+                                printf(",\"last_sync_time\":%lld,\"configured\":%s,\"imports\":[",
+                                       (long long)lst, pass == 0 ? "true" : "false");
+                        } else {
+                                char t[32];
+                                fmt_time(t, sizeof(t), lst);
+                                printf("%s%s  workspace %s  last_sync_time %lld (%s)%s\n",
+                                       first ? "" : "\n", sync, ws, (long long)lst, t,
+                                       pass == 1 ? "  [no longer configured]" : "");
+                                printf("  %-20s  %-10s  %-16s  %9s  %9s  %7s  %s\n", "STARTED",
+                                       "DURATION", "STATUS", "ROWS", "IMPORTED", "FAILED", "RUN");
+                        }
+                        first = 0;
+                        for (size_t i = 0; i < h.n; i++) {
+                                const struct retl_import_report *r = &h.runs[i].r;
+                                int64_t dur;
+                                if (strcmp(r->sync, sync))
+                                        continue;
+                                if (limit > 0 && shown >= limit)
+                                        break;
+                                dur = r->status == RETL_IMPORT_RUNNING
+                                              ? (int64_t)time(NULL) * 1000 - r->started_at_ms
+                                              : r->finished_at_ms - r->started_at_ms;
+                                if (json) {
+                                        printf("%s{\"run\":", shown ? "," : "");
+                                        json_str(stdout, r->run_id);
+                                        printf(",\"status\":");
+                                        json_str(stdout, retl_import_status_name(r->status));
+                                        printf(",\"started_at_ms\":%lld,\"duration_ms\":%lld,"
+                                               "\"rows\":%lld,\"imported\":%lld,\"failed\":%lld",
+                                               (long long)r->started_at_ms, (long long)dur,
+                                               (long long)r->rows, (long long)r->imported,
+                                               (long long)r->failed);
+                                        if (r->replay_of) {
+                                                printf(",\"replay_of\":");
+                                                json_str(stdout, r->replay_of);
+                                        }
+                                        if (r->error) {
+                                                printf(",\"error\":");
+                                                json_str(stdout, r->error);
+                                        }
+                                        printf("}");
+                                } else {
+                                        char t[32], d[32];
+                                        fmt_time(t, sizeof(t), r->started_at_ms / 1000);
+                                        fmt_duration(d, sizeof(d), dur);
+                                        printf("  %-20s  %-10s  %-16s  %9lld  %9lld  %7lld  %s%s%s\n",
+                                               t, d, retl_import_status_name(r->status),
+                                               (long long)r->rows, (long long)r->imported,
+                                               (long long)r->failed, r->run_id,
+                                               r->replay_of ? "  replay of " : "",
+                                               r->replay_of ? r->replay_of : "");
+                                        if (r->error)
+                                                printf("  %-20s  %s\n", "", r->error);
+                                }
+                                shown++;
+                        }
+                        if (json)
+                                printf("]}");
+                        else if (!shown)
+                                printf("  (no imports yet)\n");
+                        (void)known;
+                }
+        }
+        if (json)
+                printf("]}\n");
+        rc = 0;
+out:
+        if (reader)
+                rd_kafka_destroy(reader);
+        history_free(&h);
+        retl_cfg_destroy(cfg);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* retl errors                                                         */
+/* ------------------------------------------------------------------ */
+
+struct errors_scan {
+        const char *run_id;
+        FILE *out;
+        int64_t count;
+        int64_t started_at_ms;  /* from the run's report, to seek */
+        int found_report;
+};
+
+static int find_report(void *opaque, int64_t offset, int64_t ts, const struct retl_record *rec,
+                       const char *why)
+{
+        struct errors_scan *e = opaque;
+        if (rec && rec->type == RETL_REC_IMPORT_REPORT &&
+            !strcmp(rec->u.import_report.run_id, e->run_id)) {
+                e->started_at_ms = rec->u.import_report.started_at_ms;
+                e->found_report = 1;
+                return 1;
+        }
+        return 0;
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+        if (!s)
+                return;
+        if (!strpbrk(s, ",\"\r\n")) {
+                fputs(s, out);
+                return;
+        }
+        fputc('"', out);
+        for (; *s; s++) {
+                if (*s == '"')
+                        fputc('"', out);
+                fputc(*s, out);
+        }
+        fputc('"', out);
+}
+
+static int on_failure(void *opaque, int64_t offset, int64_t ts, const struct retl_record *rec,
+                      const char *why)
+{
+        struct errors_scan *e = opaque;
+        const struct retl_row_failure *f;
+        if (!rec || rec->type != RETL_REC_ROW_FAILURE)
+                return 0;
+        f = &rec->u.row_failure;
+        if (strcmp(f->run_id, e->run_id))
+                return 0;
+        fprintf(e->out, "%lld,%s,", (long long)f->row_number,
+                f->part == RETL_PART_MAIN ? "main" : "relationships");
+        csv_field(e->out, f->identifier);
+        fputc(',', e->out);
+        csv_field(e->out, f->reason);
+        fputc('\n', e->out);
+        e->count++;
+        return 0;
+}
+
+int retl_errors_main(int argc, char **argv)
+{
+        const char *path = NULL, *run = NULL, *outpath = NULL;
+        struct retl_cfg *cfg = NULL;
+        struct errors_scan e = {0};
+        char err[16384];
+        int rc = 1;
+
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                        printf("usage: retl errors -c FILE RUN [-o FILE.csv]\n\n"
+                               "Writes the failed rows of a run as CSV (row_number, query, "
+                               "identifier,\nreason), like the hosted product's Download. RUN is "
+                               "a run id as `retl status`\nshows it. The exit status is 0 when "
+                               "the run is known, 1 when it is not.\n\n"
+                               "  -c, --config FILE  the configuration file\n"
+                               "  -o, --output FILE  write the CSV there instead of stdout\n");
+                        return 0;
+                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+                           i + 1 < argc) {
+                        path = argv[++i];
+                } else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) &&
+                           i + 1 < argc) {
+                        outpath = argv[++i];
+                } else if (argv[i][0] != '-' && !run) {
+                        run = argv[i];
+                } else {
+                        fprintf(stderr, "retl errors: unknown option '%s' (see --help)\n",
+                                argv[i]);
+                        return 2;
+                }
+        }
+        if (!path || !run) {
+                fprintf(stderr, "retl errors: -c FILE and RUN are required (see --help)\n");
+                return 2;
+        }
+        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+        }
+        e.run_id = run;
+        if (retl_scan_topic(&cfg->kafka, cfg->kafka.imports_topic, 0, 0, find_report, &e, err,
+                            sizeof(err))) {
+                fprintf(stderr, "retl errors: %s\n", err);
+                goto out;
+        }
+        if (!e.found_report) {
+                fprintf(stderr, "retl errors: no run '%s' in %s (see `retl status`)\n", run,
+                        cfg->kafka.imports_topic);
+                goto out;
+        }
+        e.out = outpath ? fopen(outpath, "w") : stdout;
+        if (!e.out) {
+                fprintf(stderr, "retl errors: cannot write %s\n", outpath);
+                goto out;
+        }
+        fprintf(e.out, "row_number,query,identifier,reason\n");
+        /* failures are written after the run started: seek there by time */
+        if (retl_scan_topic(&cfg->kafka, cfg->kafka.failures_topic, 0,
+                            e.started_at_ms > 60000 ? e.started_at_ms - 60000 : 0, on_failure, &e,
+                            err, sizeof(err))) {
+                fprintf(stderr, "retl errors: %s\n", err);
+                goto out;
+        }
+        if (outpath)
+                fprintf(stderr, "retl errors: %lld failed rows of %s written to %s\n",
+                        (long long)e.count, run, outpath);
+        rc = 0;
+out:
+        if (e.out && e.out != stdout)
+                fclose(e.out);
+        retl_cfg_destroy(cfg);
+        return rc;
+}

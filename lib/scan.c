@@ -1,0 +1,101 @@
+/* retl — reading a topic to its end, see scan.h. */
+#include "scan.h"
+#include "kafka.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t from_offset,
+                    int64_t from_time_ms, retl_scan_cb *cb, void *opaque, char *errstr,
+                    size_t errstr_size)
+{
+        char group[64];
+        rd_kafka_t *rk = NULL;
+        rd_kafka_topic_partition_list_t *list = NULL;
+        struct retl_codec *codec = NULL;
+        int64_t low = 0, high = 0, next;
+        int count = 0, rc = -1, stalled = 0;
+
+        /* assign() never joins the group; the id only satisfies librdkafka */
+        snprintf(group, sizeof(group), "retl-scan-%d", (int)getpid());
+        rk = retl_kafka_consumer_new(kc, group, "retl-scan", NULL, errstr, errstr_size);
+        if (!rk)
+                goto out;
+        if (retl_kafka_partition_count(rk, topic, 10000, &count, errstr, errstr_size))
+                goto out;
+        if (count == 0) {
+                rc = 0;
+                goto out;
+        }
+        if (retl_kafka_watermarks(rk, topic, 10000, &low, &high, errstr, errstr_size))
+                goto out;
+        next = from_offset > low ? from_offset : low;
+        list = rd_kafka_topic_partition_list_new(1);
+        if (from_time_ms > 0) {
+                rd_kafka_topic_partition_list_add(list, topic, 0)->offset = from_time_ms;
+                if (rd_kafka_offsets_for_times(rk, list, 10000) == 0 && list->elems[0].err == 0 &&
+                    list->elems[0].offset >= 0 && list->elems[0].offset > next)
+                        next = list->elems[0].offset;
+                else if (list->elems[0].offset < 0)
+                        next = high; /* nothing at or after that time */
+                rd_kafka_topic_partition_list_destroy(list);
+                list = rd_kafka_topic_partition_list_new(1);
+        }
+        if (next >= high) {
+                rc = 0;
+                goto out;
+        }
+        rd_kafka_topic_partition_list_add(list, topic, 0)->offset = next;
+        if (rd_kafka_assign(rk, list)) {
+                snprintf(errstr, errstr_size, "cannot read topic '%s'", topic);
+                goto out;
+        }
+        codec = retl_codec_new(errstr, errstr_size);
+        if (!codec)
+                goto out;
+        while (next < high) {
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+                struct retl_record rec;
+                char why[512];
+                int stop;
+                if (!m) {
+                        /* a topic that cannot be read any further (e.g. records
+                         * past retention while reading) must not hang us */
+                        if (++stalled > 30) {
+                                snprintf(errstr, errstr_size,
+                                         "topic '%s': no records for 30 s at offset %lld of %lld",
+                                         topic, (long long)next, (long long)high);
+                                goto out;
+                        }
+                        continue;
+                }
+                stalled = 0;
+                if (m->err) {
+                        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                retl_log_warn("scan", "%s: %s", topic, rd_kafka_message_errstr(m));
+                        rd_kafka_message_destroy(m);
+                        continue;
+                }
+                next = m->offset + 1;
+                if (retl_codec_decode(codec, m->payload, m->len, &rec, why, sizeof(why)))
+                        stop = cb(opaque, m->offset, rd_kafka_message_timestamp(m, NULL), NULL, why);
+                else
+                        stop = cb(opaque, m->offset, rd_kafka_message_timestamp(m, NULL), &rec, NULL);
+                rd_kafka_message_destroy(m);
+                if (stop)
+                        break;
+        }
+        rc = 0;
+out:
+        if (list)
+                rd_kafka_topic_partition_list_destroy(list);
+        retl_codec_destroy(codec);
+        if (rk) {
+                rd_kafka_consumer_close(rk);
+                rd_kafka_destroy(rk);
+        }
+        return rc;
+}

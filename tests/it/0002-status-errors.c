@@ -1,0 +1,190 @@
+/* Integration test 0002: `retl status` and `retl errors` read the import
+ * history and failed rows from the real broker: newest report of a run wins,
+ * newest run first, the sync's last_sync_time from the uploaders' committed
+ * checkpoint, the CSV with quoting, an unknown run.
+ * Env: RETL, RETL_KAFKA_BROKERS, RETL_TEST_TMP. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+
+#include "lib/checkpoint.h"
+#include "lib/codec.h"
+#include "lib/kafka.h"
+#include "lib/mem.h"
+
+static char cfgpath[512], prefix[64], err[1024];
+static struct retl_cfg *cfg;
+
+static char *run_cmd(const char *args, int *status)
+{
+        char cmd[2048];
+        FILE *p;
+        struct retl_buf out;
+        char chunk[4096];
+        size_t n;
+        snprintf(cmd, sizeof(cmd), "%s %s", getenv("RETL"), args);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        retl_buf_init(&out, 0);
+        while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+                assert_int_equal(retl_buf_append(&out, chunk, n), 0);
+        *status = WEXITSTATUS(pclose(p));
+        return retl_buf_take(&out, NULL);
+}
+
+static void produce(rd_kafka_t *rk, struct retl_codec *codec, const char *topic,
+                    const struct retl_record *rec)
+{
+        struct retl_buf b;
+        retl_buf_init(&b, 0);
+        assert_int_equal(retl_codec_encode(codec, rec, &b, err, sizeof(err)), 0);
+        assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+                                           RD_KAFKA_V_VALUE(b.b_data, b.b_len),
+                                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                           RD_KAFKA_V_END), 0);
+        retl_buf_free(&b);
+}
+
+static int setup(void **state)
+{
+        FILE *f;
+        snprintf(prefix, sizeof(prefix), "it0002x%ld", (long)time(NULL));
+        snprintf(cfgpath, sizeof(cfgpath), "%s/retl.cfg", getenv("RETL_TEST_TMP"));
+        f = fopen(cfgpath, "w");
+        if (!f)
+                return -1;
+        fprintf(f,
+                "kafka = { brokers = \"%s\"; replication_factor = 1; topic_prefix = \"%s.ws.\";\n"
+                "  group = \"%s.g\"; imports_topic = \"%s.imports\"; failures_topic = \"%s.failures\"; };\n"
+                "workspaces = ( { name = \"acme\"; api_url = \"http://127.0.0.1:9\"; site_id = \"s\";\n"
+                "  api_key_env = \"HOME\"; } );\n"
+                "databases = ( { name = \"crm\"; host = \"127.0.0.1\"; database = \"crm\"; user = \"u\";\n"
+                "  password_env = \"HOME\"; } );\n"
+                "syncs = ( { name = \"people\"; workspace = \"acme\"; database = \"crm\"; import = \"people\";\n"
+                "  interval = \"1h\"; query = \"SELECT id FROM t\"; } );\n",
+                getenv("RETL_KAFKA_BROKERS"), prefix, prefix, prefix, prefix);
+        fclose(f);
+        return retl_cfg_load(cfgpath, &cfg, err, sizeof(err));
+}
+
+static int teardown(void **state)
+{
+        retl_cfg_destroy(cfg);
+        return 0;
+}
+
+static void test_status_and_errors(void **state)
+{
+        struct retl_codec *codec = retl_codec_new(err, sizeof(err));
+        rd_kafka_t *rk = retl_kafka_producer_new(&cfg->kafka, "it0002", NULL, NULL, err, sizeof(err));
+        struct retl_record rec;
+        char args[1024], *out, *wstopic;
+        int status;
+        int64_t t0 = 1714566600000;
+
+        assert_non_null(rk);
+        assert_int_equal(retl_kafka_ensure_topic(rk, &cfg->kafka, cfg->kafka.imports_topic, 10000,
+                                                 err, sizeof(err)), 0);
+        assert_int_equal(retl_kafka_ensure_topic(rk, &cfg->kafka, cfg->kafka.failures_topic, 10000,
+                                                 err, sizeof(err)), 0);
+        rec.type = RETL_REC_IMPORT_REPORT;
+        rec.u.import_report = (struct retl_import_report){"people-1", "people", "acme",
+                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL};
+        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        rec.u.import_report.status = RETL_IMPORT_SOME_ROWS_FAILED;
+        rec.u.import_report.finished_at_ms = t0 + 4000;
+        rec.u.import_report.rows = 10;
+        rec.u.import_report.imported = 8;
+        rec.u.import_report.failed = 2;
+        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        rec.u.import_report = (struct retl_import_report){"people-2", "people", "acme",
+                RETL_IMPORT_COMPLETED, t0 + 3600000, t0 + 3601500, 5, 5, 0, 1714570200, NULL, NULL};
+        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        rec.u.import_report = (struct retl_import_report){"people-3", "people", "acme",
+                RETL_IMPORT_SKIPPED, t0 + 7200000, t0 + 7200000, 0, 0, 0, 1714570200, NULL,
+                "previous import still in progress"};
+        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        rec.type = RETL_REC_ROW_FAILURE;
+        rec.u.row_failure = (struct retl_row_failure){"people-1", "people", RETL_PART_MAIN, 3,
+                                                      "not-an-email", "invalid email: no @"};
+        produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        rec.u.row_failure = (struct retl_row_failure){"other-9", "people", RETL_PART_MAIN, 1, "x",
+                                                      "of another run"};
+        produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        rec.u.row_failure = (struct retl_row_failure){"people-1", "people",
+                                                      RETL_PART_RELATIONSHIPS, 7, NULL,
+                                                      "person is suppressed, \"x\""};
+        produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        assert_int_equal(rd_kafka_flush(rk, 10000), 0);
+
+        /* the uploaders' checkpoint says last_sync_time = 1714570200 */
+        wstopic = retl_cfg_workspace_topic(cfg, "acme");
+        assert_int_equal(retl_kafka_ensure_topic(rk, &cfg->kafka, wstopic, 10000, err, sizeof(err)), 0);
+        {
+                rd_kafka_t *c = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, "it0002c",
+                                                        NULL, err, sizeof(err));
+                rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+                rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, wstopic, 0);
+                tp->offset = 0;
+                tp->metadata = retl_strdup("retl1 s=people:1714570200");
+                tp->metadata_size = strlen(tp->metadata);
+                assert_int_equal(rd_kafka_commit(c, l, 0), 0);
+                rd_kafka_topic_partition_list_destroy(l);
+                rd_kafka_destroy(c);
+        }
+        free(wstopic);
+        rd_kafka_destroy(rk);
+        retl_codec_destroy(codec);
+
+        snprintf(args, sizeof(args), "status -c %s", cfgpath);
+        out = run_cmd(args, &status);
+        assert_int_equal(status, 0);
+        fprintf(stderr, "%s", out);
+        assert_non_null(strstr(out, "last_sync_time 1714570200 (2024-05-01T13:30:00Z)"));
+        /* newest first; people-1 shows its newest report */
+        assert_true(strstr(out, "people-3") < strstr(out, "people-2"));
+        assert_true(strstr(out, "people-2") < strstr(out, "people-1"));
+        assert_non_null(strstr(out, "some rows failed"));
+        assert_null(strstr(out, "running"));
+        assert_non_null(strstr(out, "skipped"));
+        assert_non_null(strstr(out, "previous import still in progress"));
+        free(out);
+
+        snprintf(args, sizeof(args), "status -c %s --json people", cfgpath);
+        out = run_cmd(args, &status);
+        assert_int_equal(status, 0);
+        assert_non_null(strstr(out, "\"run\":\"people-1\",\"status\":\"some rows failed\","
+                                    "\"started_at_ms\":1714566600000,\"duration_ms\":4000,"
+                                    "\"rows\":10,\"imported\":8,\"failed\":2"));
+        free(out);
+
+        snprintf(args, sizeof(args), "errors -c %s people-1", cfgpath);
+        out = run_cmd(args, &status);
+        assert_int_equal(status, 0);
+        assert_string_equal(out, "row_number,query,identifier,reason\n"
+                                 "3,main,not-an-email,invalid email: no @\n"
+                                 "7,relationships,,\"person is suppressed, \"\"x\"\"\"\n");
+        free(out);
+
+        snprintf(args, sizeof(args), "errors -c %s nope-1 2>&1", cfgpath);
+        out = run_cmd(args, &status);
+        assert_int_equal(status, 1);
+        assert_non_null(strstr(out, "no run 'nope-1'"));
+        free(out);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_status_and_errors),
+        };
+        return cmocka_run_group_tests_name("0002-status-errors", tests, setup, teardown);
+}

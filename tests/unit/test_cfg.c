@@ -1,0 +1,216 @@
+/* Unit tests: the configuration — a valid file with its defaults, and each
+ * kind of error naming its line and setting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cfg.h"
+
+static char path[64];
+
+/* Writes @p text to a temporary file; its path is in `path`. */
+static void write_cfg(const char *text)
+{
+        int fd;
+        FILE *f;
+        snprintf(path, sizeof(path), "/tmp/retl-test-cfg-XXXXXX");
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+#define KAFKA "kafka = { brokers = \"127.0.0.1:9092\"; };\n"
+#define WS "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n"
+#define DB "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";\n" \
+           "  password_env = \"RETL_T_PW\"; } );\n"
+
+static void test_valid(void **state)
+{
+        struct retl_cfg *cfg;
+        const struct retl_cfg_sync *s;
+        char err[4096];
+        FILE *f = fopen("/tmp/retl-test-secret", "w");
+        assert_non_null(f);
+        fputs("s3cret\n", f);
+        fclose(f);
+        setenv("RETL_T_KEY", "key", 1);
+        setenv("RETL_T_PW", "pw", 1);
+        write_cfg(KAFKA
+                  "workspaces = ( { name = \"acme\"; region = \"eu\"; site_id = \"s1\";\n"
+                  "  api_key_file = \"/tmp/retl-test-secret\"; } );\n" DB
+                  "syncs = ( { name = \"people\"; workspace = \"acme\"; database = \"crm\";\n"
+                  "  import = \"people\"; interval = \"15m\"; start = \"2024-05-01T12:30:00Z\";\n"
+                  "  query = \"SELECT id FROM t WHERE u > {{last_sync_time}}\"; },\n"
+                  " { name = \"companies\"; workspace = \"acme\"; database = \"crm\";\n"
+                  "  import = \"objects\"; interval = 3600; object_type_id = \"2\";\n"
+                  "  empty_values = \"delete\"; suppressed = \"fail\"; paused = true;\n"
+                  "  query = \"SELECT object_id FROM c\"; relationship_query = \"\"; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg->kafka.topic_prefix, "retl.ws.");
+        assert_string_equal(cfg->kafka.group, "retl-uploaders");
+        assert_int_equal(cfg->kafka.replication_factor, 3);
+        assert_int_equal(cfg->nworkspaces, 1);
+        assert_string_equal(cfg->workspaces[0].api_url, "https://track-eu.customer.io");
+        assert_string_equal(cfg->workspaces[0].api_key, "s3cret"); /* newline trimmed */
+        assert_int_equal(cfg->workspaces[0].rate_limit, 100);
+        assert_string_equal(cfg->databases[0].password, "pw");
+        assert_int_equal(cfg->databases[0].port, 1433);
+        assert_int_equal(cfg->databases[0].encryption, RETL_ENCRYPT_REQUIRE);
+        s = retl_cfg_sync_find(cfg, "people");
+        assert_non_null(s);
+        assert_true(s->interval_s == 900);
+        assert_true(s->start == 1714566600);
+        assert_int_equal(s->import, RETL_IMPORT_PEOPLE);
+        assert_int_equal(s->identify_by, RETL_IDENT_ID);
+        assert_int_equal(s->empty_values, RETL_EMPTY_IGNORE);
+        assert_ptr_equal(s->ws, &cfg->workspaces[0]);
+        s = retl_cfg_sync_find(cfg, "companies");
+        assert_non_null(s);
+        assert_true(s->interval_s == 3600);
+        assert_string_equal(s->object_type_id, "2");
+        assert_int_equal(s->empty_values, RETL_EMPTY_DELETE);
+        assert_int_equal(s->suppressed, RETL_SUPPRESSED_FAIL);
+        assert_int_equal(s->paused, 1);
+        assert_null(s->relationship_query);
+        assert_null(retl_cfg_sync_find(cfg, "nope"));
+        {
+                char *t = retl_cfg_workspace_topic(cfg, "acme");
+                assert_string_equal(t, "retl.ws.acme");
+                free(t);
+        }
+        retl_cfg_destroy(cfg);
+        unlink(path);
+        unlink("/tmp/retl-test-secret");
+}
+
+struct bad {
+        const char *what;
+        const char *text;
+        const char *expect; /* substring of the error, after "path:" */
+};
+
+static const struct bad bad_cases[] = {
+        {"syntax", KAFKA "workspaces = ( { name = \"acme\" site_id = ; } );\n", ":2: syntax error"},
+        {"missing setting", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; } );\n",
+         ":5: syncs[0] 'p'.query: missing required setting"},
+        {"bad duration", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\"; import = \"people\";\n"
+         "  query = \"SELECT id FROM t\";\n"
+         "  interval = \"5x\"; } );\n",
+         ":7: syncs[0] 'p'.interval: bad duration '5x'"},
+        {"bad enum", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\"; interval = \"1h\";\n"
+         "  query = \"SELECT id FROM t\";\n"
+         "  import = \"persons\"; } );\n",
+         ":7: syncs[0] 'p'.import: bad value 'persons' (expected one of: people, objects)"},
+        {"unknown secret variable", KAFKA
+         "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n"
+         "  api_key_env = \"RETL_T_UNSET_VARIABLE\"; } );\n",
+         ":3: workspaces[0] 'acme'.api_key_env: environment variable 'RETL_T_UNSET_VARIABLE' is "
+         "not set"},
+        {"secret in the file", KAFKA
+         "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n  api_key = \"abc\"; } );\n",
+         ":3: workspaces[0] 'acme'.api_key: secrets are never written in the file"},
+        {"unknown setting", KAFKA WS "\nretries = 3;\n", ":4: retries: unknown setting"},
+        {"out of range", KAFKA
+         "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+         "  rate_limit = 0; } );\n",
+         ":3: workspaces[0] 'acme'.rate_limit: 0 is out of range (1 to 100000)"},
+        {"wrong type", "kafka = { brokers = 9092; };\n", ":1: kafka.brokers: must be a string"},
+        {"unknown workspace", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"other\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\"; } );\n",
+         ":5: syncs[0] 'p': workspace 'other' is not in workspaces"},
+        {"duplicate name", KAFKA
+         "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; },\n"
+         " { name = \"acme\"; site_id = \"s2\"; api_key_env = \"RETL_T_KEY\"; } );\n",
+         ":3: workspaces[1] 'acme': name used twice (also line 2)"},
+        {"kafka password in file", "kafka = { brokers = \"b:1\";\n"
+         "  properties = { sasl_password = \"x\"; }; };\n",
+         ":2: kafka.properties.sasl_password: secrets are never written in the file"},
+        {"missing kafka", WS, ":1: kafka: missing required group"},
+        {"bad name", KAFKA
+         "workspaces = ( { name = \"ac me\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n",
+         ":2: workspaces[0] 'ac me'.name: bad name 'ac me'"},
+};
+
+static void test_errors(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+
+        setenv("RETL_T_KEY", "key", 1);
+        setenv("RETL_T_PW", "pw", 1);
+        for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+                const struct bad *b = &bad_cases[i];
+                char want[512];
+                write_cfg(b->text);
+                err[0] = '\0';
+                if (retl_cfg_load(path, &cfg, err, sizeof(err)) == 0)
+                        fail_msg("%s: loaded, expected an error", b->what);
+                assert_null(cfg);
+                snprintf(want, sizeof(want), "%s%s", path, b->expect);
+                if (!strstr(err, want))
+                        fail_msg("%s: error\n  %s\nlacks\n  %s", b->what, err, want);
+                /* secrets never appear in messages */
+                assert_null(strstr(err, "abc\""));
+                unlink(path);
+        }
+}
+
+static void test_all_errors_listed(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+        write_cfg("kafka = { brokers = \"b:1\"; group = 1; bogus = 2; };\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "kafka.bogus: unknown setting"));
+        assert_non_null(strstr(err, "kafka.group: must be a string"));
+        unlink(path);
+}
+
+static void test_durations_and_times(void **state)
+{
+        int64_t v;
+        assert_int_equal(retl_cfg_parse_duration("90s", &v), 0);
+        assert_true(v == 90);
+        assert_int_equal(retl_cfg_parse_duration("2d", &v), 0);
+        assert_true(v == 172800);
+        assert_int_equal(retl_cfg_parse_duration("45", &v), 0);
+        assert_true(v == 45);
+        assert_int_equal(retl_cfg_parse_duration("1w", &v), -1);
+        assert_int_equal(retl_cfg_parse_duration("-1h", &v), -1);
+        assert_int_equal(retl_cfg_parse_duration("h", &v), -1);
+        assert_int_equal(retl_cfg_parse_duration("1hh", &v), -1);
+        assert_int_equal(retl_cfg_parse_time("1970-01-01T00:00:00Z", &v), 0);
+        assert_true(v == 0);
+        assert_int_equal(retl_cfg_parse_time("2024-05-01 14:30+02:00", &v), 0);
+        assert_true(v == 1714566600);
+        assert_int_equal(retl_cfg_parse_time("2024-05-01", &v), 0);
+        assert_true(v == 1714521600);
+        assert_int_equal(retl_cfg_parse_time("2024-13-01", &v), -1);
+        assert_int_equal(retl_cfg_parse_time("yesterday", &v), -1);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_all_errors_listed),
+                cmocka_unit_test(test_durations_and_times),
+        };
+        return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
+}

@@ -1,0 +1,92 @@
+/* Unit tests: the checkpoint stored in the uploaders' commit metadata. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/checkpoint.h"
+
+static void test_roundtrip(void **state)
+{
+        struct retl_checkpoint cp, back;
+        char err[256], *text;
+
+        retl_checkpoint_init(&cp);
+        assert_true(retl_checkpoint_get(&cp, "people") == 0);
+        retl_checkpoint_set(&cp, "people", 1714566600);
+        retl_checkpoint_set(&cp, "companies.v2", 0);
+        retl_checkpoint_set(&cp, "people", 1714570000);
+        cp.run_offset = 120;
+        cp.run_rows = 10000;
+        cp.run_imported = 9990;
+        cp.run_failed = 10;
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_non_null(text);
+        assert_string_equal(text, "retl1 run=120,10000,9990,10 s=people:1714570000 s=companies.v2:0");
+        assert_int_equal(retl_checkpoint_parse(&back, text, strlen(text), err, sizeof(err)), 0);
+        assert_true(back.run_offset == 120 && back.run_rows == 10000);
+        assert_true(back.run_imported == 9990 && back.run_failed == 10);
+        assert_int_equal(back.nsyncs, 2);
+        assert_true(retl_checkpoint_get(&back, "people") == 1714570000);
+        assert_true(retl_checkpoint_get(&back, "companies.v2") == 0);
+        free(text);
+        retl_checkpoint_free(&back);
+
+        cp.run_offset = -1;
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_string_equal(text, "retl1 s=people:1714570000 s=companies.v2:0");
+        assert_int_equal(retl_checkpoint_parse(&back, text, strlen(text), err, sizeof(err)), 0);
+        assert_true(back.run_offset == -1);
+        free(text);
+        retl_checkpoint_free(&back);
+        retl_checkpoint_free(&cp);
+}
+
+static void test_empty_and_bad(void **state)
+{
+        struct retl_checkpoint cp;
+        char err[256];
+        static const char *const bad[] = {"lst=5", "retl1 s=people", "retl1 s=:5",
+                                          "retl1 run=1,2", "retl1 x=1", "retl2 s=a:1",
+                                          "retl1 s=a:1x"};
+
+        assert_int_equal(retl_checkpoint_parse(&cp, NULL, 0, err, sizeof(err)), 0);
+        assert_int_equal(cp.nsyncs, 0);
+        assert_true(cp.run_offset == -1);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                if (retl_checkpoint_parse(&cp, bad[i], strlen(bad[i]), err, sizeof(err)) != -1)
+                        fail_msg("'%s' parsed", bad[i]);
+                assert_int_equal(cp.nsyncs, 0);
+        }
+}
+
+static void test_size_limit(void **state)
+{
+        struct retl_checkpoint cp;
+        char err[256], name[120], *text;
+
+        retl_checkpoint_init(&cp);
+        for (int i = 0; i < 200; i++) {
+                snprintf(name, sizeof(name), "a-rather-long-sync-name-number-%03d", i);
+                retl_checkpoint_set(&cp, name, 1714570000);
+        }
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_null(text);
+        assert_non_null(strstr(err, "over 4000 bytes"));
+        retl_checkpoint_free(&cp);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_roundtrip),
+                cmocka_unit_test(test_empty_and_bad),
+                cmocka_unit_test(test_size_limit),
+        };
+        return cmocka_run_group_tests_name("checkpoint", tests, NULL, NULL);
+}
