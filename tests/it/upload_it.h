@@ -50,7 +50,7 @@ static struct retl_cfg_kafka it_kc;
 static struct retl_codec *it_codec;
 static rd_kafka_t *it_prod;
 
-static void it_kill_all(void)
+static __attribute__((unused)) void it_kill_all(void)
 {
         for (int i = 0; i < it_nchildren; i++)
                 if (it_children[i] > 0) {
@@ -60,7 +60,7 @@ static void it_kill_all(void)
                 }
 }
 
-static void it_fail(void)
+static __attribute__((unused)) void it_fail(void)
 {
         char cmd[512];
         it_kill_all();
@@ -70,28 +70,28 @@ static void it_fail(void)
         exit(1);
 }
 
-static int64_t it_now_ms(void)
+static __attribute__((unused)) int64_t it_now_ms(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t it_wall_ms(void)
+static __attribute__((unused)) int64_t it_wall_ms(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void it_sleep_ms(int ms)
+static __attribute__((unused)) void it_sleep_ms(int ms)
 {
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
 }
 
 /* Starts argv (NULL-terminated) with stdout+stderr to TMP/<log>. */
-static pid_t it_spawn(const char *log, char *const argv[])
+static __attribute__((unused)) pid_t it_spawn(const char *log, char *const argv[])
 {
         char path[512];
         pid_t pid;
@@ -116,7 +116,7 @@ static pid_t it_spawn(const char *log, char *const argv[])
         return pid;
 }
 
-static void it_forget(pid_t pid)
+static __attribute__((unused)) void it_forget(pid_t pid)
 {
         for (int i = 0; i < it_nchildren; i++)
                 if (it_children[i] == pid)
@@ -124,7 +124,7 @@ static void it_forget(pid_t pid)
 }
 
 /* Stops a child with @p sig and waits; @returns its exit status or -1. */
-static int it_stop(pid_t pid, int sig, int timeout_ms)
+static __attribute__((unused)) int it_stop(pid_t pid, int sig, int timeout_ms)
 {
         int st = 0;
         int64_t end = it_now_ms() + timeout_ms;
@@ -144,7 +144,7 @@ static int it_stop(pid_t pid, int sig, int timeout_ms)
         return -2;
 }
 
-static void it_init(const char *testname)
+static __attribute__((unused)) void it_init(const char *testname)
 {
         static char *noprops[] = {NULL};
 
@@ -182,7 +182,7 @@ struct it_sandbox {
 };
 
 /* extra: more sandbox options, NULL-terminated (may be NULL). */
-static void it_sandbox_start(struct it_sandbox *sb, const char *name, const char *const *extra)
+static __attribute__((unused)) void it_sandbox_start(struct it_sandbox *sb, const char *name, const char *const *extra)
 {
         char portfile[512], log[128];
         char *argv[40];
@@ -221,7 +221,7 @@ static void it_sandbox_start(struct it_sandbox *sb, const char *name, const char
         snprintf(sb->url, sizeof(sb->url), "http://127.0.0.1:%d", sb->port);
 }
 
-static size_t it_wcb(char *p, size_t s, size_t n, void *ud)
+static __attribute__((unused)) size_t it_wcb(char *p, size_t s, size_t n, void *ud)
 {
         struct retl_buf *b = ud;
         if (retl_buf_append(b, p, s * n))
@@ -230,7 +230,7 @@ static size_t it_wcb(char *p, size_t s, size_t n, void *ud)
 }
 
 /* GET or POST (body != NULL) on the sandbox; @returns the parsed JSON answer. */
-static json_t *it_http(const struct it_sandbox *sb, const char *path, const char *body)
+static __attribute__((unused)) json_t *it_http(const struct it_sandbox *sb, const char *path, const char *body)
 {
         CURL *c = curl_easy_init();
         struct retl_buf b;
@@ -257,7 +257,7 @@ static json_t *it_http(const struct it_sandbox *sb, const char *path, const char
 }
 
 /* The person with identifier @p key = value (or NULL); decref the result. */
-static json_t *it_person(const struct it_sandbox *sb, const char *key, const char *value)
+static __attribute__((unused)) json_t *it_person(const struct it_sandbox *sb, const char *key, const char *value)
 {
         json_t *all = it_http(sb, "/_sandbox/people", NULL), *p, *found = NULL;
         size_t i;
@@ -273,7 +273,7 @@ static json_t *it_person(const struct it_sandbox *sb, const char *key, const cha
         return found;
 }
 
-static int64_t it_count(const struct it_sandbox *sb, const char *what)
+static __attribute__((unused)) int64_t it_count(const struct it_sandbox *sb, const char *what)
 {
         char path[64];
         json_t *j;
@@ -293,7 +293,7 @@ struct it_ws {
         const struct it_sandbox *sb;
 };
 
-static void it_write_config(const char *path, const char *prefix, const struct it_ws *ws,
+static __attribute__((unused)) void it_write_config(const char *path, const char *prefix, const struct it_ws *ws,
                             int nws)
 {
         FILE *f = fopen(path, "w");
@@ -319,7 +319,7 @@ static void it_write_config(const char *path, const char *prefix, const struct i
 
 /* ================================================================ records */
 
-static void it_produce(const char *topic, const char *key, const struct retl_record *rec)
+static __attribute__((unused)) void it_produce(const char *topic, const char *key, const struct retl_record *rec)
 {
         struct retl_buf out;
         char err[512];
@@ -339,7 +339,7 @@ static void it_produce(const char *topic, const char *key, const struct retl_rec
         retl_buf_free(&out);
 }
 
-static int64_t it_end_offset(const char *topic)
+static __attribute__((unused)) int64_t it_end_offset(const char *topic)
 {
         char err[512];
         int64_t lo = 0, hi = 0;
@@ -348,20 +348,20 @@ static int64_t it_end_offset(const char *topic)
         return hi;
 }
 
-static void it_ensure_topic(const char *topic)
+static __attribute__((unused)) void it_ensure_topic(const char *topic)
 {
         char err[512];
         CHECKF(!retl_kafka_ensure_topic(it_prod, &it_kc, topic, 15000, err, sizeof(err)), "%s",
                err);
 }
 
-static void it_flush(void)
+static __attribute__((unused)) void it_flush(void)
 {
         rd_kafka_flush(it_prod, 30000);
         CHECK(rd_kafka_outq_len(it_prod) == 0);
 }
 
-static struct retl_sync_settings it_settings(int import, int ident)
+static __attribute__((unused)) struct retl_sync_settings it_settings(int import, int ident)
 {
         struct retl_sync_settings s;
         memset(&s, 0, sizeof(s));
@@ -373,7 +373,7 @@ static struct retl_sync_settings it_settings(int import, int ident)
         return s;
 }
 
-static void it_run_started(const char *topic, const char *run_id, const char *sync,
+static __attribute__((unused)) void it_run_started(const char *topic, const char *run_id, const char *sync,
                            int64_t started_at_ms, const struct retl_sync_settings *s)
 {
         struct retl_record rec;
@@ -387,7 +387,7 @@ static void it_run_started(const char *topic, const char *run_id, const char *sy
         it_produce(topic, sync, &rec);
 }
 
-static void it_row(const char *topic, const char *run_id, const char *sync, int part,
+static __attribute__((unused)) void it_row(const char *topic, const char *run_id, const char *sync, int part,
                    int64_t n, const struct retl_column *cols, size_t ncols)
 {
         struct retl_record rec;
@@ -402,7 +402,7 @@ static void it_row(const char *topic, const char *run_id, const char *sync, int 
         it_produce(topic, sync, &rec);
 }
 
-static void it_run_finished(const char *topic, const char *run_id, const char *sync,
+static __attribute__((unused)) void it_run_finished(const char *topic, const char *run_id, const char *sync,
                             int status, int64_t rows, int64_t rel_rows)
 {
         struct retl_record rec;
@@ -420,7 +420,7 @@ static void it_run_finished(const char *topic, const char *run_id, const char *s
 /* ================================================================ outputs */
 
 /* The group's committed offset and checkpoint on @p topic. */
-static int64_t it_committed(const char *group, const char *topic, struct retl_checkpoint *cp)
+static __attribute__((unused)) int64_t it_committed(const char *group, const char *topic, struct retl_checkpoint *cp)
 {
         char err[512], cid[64], *meta = NULL;
         rd_kafka_t *rk;
@@ -443,7 +443,7 @@ static int64_t it_committed(const char *group, const char *topic, struct retl_ch
 }
 
 /* Waits until the group has committed @p want on @p topic. */
-static void it_wait_committed(const char *group, const char *topic, int64_t want,
+static __attribute__((unused)) void it_wait_committed(const char *group, const char *topic, int64_t want,
                               int timeout_ms, struct retl_checkpoint *cp)
 {
         int64_t end = it_now_ms() + timeout_ms, got = -1;
@@ -458,7 +458,7 @@ static void it_wait_committed(const char *group, const char *topic, int64_t want
 }
 
 /* Every record of @p topic (one partition) decoded, calling @p cb. */
-static void it_read_topic(const char *topic, void (*cb)(const struct retl_record *, void *),
+static __attribute__((unused)) void it_read_topic(const char *topic, void (*cb)(const struct retl_record *, void *),
                           void *arg)
 {
         char err[512];
@@ -498,7 +498,7 @@ struct it_reports {
         char error[512];
 };
 
-static void it_report_cb(const struct retl_record *rec, void *arg)
+static __attribute__((unused)) void it_report_cb(const struct retl_record *rec, void *arg)
 {
         struct it_reports *r = arg;
         if (rec->type != RETL_REC_IMPORT_REPORT || strcmp(rec->u.import_report.run_id, r->run_id))
@@ -513,7 +513,7 @@ static void it_report_cb(const struct retl_record *rec, void *arg)
         r->last.error = NULL;
 }
 
-static void it_reports(const char *imports_topic, const char *run_id, struct it_reports *r)
+static __attribute__((unused)) void it_reports(const char *imports_topic, const char *run_id, struct it_reports *r)
 {
         memset(r, 0, sizeof(*r));
         r->run_id = run_id;
@@ -527,7 +527,7 @@ struct it_failures {
         char lines[64][256];
 };
 
-static void it_failure_cb(const struct retl_record *rec, void *arg)
+static __attribute__((unused)) void it_failure_cb(const struct retl_record *rec, void *arg)
 {
         struct it_failures *f = arg;
         if (rec->type != RETL_REC_ROW_FAILURE || strcmp(rec->u.row_failure.run_id, f->run_id))
@@ -539,7 +539,7 @@ static void it_failure_cb(const struct retl_record *rec, void *arg)
         f->n++;
 }
 
-static int it_has_failure(const struct it_failures *f, int part, int64_t row, const char *needle)
+static __attribute__((unused)) int it_has_failure(const struct it_failures *f, int part, int64_t row, const char *needle)
 {
         char pre[64];
         snprintf(pre, sizeof(pre), "%d:%" PRId64 ":", part, row);
@@ -549,7 +549,7 @@ static int it_has_failure(const struct it_failures *f, int part, int64_t row, co
         return 0;
 }
 
-static void it_failures(const char *topic, const char *run_id, struct it_failures *f)
+static __attribute__((unused)) void it_failures(const char *topic, const char *run_id, struct it_failures *f)
 {
         memset(f, 0, sizeof(*f));
         f->run_id = run_id;
@@ -557,7 +557,7 @@ static void it_failures(const char *topic, const char *run_id, struct it_failure
 }
 
 /* Counts lines of TMP/<log> containing @p needle. */
-static int it_log_count(const char *log, const char *needle)
+static __attribute__((unused)) int it_log_count(const char *log, const char *needle)
 {
         char path[512], line[4096];
         FILE *f;
@@ -574,7 +574,7 @@ static int it_log_count(const char *log, const char *needle)
         return n;
 }
 
-static pid_t it_upload_start(const char *config, const char *log, const char *const *extra)
+static __attribute__((unused)) pid_t it_upload_start(const char *config, const char *log, const char *const *extra)
 {
         char *argv[24];
         int n = 0;
