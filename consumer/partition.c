@@ -291,7 +291,7 @@ int retl_partition_init(struct retl_partition *p, int timeout_ms, int64_t *start
         }
         p->expect = *start_offset >= 0 ? *start_offset : -1;
         p->next_offset = off >= 0 ? off : -1;
-        retl_log_info(p->ctx, "assigned %s: committed offset %" PRId64 " \"%s\"", p->topic, off,
+        retl_log_info(p->ctx, "%s ready: committed offset %" PRId64 " \"%s\"", p->topic, off,
                       meta ? meta : "");
         free(meta);
         p->ready = 1;
