@@ -7,7 +7,7 @@
 #   make asan       the sanitizer build alone (build/asan/)
 #   make check      format check + tests
 
-PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3
+PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3 openssl
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -105,6 +105,16 @@ $(ASAN)/it/%: tests/it/%.c $(ASAN)/libretl.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $< $(ASAN)/libretl.a $(LDLIBS) -lcmocka
 
 asan: $(ASAN)/bin/retl $(ASAN_STANDIN) $(UNIT_BINS) $(IT_BINS)
+
+# Benchmark programs (tests/bench/*.c), release build, linked with the modules.
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+$(REL)/libretl.a: $(call rel_obj,$(RETL_SRCS))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+bin/bench/%: tests/bench/%.c $(REL)/libretl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(REL)/libretl.a $(LDLIBS)
 
 deps:
 	@scripts/deps.sh

@@ -9,6 +9,11 @@ int retl_status_main(int argc, char **argv);
 int retl_errors_main(int argc, char **argv);
 int retl_replay_main(int argc, char **argv);
 int retl_upload_main(int argc, char **argv);
+int retl_demo_main(int argc, char **argv);
+int retl_extract_main(int argc, char **argv);
+int retl_preview_main(int argc, char **argv);
+int retl_check_main(int argc, char **argv);
+int retl_dump_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
@@ -16,6 +21,11 @@ int retl_upload_main(int argc, char **argv);
         {"status", "each sync's imports: status, counts, duration, last_sync_time", retl_status_main}, \
         {"errors", "the failed rows of a run as CSV", retl_errors_main}, \
         {"replay", "re-import runs from a workspace's topic, without the database", retl_replay_main}, \
-        {"config", "check a configuration file; print it or the settings reference", retl_config_main},
+        {"demo", "run the whole job on an embedded sample and check what lands", retl_demo_main}, \
+        {"config", "check a configuration file; print it or the settings reference", retl_config_main}, \
+        {"extract", "run the syncs on their schedule (or one now: --once SYNC)", retl_extract_main}, \
+        {"preview", "run a sync's query, show columns, 100 rows and the rules' verdict", retl_preview_main}, \
+        {"check", "try a database connection and say what fails", retl_check_main}, \
+        {"dump", "print the records of a workspace's topic (JSON lines with --json)", retl_dump_main},
 
 #endif

@@ -233,7 +233,7 @@ int retl_replay_main(int argc, char **argv)
                         "2024-05-01T12:00:00Z\n", since);
                 return 2;
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }

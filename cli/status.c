@@ -229,7 +229,7 @@ int retl_status_main(int argc, char **argv)
                 fprintf(stderr, "retl status: -c FILE is required (see --help)\n");
                 return 2;
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }
@@ -450,7 +450,7 @@ int retl_errors_main(int argc, char **argv)
                 fprintf(stderr, "retl errors: -c FILE and RUN are required (see --help)\n");
                 return 2;
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }

@@ -312,6 +312,8 @@ struct loader {
         const char *path;
         struct retl_buf errs;
         int nerrs;
+        unsigned need;          /* RETL_CFG_SECRETS_* to read */
+        unsigned section;       /* the secret class of the group being loaded */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -486,7 +488,7 @@ static void load_group(struct loader *ld, config_setting_t *grp, const char *gna
                                 if (config_setting_type(se ? se : sf) != CONFIG_TYPE_STRING)
                                         problem(ld, config_setting_source_line(se ? se : sf),
                                                 where, "must be a string");
-                                else
+                                else if (ld->need & ld->section)
                                         *(char **)dst = read_secret(ld, se ? se : sf, where,
                                                                     sf != NULL);
                         } else if (fd->required) {
@@ -683,6 +685,8 @@ static void load_kafka_properties(struct loader *ld, config_setting_t *props,
                                         "must be a string");
                                 continue;
                         }
+                        if (!(ld->need & RETL_CFG_SECRETS_KAFKA))
+                                continue;
                         value = read_secret(ld, st, where, is_file);
                         if (!value)
                                 continue;
@@ -848,7 +852,13 @@ static void finalize(struct loader *ld, struct retl_cfg *cfg)
 
 int retl_cfg_load(const char *path, struct retl_cfg **cfgp, char *errstr, size_t errstr_size)
 {
-        struct loader ld = {.path = path, .nerrs = 0};
+        return retl_cfg_load_secrets(path, RETL_CFG_SECRETS_ALL, cfgp, errstr, errstr_size);
+}
+
+int retl_cfg_load_secrets(const char *path, unsigned need, struct retl_cfg **cfgp, char *errstr,
+                          size_t errstr_size)
+{
+        struct loader ld = {.path = path, .nerrs = 0, .need = need};
         struct retl_cfg *cfg;
         config_t lc;
         config_setting_t *grp;
@@ -888,6 +898,7 @@ int retl_cfg_load(const char *path, struct retl_cfg **cfgp, char *errstr, size_t
         else if (!config_setting_is_group(grp))
                 problem(&ld, config_setting_source_line(grp), "kafka", "must be a group { }");
         else {
+                ld.section = RETL_CFG_SECRETS_KAFKA;
                 load_group(&ld, grp, "kafka", kafka_fields, NFIELDS(kafka_fields), &cfg->kafka, 1);
                 load_kafka_properties(&ld, config_setting_get_member(grp, "properties"),
                                       &cfg->kafka);
@@ -901,8 +912,11 @@ int retl_cfg_load(const char *path, struct retl_cfg **cfgp, char *errstr, size_t
         if (!cfg->kafka.props)
                 cfg->kafka.props = retl_calloc(1, sizeof(char *));
 
+        ld.section = RETL_CFG_SECRETS_WORKSPACES;
         cfg->workspaces = load_list(&ld, &lc, &sections[3], &cfg->nworkspaces);
+        ld.section = RETL_CFG_SECRETS_DATABASES;
         cfg->databases = load_list(&ld, &lc, &sections[4], &cfg->ndatabases);
+        ld.section = 0;
         cfg->syncs = load_list(&ld, &lc, &sections[5], &cfg->nsyncs);
         finalize(&ld, cfg);
         config_destroy(&lc);
@@ -1017,7 +1031,7 @@ static void dump_group(FILE *out, const struct field *fields, size_t nfields, co
                         break;
                 case F_SECRET:
                         fprintf(out, "%s# %s = (secret, %s)\n", indent, fd->name,
-                                *(char *const *)src ? "read" : "not set");
+                                *(char *const *)src ? "read" : "not read");
                         break;
                 case F_ENUM:
                         fprintf(out, "%s%s = \"%s\";\n", indent, fd->name,
@@ -1134,12 +1148,13 @@ int retl_config_main(int argc, char **argv)
 {
         const char *path = NULL;
         int dump = 0, reference = 0;
+        unsigned need = RETL_CFG_SECRETS_ALL;
         struct retl_cfg *cfg;
         char err[16384];
 
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-                        printf("usage: retl config -c FILE [--dump]\n"
+                        printf("usage: retl config -c FILE [--dump] [--for extract|upload]\n"
                                "       retl config --reference\n\n"
                                "Checks a configuration file as the daemons would load it: every "
                                "problem is\nlisted with its line and setting, and the exit "
@@ -1147,6 +1162,9 @@ int retl_config_main(int argc, char **argv)
                                "  -c, --config FILE  the configuration file\n"
                                "  --dump             print the configuration as read, defaults "
                                "filled in,\n                     secrets hidden\n"
+                               "  --for DAEMON       read only the secrets that daemon reads: "
+                               "extract\n                     (Kafka, databases) or upload "
+                               "(Kafka, workspaces)\n"
                                "  --reference        print every setting with its type, default "
                                "and meaning\n");
                         return 0;
@@ -1155,6 +1173,16 @@ int retl_config_main(int argc, char **argv)
                         path = argv[++i];
                 } else if (!strcmp(argv[i], "--dump")) {
                         dump = 1;
+                } else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
+                        i++;
+                        if (!strcmp(argv[i], "extract"))
+                                need = RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES;
+                        else if (!strcmp(argv[i], "upload"))
+                                need = RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_WORKSPACES;
+                        else {
+                                fprintf(stderr, "retl config: --for takes extract or upload\n");
+                                return 2;
+                        }
                 } else if (!strcmp(argv[i], "--reference")) {
                         reference = 1;
                 } else {
@@ -1171,7 +1199,7 @@ int retl_config_main(int argc, char **argv)
                 fprintf(stderr, "retl config: -c FILE is required (see --help)\n");
                 return 2;
         }
-        if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+        if (retl_cfg_load_secrets(path, need, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }

@@ -105,7 +105,20 @@ struct retl_cfg {
         size_t nsyncs;
 };
 
-/** @brief Loads, checks and resolves @p path.
+/* Which secrets a command reads: each daemon reads only its own, so a pod
+ * needs only the credentials it uses. Unread secrets stay NULL. */
+#define RETL_CFG_SECRETS_KAFKA      1u  /* kafka.properties *_env / *_file */
+#define RETL_CFG_SECRETS_DATABASES  2u  /* databases[].password */
+#define RETL_CFG_SECRETS_WORKSPACES 4u  /* workspaces[].api_key */
+#define RETL_CFG_SECRETS_ALL        7u
+
+/** @brief Loads, checks and resolves @p path, reading the secrets in
+ *  @p need (RETL_CFG_SECRETS_*); the forms of the others are still checked.
+ *  @returns as retl_cfg_load. */
+int retl_cfg_load_secrets(const char *path, unsigned need, struct retl_cfg **cfgp, char *errstr,
+                          size_t errstr_size) __attribute__((warn_unused_result));
+
+/** @brief Loads, checks and resolves @p path, reading every secret.
  *  @returns 0 and a new object in *cfgp (free with retl_cfg_destroy), or -1
  *  with every problem found, one per line, each naming file, line and
  *  setting, in errstr. */

@@ -170,6 +170,26 @@ static void test_errors(void **state)
         }
 }
 
+/* A daemon reads only its own secrets: the extractor needs no API key. */
+static void test_secrets_per_daemon(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+        unsetenv("RETL_T_KEY");
+        setenv("RETL_T_PW", "pw", 1);
+        write_cfg(KAFKA WS DB);
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "'RETL_T_KEY' is not set"));
+        assert_int_equal(retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA |
+                                                             RETL_CFG_SECRETS_DATABASES,
+                                               &cfg, err, sizeof(err)), 0);
+        assert_null(cfg->workspaces[0].api_key);
+        assert_string_equal(cfg->databases[0].password, "pw");
+        retl_cfg_destroy(cfg);
+        unlink(path);
+        setenv("RETL_T_KEY", "key", 1);
+}
+
 static void test_all_errors_listed(void **state)
 {
         char err[4096];
@@ -209,6 +229,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_valid),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_secrets_per_daemon),
                 cmocka_unit_test(test_all_errors_listed),
                 cmocka_unit_test(test_durations_and_times),
         };

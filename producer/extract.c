@@ -1,0 +1,187 @@
+/* retl — `retl extract`: the extractor daemon.
+ *
+ * One thread runs every sync, one run at a time, in the order they fall due
+ * (the earliest slot first). That keeps two runs of one workspace from ever
+ * overlapping and costs one database connection at a time; a run that
+ * overruns delays the others, which then run late (never twice). Between
+ * runs the loop sleeps in short slices, serving Kafka delivery reports.
+ *
+ * SIGTERM / SIGINT: the running query is cancelled (dbcancel), the run ends
+ * with a CANCELLED RunFinished, everything is flushed, exit 0. A second
+ * signal exits at once. */
+#include "cli/commands.h"
+#include "lib/cfg.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "producer/run.h"
+#include "producer/schedule.h"
+#include "producer/sink.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+        if (stop_requested)
+                _exit(128 + sig);
+        stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void usage(FILE *out)
+{
+        fprintf(out,
+                "usage: retl extract -c FILE [--once SYNC]\n"
+                "\n"
+                "Runs every sync of the configuration on its schedule until stopped (SIGTERM\n"
+                "or SIGINT end the running query cleanly): each run publishes the rows of\n"
+                "its query to the workspace's Kafka topic for the uploaders.\n"
+                "\n"
+                "  -c, --config FILE  the configuration file\n"
+                "  --once SYNC        run SYNC once, now (even when paused), and exit:\n"
+                "                     0 ok, 1 failed, 3 skipped (the previous import is\n"
+                "                     still in progress); 0 when stopped by a signal\n"
+                "  --log-level LEVEL  error, warn, info or debug (default: the file's)\n");
+}
+
+static int run_once(const struct retl_cfg *cfg, struct retl_sink *sink, const char *name)
+{
+        const struct retl_cfg_sync *sync = retl_cfg_sync_find(cfg, name);
+        struct retl_run_opts opts = {.stop = &stop_requested};
+        char err[4096];
+        enum retl_run_result res;
+
+        if (!sync) {
+                fprintf(stderr, "retl extract: no sync named '%s' in %s\n", name, cfg->path);
+                return 2;
+        }
+        res = retl_run_sync(cfg, sink, sync, &opts, err, sizeof(err));
+        switch (res) {
+        case RETL_RUN_OK: return 0;
+        case RETL_RUN_SKIPPED: return 3;
+        case RETL_RUN_CANCELLED: return 0;
+        default: return 1;
+        }
+}
+
+static int run_schedule(const struct retl_cfg *cfg, struct retl_sink *sink)
+{
+        struct retl_run_opts opts = {.stop = &stop_requested};
+        int64_t *slot = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*slot));
+        int64_t now = time(NULL);
+        size_t active = 0;
+        char err[4096];
+
+        for (size_t i = 0; i < cfg->nsyncs; i++) {
+                const struct retl_cfg_sync *s = &cfg->syncs[i];
+                if (s->paused) {
+                        retl_log_info("extract", "sync %s is paused", s->name);
+                        slot[i] = -1;
+                        continue;
+                }
+                slot[i] = retl_schedule_first(s->start, s->interval_s, now);
+                active++;
+                retl_log_info("extract", "sync %s: every %llds, next run at %lld (in %llds)",
+                              s->name, (long long)s->interval_s, (long long)slot[i],
+                              (long long)(slot[i] > now ? slot[i] - now : 0));
+        }
+        if (!active)
+                retl_log_warn("extract", "every sync is paused: nothing to do until restarted");
+        while (!stop_requested) {
+                size_t due = (size_t)-1;
+
+                now = time(NULL);
+                for (size_t i = 0; i < cfg->nsyncs; i++)
+                        if (slot[i] >= 0 && slot[i] <= now &&
+                            (due == (size_t)-1 || slot[i] < slot[due]))
+                                due = i;
+                if (due == (size_t)-1) {
+                        /* nothing due: sleep a slice, serving delivery reports */
+                        retl_sink_poll(sink, 250);
+                        continue;
+                }
+                retl_run_sync(cfg, sink, &cfg->syncs[due], &opts, err, sizeof(err));
+                slot[due] = retl_schedule_next(slot[due], cfg->syncs[due].interval_s, time(NULL));
+                if (!stop_requested)
+                        retl_log_info("extract", "sync %s: next run at %lld",
+                                      cfg->syncs[due].name, (long long)slot[due]);
+        }
+        retl_log_info("extract", "stopping");
+        free(slot);
+        return 0;
+}
+
+int retl_extract_main(int argc, char **argv)
+{
+        const char *path = NULL, *once = NULL, *level = NULL;
+        struct retl_cfg *cfg = NULL;
+        struct retl_sink *sink = NULL;
+        char err[16384];
+        int rc = 1;
+
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                        usage(stdout);
+                        return 0;
+                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+                           i + 1 < argc) {
+                        path = argv[++i];
+                } else if (!strcmp(argv[i], "--once") && i + 1 < argc) {
+                        once = argv[++i];
+                } else if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
+                        level = argv[++i];
+                } else {
+                        fprintf(stderr, "retl extract: unknown option '%s' (see --help)\n",
+                                argv[i]);
+                        return 2;
+                }
+        }
+        if (!path) {
+                fprintf(stderr, "retl extract: -c FILE is required (see --help)\n");
+                return 2;
+        }
+        if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES, &cfg, err, sizeof(err))) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+        }
+        if (level || cfg->log_level) {
+                int l = retl_log_parse_level(level ? level : cfg->log_level);
+                if (l < 0) {
+                        fprintf(stderr, "retl extract: unknown log level '%s'\n", level);
+                        goto out;
+                }
+                retl_log_set_level((enum retl_log_level)l);
+        }
+        install_signals();
+        sink = retl_sink_new(cfg, "retl-extract", err, sizeof(err));
+        if (!sink) {
+                retl_log_error("extract", "Kafka: %s", err);
+                goto out;
+        }
+        if (once)
+                rc = run_once(cfg, sink, once);
+        else
+                rc = run_schedule(cfg, sink);
+out:
+        retl_sink_destroy(sink);
+        retl_cfg_destroy(cfg);
+        return rc;
+}

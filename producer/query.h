@@ -1,0 +1,32 @@
+/* retl — a sync's query before it reaches the database: the
+ * {{last_sync_time}} template and the read-only rule.
+ *
+ * The read-only rule runs a small T-SQL lexer that skips string literals
+ * ('...', N'...'), [bracketed] and "quoted" identifiers and comments (-- and
+ * nested block comments), and refuses anything but one SELECT (or WITH ...
+ * SELECT): a second statement after ';', data changes, DDL, EXEC, SELECT ...
+ * INTO, and the like. It is a guard against mistakes, not a sandbox: the
+ * database user should be read-only too. */
+#ifndef RETL_QUERY_H
+#define RETL_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** @brief Replaces every {{last_sync_time}} (spaces allowed inside the
+ *  braces) with @p last_sync_time in decimal. Any other {{...}} is an error.
+ *  @returns 0 and *out (malloc'd; free it), or -1 with errstr. */
+int retl_query_render(const char *tmpl, int64_t last_sync_time, char **out, char *errstr,
+                      size_t errstr_size) __attribute__((warn_unused_result));
+
+struct retl_query_info {
+        int has_star;           /* SELECT * or alias.* in a select list */
+};
+
+/** @brief Checks that @p sql is a single read-only SELECT.
+ *  @returns 0 (and *info when not NULL), or -1 with the reason (keyword and
+ *  line) in errstr. */
+int retl_query_check(const char *sql, struct retl_query_info *info, char *errstr,
+                     size_t errstr_size) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,43 @@
+/* retl — one run of one sync: read its state back from Kafka, apply the skip
+ * rule, run its queries and publish
+ *   RunStarted → Row MAIN 1..n → Row RELATIONSHIPS 1..m → RunFinished
+ * to the workspace's topic (key = sync name). A run is finished only when
+ * Kafka acknowledged every one of its messages. */
+#ifndef RETL_RUN_H
+#define RETL_RUN_H
+
+#include "lib/cfg.h"
+#include "producer/sink.h"
+
+#include <signal.h>
+#include <stddef.h>
+
+enum retl_run_result {
+        RETL_RUN_OK = 0,
+        RETL_RUN_FAILED = 1,
+        RETL_RUN_SKIPPED = 3,
+        RETL_RUN_CANCELLED = 4,
+};
+
+struct retl_run_opts {
+        const volatile sig_atomic_t *stop;      /* non-zero: cancel the run (may be NULL) */
+        int progress_s;                         /* progress line period; 0 = 5 s */
+};
+
+/** @brief Runs @p sync once, now. Logs what happens with `sync=… run=…`.
+ *  @returns the outcome; for FAILED the reason is also in errstr. */
+enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink *sink,
+                                   const struct retl_cfg_sync *sync,
+                                   const struct retl_run_opts *opts, char *errstr,
+                                   size_t errstr_size);
+
+/** @brief Which rules a sync's main query follows. */
+int retl_run_main_kind(const struct retl_cfg_sync *sync);
+
+/** @brief A new run id: <sync>-<started_at_ms>-<4 random hex digits>; free() it. */
+char *retl_run_id(const char *sync, int64_t started_at_ms);
+
+/** @brief The wall clock in Unix milliseconds. */
+int64_t retl_run_now_ms(void);
+
+#endif

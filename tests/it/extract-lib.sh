@@ -1,0 +1,71 @@
+# Shared by the extractor's integration tests (tests/it/03NN-*.sh); sourced,
+# not run (its name has no number). Needs the env tests/run.sh sets: RETL,
+# RETL_MSSQL_STANDIN, RETL_KAFKA_BROKERS, RETL_TEST_TMP, RETL_ROOT.
+set -euo pipefail
+T=$RETL_TEST_TMP
+HELPER_COMMIT=$RETL_ROOT/build/asan/it/helper-commit
+export RETL_TEST_DB_PASSWORD='s3cret-Pw'
+export RETL_TEST_API_KEY=unused
+STANDIN_PID=
+DAEMON_PID=
+
+cleanup() {
+        [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null || true
+        [ -n "$STANDIN_PID" ] && kill "$STANDIN_PID" 2>/dev/null || true
+        wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "   ok: $*"; }
+
+# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds.
+wait_for() {
+        local what=$1 secs=$2 end; shift 2
+        end=$(( $(date +%s) + secs ))
+        until "$@" >/dev/null 2>&1; do
+                [ "$(date +%s)" -lt "$end" ] || fail "timed out after ${secs}s waiting for $what"
+                sleep 0.1
+        done
+}
+
+# start_standin SQLFILE: a fresh SQLite database from SQLFILE behind the
+# stand-in (database crm, user retl); sets PORT.
+start_standin() {
+        rm -f "$T/src.sqlite" "$T/standin.port"
+        sqlite3 "$T/src.sqlite" < "$1"
+        "$RETL_MSSQL_STANDIN" --listen 127.0.0.1:0 --db "$T/src.sqlite" --database crm \
+                --user retl --password-env RETL_TEST_DB_PASSWORD --port-file "$T/standin.port" \
+                > "$T/standin.log" 2>&1 &
+        STANDIN_PID=$!
+        wait_for "the stand-in's port file" 30 test -s "$T/standin.port"
+        PORT=$(cat "$T/standin.port")
+}
+
+# write_cfg PREFIX SYNCS [DATABASE-EXTRA]: the test configuration in $T/retl.cfg.
+write_cfg() {
+        cat > "$T/retl.cfg" <<X
+log_level = "info";
+kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$1.";
+          group = "g-$1"; imports_topic = "$1.imports"; failures_topic = "$1.failures";
+          properties = { }; };
+databases = ({ name = "src"; host = "127.0.0.1"; port = $PORT; database = "crm"; user = "retl";
+               password_env = "RETL_TEST_DB_PASSWORD"; encryption = "off"; login_timeout = 5;
+               ${3:-} });
+workspaces = ({ name = "acme"; api_url = "http://127.0.0.1:9"; site_id = "x";
+                api_key_env = "RETL_TEST_API_KEY"; });
+syncs = ( $2 );
+X
+}
+
+# dump [ARGS...]: the workspace topic from the beginning, JSON lines, in $T/dump.jsonl
+dump() {
+        "$RETL" dump -c "$T/retl.cfg" acme --from-beginning --json "$@" > "$T/dump.jsonl"
+}
+
+# commit_all SYNC STARTED_AT_S: the uploader group commits everything, with
+# SYNC's last_sync_time = STARTED_AT_S.
+commit_all() {
+        "$HELPER_COMMIT" "$RETL_KAFKA_BROKERS" "g-$PREFIX" "$PREFIX.acme" high \
+                "retl1 s=$1:$2" > /dev/null
+}
