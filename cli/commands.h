@@ -14,10 +14,12 @@ int retl_preview_main(int argc, char **argv);
 int retl_check_main(int argc, char **argv);
 int retl_dump_main(int argc, char **argv);
 int retl_sandbox_main(int argc, char **argv);
+int retl_upload_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
         {"extract", "run the syncs on their schedule (or one now: --once SYNC)", retl_extract_main}, \
+        {"upload", "import the workspace topics into Customer.io (a consumer group worker)", retl_upload_main}, \
         {"preview", "run a sync's query, show columns, 100 rows and the rules' verdict", retl_preview_main}, \
         {"check", "try a database connection and say what fails", retl_check_main}, \
         {"status", "each sync's imports: status, counts, duration, last_sync_time", retl_status_main}, \
