@@ -35,12 +35,13 @@ int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t 
         next = from_offset > low ? from_offset : low;
         list = rd_kafka_topic_partition_list_new(1);
         if (from_time_ms > 0) {
+                /* A head start, when the broker can say where that time
+                 * begins; otherwise read from the start (the callback
+                 * filters, so that is only slower). */
                 rd_kafka_topic_partition_list_add(list, topic, 0)->offset = from_time_ms;
                 if (rd_kafka_offsets_for_times(rk, list, 10000) == 0 && list->elems[0].err == 0 &&
-                    list->elems[0].offset >= 0 && list->elems[0].offset > next)
+                    list->elems[0].offset > next)
                         next = list->elems[0].offset;
-                else if (list->elems[0].offset < 0)
-                        next = high; /* nothing at or after that time */
                 rd_kafka_topic_partition_list_destroy(list);
                 list = rd_kafka_topic_partition_list_new(1);
         }
