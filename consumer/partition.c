@@ -87,6 +87,7 @@ struct retl_partition {
         const struct retl_cfg_workspace *ws;
         char *topic;
         char ctx[160];                  /* log context */
+        char lbl[160];                  /* metrics: workspace="..." */
         char *batch_url;
         int ready;                      /* init done */
         int draining;
@@ -155,6 +156,8 @@ struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
         p->ws = ws;
         p->topic = retl_strdup(topic);
         snprintf(p->ctx, sizeof(p->ctx), "upload ws=%s", ws ? ws->name : topic);
+        if (ws)
+                retl_metrics_label(p->lbl, sizeof(p->lbl), "workspace", ws->name);
         retl_checkpoint_init(&p->cp);
         p->committed = RD_KAFKA_OFFSET_INVALID;
         p->resume_run_offset = -1;
@@ -172,6 +175,123 @@ struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
                                       retl_pace_now_ms());
         }
         return p;
+}
+
+/* ============================================================== metrics */
+
+void retl_partition_declare_metrics(struct retl_metrics *m)
+{
+        retl_metrics_declare(m, "retl_rows_sent_total", RETL_COUNTER,
+                             "Rows the workspace accepted.");
+        retl_metrics_declare(m, "retl_rows_failed_total", RETL_COUNTER,
+                             "Failed rows (refused by the workspace or not importable).");
+        retl_metrics_declare(m, "retl_http_responses_total", RETL_COUNTER,
+                             "Track API answers by HTTP status (\"error\" = no answer).");
+        retl_metrics_declare(m, "retl_http_request_duration_seconds", RETL_HISTOGRAM,
+                             "Track API request duration.");
+        retl_metrics_declare(m, "retl_consumer_lag", RETL_GAUGE,
+                             "Records of the workspace topic not yet committed.");
+        retl_metrics_declare(m, "retl_last_completed_import_timestamp_seconds", RETL_GAUGE,
+                             "Start time of the sync's last completed run.");
+        retl_metrics_declare(m, "retl_imports_total", RETL_COUNTER,
+                             "Finished imports by status.");
+}
+
+/* workspace="w",sync="s" */
+static void sync_labels(const struct retl_partition *p, const char *sync, char *out, size_t size)
+{
+        char sl[160];
+
+        retl_metrics_label(sl, sizeof(sl), "sync", sync);
+        snprintf(out, size, "%s,%s", p->lbl, sl);
+}
+
+static void metric_last_completed(const struct retl_partition *p, const char *sync, int64_t t)
+{
+        char lb[320];
+
+        if (t <= 0)
+                return;
+        sync_labels(p, sync, lb, sizeof(lb));
+        retl_metrics_set(p->env.metrics, "retl_last_completed_import_timestamp_seconds", lb,
+                         (double)t);
+}
+
+static void metric_import(const struct retl_partition *p, const char *sync,
+                          enum retl_import_status st)
+{
+        char lb[480], stl[64], name[32];
+
+        snprintf(name, sizeof(name), "%s", retl_import_status_name(st));
+        for (char *c = name; *c; c++)
+                if (*c == ' ')
+                        *c = '_';
+        sync_labels(p, sync, lb, sizeof(lb));
+        retl_metrics_label(stl, sizeof(stl), "status", name);
+        snprintf(lb + strlen(lb), sizeof(lb) - strlen(lb), ",%s", stl);
+        retl_metrics_add(p->env.metrics, "retl_imports_total", lb, 1);
+}
+
+static void metric_answer(const struct retl_partition *p, const struct retl_track_result *r)
+{
+        char lb[240], code[16];
+
+        if (r->curl_code)
+                snprintf(code, sizeof(code), "error");
+        else
+                snprintf(code, sizeof(code), "%ld", r->status);
+        snprintf(lb, sizeof(lb), "%s,status=\"%s\"", p->lbl, code);
+        retl_metrics_add(p->env.metrics, "retl_http_responses_total", lb, 1);
+        retl_metrics_observe(p->env.metrics, "retl_http_request_duration_seconds", p->lbl,
+                             r->total_s);
+}
+
+int retl_partition_refresh_lag(struct retl_partition *p, int timeout_ms)
+{
+        int64_t lo = -1, hi = -1, lag;
+        rd_kafka_resp_err_t err;
+
+        if (!p->ws || !p->ready)
+                return 0;
+        err = rd_kafka_query_watermark_offsets(p->env.rk, p->topic, 0, &lo, &hi, timeout_ms);
+        if (err) {
+                retl_log_debug(p->ctx, "watermarks: %s", rd_kafka_err2str(err));
+                return -1;
+        }
+        /* nothing committed yet: everything still in the log is due */
+        lag = hi - (p->committed >= 0 ? p->committed : lo);
+        retl_metrics_set(p->env.metrics, "retl_consumer_lag", p->lbl, (double)(lag > 0 ? lag : 0));
+        return 0;
+}
+
+void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg_workspace *ws)
+{
+        const struct retl_cfg_workspace *old = p->ws;
+        int64_t now = retl_pace_now_ms();
+
+        p->ws = ws;
+        if (strcmp(old->api_url, ws->api_url)) {
+                free(p->batch_url);
+                p->batch_url = retl_asprintf("%s/api/v2/batch", ws->api_url);
+                retl_log_info(p->ctx, "api_url is now %s", ws->api_url);
+        }
+        if (old->rate_limit != ws->rate_limit) {
+                retl_pace_bucket_init(&p->bucket, ws->rate_limit,
+                                      ws->rate_limit < 10 ? 1 : ws->rate_limit / 10.0, now);
+                retl_log_info(p->ctx, "rate_limit is now %d requests/s", ws->rate_limit);
+        }
+        if (old->max_in_flight != ws->max_in_flight || old->timeout_s != ws->timeout_s)
+                retl_log_info(p->ctx, "max_in_flight %d, timeout %d s", ws->max_in_flight,
+                              ws->timeout_s);
+        if (strcmp(old->site_id, ws->site_id) || strcmp(old->api_key, ws->api_key) ||
+            strcmp(old->api_url, ws->api_url)) {
+                retl_log_info(p->ctx, "credentials or address changed%s",
+                              p->auth_blocked ? ": trying them now" : "");
+                /* a refused key is retried at once instead of at the next
+                 * --auth-retry tick */
+                if (p->auth_blocked)
+                        p->auth_retry_ms = now;
+        }
 }
 
 const char *retl_partition_topic(const struct retl_partition *p)
@@ -220,6 +340,9 @@ void retl_partition_destroy(struct retl_partition *p)
 {
         if (!p)
                 return;
+        /* another member reports it from now on */
+        if (p->ws && p->ready)
+                retl_metrics_set(p->env.metrics, "retl_consumer_lag", p->lbl, 0);
         while (p->flight) {
                 struct req *q = p->flight;
                 p->flight = q->fnext;
@@ -276,6 +399,8 @@ int retl_partition_init(struct retl_partition *p, int timeout_ms, int64_t *start
                 return -1;
         }
         p->committed = off;
+        for (size_t i = 0; i < p->cp.nsyncs; i++)
+                metric_last_completed(p, p->cp.syncs[i].name, p->cp.syncs[i].last_sync_time);
         if (p->cp.run_offset >= 0 && off >= 0) {
                 p->resume_run_offset = p->cp.run_offset;
                 p->resume_offset = off;
@@ -451,8 +576,12 @@ void retl_partition_checkpoint(struct retl_partition *p)
         checkpoint(p, 1);
 }
 
+#define NEVER_FINISHED (-2)
+
 /* Ends run @p r: its report and failures out, then one commit of @p offset
- * with the sync's resulting last_sync_time. @returns 0, or -1 to retry. */
+ * with the sync's resulting last_sync_time. @p xerr: the extraction's error
+ * (NULL = none), or with @p expected_rows NEVER_FINISHED the whole reason.
+ * @returns 0, or -1 to retry. */
 static int finish_run(struct retl_partition *p, struct run *r, int64_t offset,
                       enum retl_extract_status xst, int64_t expected_rows, const char *xerr)
 {
@@ -463,7 +592,11 @@ static int finish_run(struct retl_partition *p, struct run *r, int64_t offset,
         struct retl_checkpoint cp;
         int rc;
 
-        if (xst != RETL_EXTRACT_OK) {
+        if (expected_rows == NEVER_FINISHED) {
+                st = RETL_IMPORT_FAILED;
+                snprintf(why, sizeof(why), "%s", xerr);
+                error = why;
+        } else if (xst != RETL_EXTRACT_OK) {
                 st = RETL_IMPORT_FAILED;
                 snprintf(why, sizeof(why), "extraction %s%s%s",
                          xst == RETL_EXTRACT_CANCELLED ? "cancelled" : "failed",
@@ -492,6 +625,9 @@ static int finish_run(struct retl_partition *p, struct run *r, int64_t offset,
         if (!r->reported) {
                 report(p, r, st, lst, error);
                 r->reported = 1;
+                metric_import(p, r->sync, st);
+                if (st == RETL_IMPORT_COMPLETED && !r->replay_of)
+                        metric_last_completed(p, r->sync, r->started_at_ms / 1000);
                 retl_log_info(p->ctx,
                               "run=%s sync=%s %s: %" PRId64 " rows, %" PRId64
                               " imported, %" PRId64 " failed, %" PRId64
@@ -828,6 +964,7 @@ void retl_partition_done(void *opaque, const struct retl_track_result *r, void *
         (void)arg;
         q->x = NULL;
         flight_unlink(p, q);
+        metric_answer(p, r);
         switch (cls) {
         case RETL_TRACK_OK:
         case RETL_TRACK_PARTIAL:
@@ -1146,9 +1283,16 @@ static void retire(struct retl_partition *p)
                 case E_START:
                         if (p->retiring && p->retiring != r) {
                                 /* the previous run never finished: end it here */
+                                char why[200];
+                                snprintf(why, sizeof(why), "the run never finished in the log "
+                                         "(run %s started at offset %" PRId64 ")", r->run_id,
+                                         e->offset);
+                                if (!p->retiring->reported)
+                                        retl_log_warn(p->ctx, "run=%s has no RunFinished before "
+                                                      "the next RunStarted: it failed",
+                                                      p->retiring->run_id);
                                 if (finish_run(p, p->retiring, e->offset, RETL_EXTRACT_FAILED,
-                                               -1, "the run has no RunFinished (the extractor "
-                                               "stopped during it)")) {
+                                               NEVER_FINISHED, why)) {
                                         p->commit_retry_ms = retl_pace_now_ms() + 1000;
                                         return;
                                 }
@@ -1163,6 +1307,15 @@ static void retire(struct retl_partition *p)
                         break;
                 case E_ROW:
                         r->rows++;
+                        if (e->outcome == O_IMPORTED || e->outcome == O_FAILED) {
+                                char lb[320];
+                                sync_labels(p, r->sync, lb, sizeof(lb));
+                                retl_metrics_add(p->env.metrics,
+                                                 e->outcome == O_IMPORTED
+                                                         ? "retl_rows_sent_total"
+                                                         : "retl_rows_failed_total",
+                                                 lb, 1);
+                        }
                         if (e->outcome == O_IMPORTED)
                                 r->imported++;
                         else if (e->outcome == O_FAILED)

@@ -17,6 +17,7 @@
 #include "consumer/track.h"
 #include "lib/cfg.h"
 #include "lib/codec.h"
+#include "lib/metrics.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
@@ -39,6 +40,7 @@ struct retl_partition_env {
         int64_t linger_ms;              /* wait this long to fill a batch */
         size_t max_pending;             /* rows held before the partition pauses */
         int64_t backoff_base_ms, backoff_max_ms;
+        struct retl_metrics *metrics;   /* NULL = none */
 };
 
 struct retl_partition;
@@ -54,6 +56,19 @@ struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
 void retl_partition_destroy(struct retl_partition *p);
 
 const char *retl_partition_topic(const struct retl_partition *p);
+
+/** @brief Declares the uploader's metric families (see consumer/README.md). */
+void retl_partition_declare_metrics(struct retl_metrics *m);
+
+/** @brief The workspace's settings changed (configuration reload): @p ws
+ *  (same name, borrowed, outlives the partition or the next call) applies to
+ *  the next requests; requests in flight finish with the old ones. */
+void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg_workspace *ws);
+
+/** @brief Refreshes retl_consumer_lag (high watermark - committed offset),
+ *  asking the broker (blocking, up to @p timeout_ms).
+ *  @returns 0, or -1 when the broker did not answer. */
+int retl_partition_refresh_lag(struct retl_partition *p, int timeout_ms);
 
 /** @brief Reads the group's committed offset and checkpoint (blocking, up to
  *  @p timeout_ms) and decides where to start: the committed offset, or the

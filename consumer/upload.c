@@ -2,17 +2,26 @@
  *
  * One thread: it polls the consumer, drives the HTTP transfers and steps
  * every assigned workspace partition (consumer/partition.c). Kafka's group
- * spreads workspace topics over workers; this one takes what it is given. */
+ * spreads workspace topics over workers; this one takes what it is given.
+ *
+ * SIGHUP, or a change of the configuration file (checked every 2 s, as a
+ * Kubernetes ConfigMap changes): the file is loaded again and, when valid,
+ * its workspaces replace the running ones: changed settings apply to the next
+ * requests, a workspace added is consumed, a workspace removed is paused
+ * (nothing committed). The kafka group applies after a restart. A file that
+ * does not load is refused and logged; the running configuration stays. */
 #include "consumer/upload.h"
 #include "consumer/pace.h"
 #include "consumer/partition.h"
 #include "consumer/track.h"
 #include "lib/cfg.h"
+#include "lib/cfgwatch.h"
 #include "lib/checkpoint.h"
 #include "lib/codec.h"
 #include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/metrics.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -25,7 +34,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The uploader reads the Kafka and Track API secrets, never the database's. */
+#define UPLOAD_SECRETS (RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_WORKSPACES)
+
 static volatile sig_atomic_t stop_signals;
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
@@ -33,8 +46,18 @@ static void on_signal(int sig)
         stop_signals++;
 }
 
+static void on_hup(int sig)
+{
+        (void)sig;
+        reload_requested = 1;
+}
+
 struct upload {
-        struct retl_cfg *cfg;
+        struct retl_cfg *cfg;           /* live: workspaces (reloaded) */
+        struct retl_cfg *kcfg;          /* from startup: kafka (may be cfg) */
+        struct retl_metrics *metrics;
+        int joined;                     /* a first assignment came */
+        int kafka_ok;                   /* the broker answered lately */
         rd_kafka_t *rk;
         rd_kafka_t *producer;
         struct retl_codec *codec;
@@ -209,9 +232,10 @@ static void pause_one(rd_kafka_t *rk, const char *topic, int32_t partition)
 
 static void on_assign(struct upload *u, rd_kafka_topic_partition_list_t *parts)
 {
-        const char *prefix = u->cfg->kafka.topic_prefix;
+        const char *prefix = u->kcfg->kafka.topic_prefix;
         size_t plen = strlen(prefix);
 
+        u->joined = 1;
         for (int i = 0; i < parts->cnt; i++) {
                 rd_kafka_topic_partition_t *tp = &parts->elems[i];
                 const struct retl_cfg_workspace *ws = NULL;
@@ -221,12 +245,12 @@ static void on_assign(struct upload *u, rd_kafka_topic_partition_list_t *parts)
                 if (find_part(u, tp->topic, NULL))
                         continue;
                 if (tp->partition == 0 && !strncmp(tp->topic, prefix, plen) &&
-                    strcmp(tp->topic, u->cfg->kafka.imports_topic) &&
-                    strcmp(tp->topic, u->cfg->kafka.failures_topic))
+                    strcmp(tp->topic, u->kcfg->kafka.imports_topic) &&
+                    strcmp(tp->topic, u->kcfg->kafka.failures_topic))
                         ws = retl_cfg_workspace_find(u->cfg, tp->topic + plen);
                 if (!ws && !warned_once(u, tp->topic)) {
-                        if (!strcmp(tp->topic, u->cfg->kafka.imports_topic) ||
-                            !strcmp(tp->topic, u->cfg->kafka.failures_topic))
+                        if (!strcmp(tp->topic, u->kcfg->kafka.imports_topic) ||
+                            !strcmp(tp->topic, u->kcfg->kafka.failures_topic))
                                 retl_log_info("upload", "%s [%d] is no workspace topic; "
                                               "not consumed", tp->topic, tp->partition);
                         else
@@ -327,6 +351,125 @@ static void init_waiting(struct upload *u)
         }
 }
 
+/* ============================================================== reload */
+
+static int same_kafka(const struct retl_cfg_kafka *a, const struct retl_cfg_kafka *b)
+{
+        int same = !strcmp(a->brokers, b->brokers) && !strcmp(a->group, b->group) &&
+                   !strcmp(a->topic_prefix, b->topic_prefix) &&
+                   !strcmp(a->imports_topic, b->imports_topic) &&
+                   !strcmp(a->failures_topic, b->failures_topic) && a->nprops == b->nprops;
+        for (size_t i = 0; same && i < 2 * a->nprops; i++)
+                same = !strcmp(a->props[i], b->props[i]);
+        return same;
+}
+
+static int same_str(const char *a, const char *b)
+{
+        return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Loads the file again; when valid, its workspaces replace the running
+ * ones. Runs on the loop, never inside a librdkafka or curl callback. */
+static void reload(struct upload *u, const char *cli_log_level)
+{
+        struct retl_cfg *old = u->cfg, *cfg;
+        const char *prefix = u->kcfg->kafka.topic_prefix;
+        size_t plen = strlen(prefix);
+        char err[16384];
+
+        if (retl_cfg_load_secrets(old->path, UPLOAD_SECRETS, &cfg, err, sizeof(err))) {
+                retl_log_error("upload", "configuration not reloaded, the running one stays: %s",
+                               err);
+                return;
+        }
+        if (!same_kafka(&u->kcfg->kafka, &cfg->kafka))
+                retl_log_warn("upload", "the kafka settings changed: they apply after a restart; "
+                              "the workspaces' changes apply now");
+        if (!same_str(u->kcfg->metrics.listen, cfg->metrics.listen))
+                retl_log_warn("upload", "metrics.listen changed: it applies after a restart");
+        if (!cli_log_level && cfg->log_level && !same_str(old->log_level, cfg->log_level)) {
+                int lvl = retl_log_parse_level(cfg->log_level);
+                if (lvl >= 0)
+                        retl_log_set_level(lvl);
+        }
+        for (size_t i = 0; i < u->nparts; i++) {
+                struct retl_partition *p = u->parts[i];
+                const char *topic = retl_partition_topic(p);
+                const struct retl_cfg_workspace *ws = NULL;
+                int was = retl_partition_usable(p);
+
+                if (!strncmp(topic, prefix, plen) && strcmp(topic, u->kcfg->kafka.imports_topic) &&
+                    strcmp(topic, u->kcfg->kafka.failures_topic))
+                        ws = retl_cfg_workspace_find(cfg, topic + plen);
+                if (ws && was) {
+                        retl_partition_set_workspace(p, ws);
+                        continue;
+                }
+                if (!ws && !was)
+                        continue;
+                /* added or removed: a fresh partition state. Added: it reads
+                 * its committed offset on the loop (init_waiting) and is
+                 * resumed there. Removed: what is not committed stays in the
+                 * log for whoever consumes the workspace again. */
+                retl_partition_destroy(p);
+                u->parts[i] = retl_partition_new(&u->env, ws, topic);
+                if (ws) {
+                        retl_log_info("upload", "workspace %s added to the configuration: "
+                                      "consuming %s", ws->name, topic);
+                } else {
+                        pause_one(u->rk, topic, 0);
+                        retl_log_warn("upload", "workspace %s removed from the configuration: "
+                                      "%s paused, nothing committed, nothing lost", topic + plen,
+                                      topic);
+                }
+        }
+        u->cfg = cfg;
+        if (old != u->kcfg)
+                retl_cfg_destroy(old);
+        retl_log_info("upload", "configuration reloaded from %s (%zu workspaces)", cfg->path,
+                      cfg->nworkspaces);
+}
+
+/* Every few seconds: consumer lag of each partition, and whether the
+ * broker answers (for /readyz). */
+static void refresh(struct upload *u)
+{
+        int ok = 0;
+
+        for (size_t i = 0; i < u->nparts; i++) {
+                if (!retl_partition_usable(u->parts[i]) || !retl_partition_ready(u->parts[i]))
+                        continue;
+                /* one unanswered query is enough: the loop must not stall
+                 * for a second per partition while the broker is away */
+                if (retl_partition_refresh_lag(u->parts[i], 1000))
+                        break;
+                ok = 1;
+        }
+        if (!ok) {
+                const struct rd_kafka_metadata *md = NULL;
+                /* brokers only: no topic */
+                ok = !rd_kafka_metadata(u->rk, 0, NULL, &md, 1000);
+                if (md)
+                        rd_kafka_metadata_destroy(md);
+        }
+        if (ok != u->kafka_ok)
+                retl_log_info("upload", "Kafka %s", ok ? "answers" : "does not answer");
+        u->kafka_ok = ok;
+}
+
+static void update_ready(struct upload *u, int stopping)
+{
+        if (stopping)
+                retl_metrics_ready(u->metrics, 0, "stopping");
+        else if (!u->joined)
+                retl_metrics_ready(u->metrics, 0, "joining the consumer group");
+        else if (!u->kafka_ok)
+                retl_metrics_ready(u->metrics, 0, "Kafka does not answer");
+        else
+                retl_metrics_ready(u->metrics, 1, NULL);
+}
+
 /* ============================================================ --status */
 
 static int status(struct retl_cfg *cfg)
@@ -411,19 +554,19 @@ static int setup(struct upload *u, char *errstr, size_t errstr_size)
         u->track = retl_track_new(errstr, errstr_size);
         if (!u->track)
                 return -1;
-        u->producer = retl_kafka_producer_new(&u->cfg->kafka, u->client_id, dr_cb, u, errstr,
+        u->producer = retl_kafka_producer_new(&u->kcfg->kafka, u->client_id, dr_cb, u, errstr,
                                               errstr_size);
         if (!u->producer)
                 return -1;
-        if (retl_kafka_ensure_topic(u->producer, &u->cfg->kafka, u->cfg->kafka.imports_topic,
+        if (retl_kafka_ensure_topic(u->producer, &u->kcfg->kafka, u->kcfg->kafka.imports_topic,
                                     15000, errstr, errstr_size) ||
-            retl_kafka_ensure_topic(u->producer, &u->cfg->kafka, u->cfg->kafka.failures_topic,
+            retl_kafka_ensure_topic(u->producer, &u->kcfg->kafka, u->kcfg->kafka.failures_topic,
                                     15000, errstr, errstr_size))
                 return -1;
 
         /* offsets move only by our explicit commits */
         extra[ne++] = "group.id";
-        extra[ne++] = u->cfg->kafka.group;
+        extra[ne++] = u->kcfg->kafka.group;
         extra[ne++] = "client.id";
         extra[ne++] = u->client_id;
         extra[ne++] = "enable.auto.commit";
@@ -435,16 +578,16 @@ static int setup(struct upload *u, char *errstr, size_t errstr_size)
         /* roundrobin: with one partition per topic, "range" would give every
          * workspace to the same member. New topics show up on the next
          * metadata refresh. */
-        if (!user_set(&u->cfg->kafka, "partition.assignment.strategy")) {
+        if (!user_set(&u->kcfg->kafka, "partition.assignment.strategy")) {
                 extra[ne++] = "partition.assignment.strategy";
                 extra[ne++] = "roundrobin";
         }
-        if (!user_set(&u->cfg->kafka, "topic.metadata.refresh.interval.ms")) {
+        if (!user_set(&u->kcfg->kafka, "topic.metadata.refresh.interval.ms")) {
                 extra[ne++] = "topic.metadata.refresh.interval.ms";
                 extra[ne++] = "10000";
         }
         extra[ne] = NULL;
-        conf = retl_kafka_conf_new(&u->cfg->kafka, extra, errstr, errstr_size);
+        conf = retl_kafka_conf_new(&u->kcfg->kafka, extra, errstr, errstr_size);
         if (!conf)
                 return -1;
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
@@ -468,17 +611,22 @@ int retl_upload_main(int argc, char **argv)
         rd_kafka_queue_t *cq = NULL;
         rd_kafka_resp_err_t err;
         struct sigaction sa;
-        int64_t drain_deadline = 0;
+        int64_t drain_deadline = 0, last_look_ms = 0, last_refresh_ms = 0;
+        struct retl_cfgwatch watch;
 
         rc = parse_opts(argc, argv, &o);
         if (rc)
                 return rc == 1 ? 0 : rc;
         memset(&u, 0, sizeof(u));
         u.pipefd[0] = u.pipefd[1] = -1;
-        if (retl_cfg_load(o.config, &u.cfg, errstr, sizeof(errstr))) {
+        /* --status needs Kafka only */
+        if (retl_cfg_load_secrets(o.config, o.status ? RETL_CFG_SECRETS_KAFKA : UPLOAD_SECRETS,
+                                  &u.cfg, errstr, sizeof(errstr))) {
                 fprintf(stderr, "retl upload: %s\n", errstr);
                 return 1;
         }
+        u.kcfg = u.cfg;
+        retl_cfgwatch_init(&watch, u.cfg->path);
         if (o.log_level || u.cfg->log_level) {
                 int lvl = retl_log_parse_level(o.log_level ? o.log_level : u.cfg->log_level);
                 if (lvl < 0) {
@@ -499,8 +647,24 @@ int retl_upload_main(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
+        sa.sa_handler = on_hup;
+        sigaction(SIGHUP, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
         curl_global_init(CURL_GLOBAL_DEFAULT);
+
+        if (u.cfg->metrics.listen) {
+                /* the loop wakes at least every second, even while a
+                 * workspace waits out a 429 or a refused key */
+                u.metrics = retl_metrics_new(u.cfg->metrics.listen, 60, errstr, sizeof(errstr));
+                if (!u.metrics) {
+                        retl_log_error("upload", "metrics: %s", errstr);
+                        goto out;
+                }
+                retl_partition_declare_metrics(u.metrics);
+                retl_metrics_ready(u.metrics, 0, "connecting to Kafka");
+                retl_log_info("upload", "metrics and health on port %d (/metrics /healthz "
+                              "/readyz)", retl_metrics_port(u.metrics));
+        }
 
         if (setup(&u, errstr, sizeof(errstr))) {
                 retl_log_error("upload", "%s", errstr);
@@ -508,8 +672,8 @@ int retl_upload_main(int argc, char **argv)
         }
         u.env.rk = u.rk;
         u.env.producer = u.producer;
-        u.env.imports_topic = u.cfg->kafka.imports_topic;
-        u.env.failures_topic = u.cfg->kafka.failures_topic;
+        u.env.imports_topic = u.kcfg->kafka.imports_topic;
+        u.env.failures_topic = u.kcfg->kafka.failures_topic;
         u.env.track = u.track;
         u.env.codec = u.codec;
         u.env.flush = flush_reports;
@@ -522,6 +686,7 @@ int retl_upload_main(int argc, char **argv)
         u.env.max_pending = 20000;
         u.env.backoff_base_ms = 500;
         u.env.backoff_max_ms = 30000;
+        u.env.metrics = u.metrics;
 
         rd_kafka_poll_set_consumer(u.rk);
         cq = rd_kafka_queue_get_consumer(u.rk);
@@ -531,7 +696,7 @@ int retl_upload_main(int argc, char **argv)
                 /* wakes curl_multi_poll when a message or event is queued */
                 rd_kafka_queue_io_event_enable(cq, u.pipefd[1], "1", 1);
         }
-        pattern = topic_pattern(u.cfg->kafka.topic_prefix);
+        pattern = topic_pattern(u.kcfg->kafka.topic_prefix);
         sub = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(sub, pattern, RD_KAFKA_PARTITION_UA);
         err = rd_kafka_subscribe(u.rk, sub);
@@ -540,17 +705,31 @@ int retl_upload_main(int argc, char **argv)
                 goto out;
         }
         retl_log_info("upload", "%s: member of group %s, subscribed to %s", u.client_id,
-                      u.cfg->kafka.group, pattern);
+                      u.kcfg->kafka.group, pattern);
 
         for (;;) {
                 int64_t now = retl_pace_now_ms(), wake = 100;
                 int nmsg = 0;
                 rd_kafka_message_t *rkm;
 
+                retl_metrics_beat(u.metrics);
+                if (!drain_deadline && (reload_requested || now - last_look_ms >= 2000)) {
+                        last_look_ms = now;
+                        if (retl_cfgwatch_changed(&watch) || reload_requested) {
+                                reload_requested = 0;
+                                reload(&u, o.log_level);
+                        }
+                }
+                if (u.metrics && now - last_refresh_ms >= 5000) {
+                        last_refresh_ms = now;
+                        refresh(&u);
+                }
+
                 if (stop_signals && !drain_deadline) {
                         retl_log_info("upload", "stopping: finishing requests in flight (up to "
                                       "%" PRId64 " s)", o.drain_s);
                         drain_deadline = now + o.drain_s * 1000;
+                        update_ready(&u, 1);
                         for (size_t i = 0; i < u.nparts; i++)
                                 retl_partition_drain(u.parts[i]);
                 }
@@ -577,6 +756,8 @@ int retl_upload_main(int argc, char **argv)
                 }
                 if (u.pipefd[0] >= 0)
                         drain_pipe(u.pipefd[0]);
+                if (!drain_deadline)
+                        update_ready(&u, 0);
                 init_waiting(&u);
                 retl_track_perform(u.track, retl_partition_done, &u);
                 now = retl_pace_now_ms();
@@ -633,6 +814,10 @@ out:
                 close(u.pipefd[0]);
         if (u.pipefd[1] >= 0)
                 close(u.pipefd[1]);
+        retl_metrics_destroy(u.metrics);
+        retl_cfgwatch_free(&watch);
+        if (u.cfg != u.kcfg)
+                retl_cfg_destroy(u.kcfg);
         retl_cfg_destroy(u.cfg);
         return exit_code;
 }
