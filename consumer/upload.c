@@ -398,6 +398,7 @@ static void reload(struct upload *u, const char *cli_log_level)
                 const char *topic = retl_partition_topic(p);
                 const struct retl_cfg_workspace *ws = NULL;
                 int was = retl_partition_usable(p);
+                char *t;
 
                 if (!strncmp(topic, prefix, plen) && strcmp(topic, u->kcfg->kafka.imports_topic) &&
                     strcmp(topic, u->kcfg->kafka.failures_topic))
@@ -412,8 +413,11 @@ static void reload(struct upload *u, const char *cli_log_level)
                  * its committed offset on the loop (init_waiting) and is
                  * resumed there. Removed: what is not committed stays in the
                  * log for whoever consumes the workspace again. */
+                t = retl_strdup(topic);
                 retl_partition_destroy(p);
-                u->parts[i] = retl_partition_new(&u->env, ws, topic);
+                u->parts[i] = retl_partition_new(&u->env, ws, t);
+                topic = retl_partition_topic(u->parts[i]);
+                free(t);
                 if (ws) {
                         retl_log_info("upload", "workspace %s added to the configuration: "
                                       "consuming %s", ws->name, topic);
