@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/mem.h"
+#include "producer/recover.h"
 #include "producer/run.h"
 #include "producer/schedule.h"
 #include "producer/sink.h"
@@ -74,6 +75,9 @@ static void usage(FILE *out)
                 "Runs every sync of the configuration on its schedule until stopped (SIGTERM\n"
                 "or SIGINT end the running query cleanly): each run publishes the rows of\n"
                 "its query to the workspace's Kafka topic for the uploaders.\n"
+                "\n"
+                "At start the daemon closes any run a previous extractor left open (killed\n"
+                "while publishing) so the uploaders can finish it: run one daemon only.\n"
                 "\n"
                 "  -c, --config FILE  the configuration file\n"
                 "  --once SYNC        run SYNC once, now (even when paused), and exit:\n"
@@ -282,6 +286,10 @@ int retl_extract_main(int argc, char **argv)
         }
         sink = retl_sink_new(cfg, "retl-extract", err, sizeof(err));
         if (!sink) {
+                retl_log_error("extract", "Kafka: %s", err);
+                goto out;
+        }
+        if (!once && retl_recover_open_runs(cfg, sink, err, sizeof(err)) < 0) {
                 retl_log_error("extract", "Kafka: %s", err);
                 goto out;
         }
