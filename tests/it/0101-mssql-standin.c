@@ -402,6 +402,33 @@ static void test_100k_rows(void **state)
         dbclose(dbproc);
 }
 
+/* Three connections streaming at once, read in turns: a thread and an
+ * SQLite connection each. */
+static void test_concurrent(void **state)
+{
+        DBPROCESS *d[3];
+        int rows[3] = {0, 0, 0};
+
+        (void)state;
+        for (int k = 0; k < 3; k++) {
+                d[k] = conn();
+                exec_sql(d[k], "SELECT n FROM big ORDER BY n");
+                assert_int_equal(dbresults(d[k]), SUCCEED);
+        }
+        for (int i = 0; i < 100000; i++) {
+                for (int k = 0; k < 3; k++) {
+                        assert_int_equal(dbnextrow(d[k]), REG_ROW);
+                        assert_int_equal(*(DBINT *)dbdata(d[k], 1), i + 1);
+                        rows[k]++;
+                }
+        }
+        for (int k = 0; k < 3; k++) {
+                assert_int_equal(dbnextrow(d[k]), NO_MORE_ROWS);
+                assert_int_equal(rows[k], 100000);
+                dbclose(d[k]);
+        }
+}
+
 /* ------------------------------------------------------------ T-SQL */
 
 static void test_tsql(void **state)
@@ -471,6 +498,7 @@ int main(void)
                 cmocka_unit_test(test_error_mid_stream),
                 cmocka_unit_test(test_cancel),
                 cmocka_unit_test(test_100k_rows),
+                cmocka_unit_test(test_concurrent),
                 cmocka_unit_test(test_tsql),
         };
         return cmocka_run_group_tests_name("0101-mssql-standin", tests, group_setup,
