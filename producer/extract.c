@@ -159,6 +159,10 @@ static void reload(struct retl_cfg **cfgp, int64_t **slotp, struct retl_sink *si
                         continue;
                 }
                 slot[i] = first_slot(s, now);
+                /* resumed: at its next interval, not at once (a sync with no
+                 * start time has no intervals to wait for) */
+                if (o && o->paused && !s->paused && s->start > 0 && slot[i] < now)
+                        slot[i] = retl_schedule_next(slot[i], s->interval_s, now);
                 retl_log_info("extract", "sync %s %s", s->name,
                               !o ? "added" : s->paused ? "paused" : o->paused ? "resumed"
                                                                             : "rescheduled");
