@@ -105,6 +105,8 @@ static void usage(FILE *out)
                 "                             flight (25)\n"
                 "      --batch-bytes N        request body size cap (500000)\n"
                 "\n"
+                "SIGHUP, or a change of the file (checked every 2 s), reloads the workspaces.\n"
+                "With metrics.listen set: /metrics, /healthz, /readyz.\n"
                 "See consumer/README.md.\n");
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of `retl upload`: N people rows (default 100000) from a workspace
 # topic into a `retl sandbox`, release build, real broker started here.
-#   tests/bench/upload.sh [N]      (RETL_SANDBOX=path if bin/retl has no sandbox)
+#   tests/bench/upload.sh [N]      (RETL_SANDBOX=path if bin/retl has no sandbox;
+#                                   BENCH_METRICS=1: with the metrics listener on)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd); cd "$ROOT"
 make -s bin/retl

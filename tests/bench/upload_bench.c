@@ -2,7 +2,7 @@
  * through `retl upload` (release build). One run of N people rows with 5
  * attributes; timed from the worker's start to the commit of the run's end.
  * Env as for the integration tests (RETL = release bin/retl). Usage:
- * upload_bench [N] */
+ * upload_bench [N]; BENCH_METRICS=1 turns the metrics listener on. */
 #include "tests/it/upload_it.h"
 
 int main(int argc, char **argv)
@@ -24,6 +24,13 @@ int main(int argc, char **argv)
         ws[0].name = "acme";
         ws[0].sb = &sb;
         it_write_config(config, prefix, ws, 1);
+        if (getenv("BENCH_METRICS")) {
+                /* the same run with /metrics served and every series recorded */
+                FILE *f = fopen(config, "a");
+                CHECK(f);
+                fprintf(f, "metrics = { listen = \"127.0.0.1:0\"; };\n");
+                fclose(f);
+        }
         it_ensure_topic(topic);
         it_run_started(topic, "b1", "bench", it_wall_ms(), &s);
         for (int i = 1; i <= n; i++) {
