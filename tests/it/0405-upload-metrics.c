@@ -123,7 +123,8 @@ int main(void)
         /* port 0: the worker logs the port it got */
         fprintf(f, "metrics = { listen = \"127.0.0.1:0\"; };\n"
                 "databases = ( { name = \"db\"; host = \"127.0.0.1\"; port = 1433;"
-                " database = \"d\"; user = \"u\"; password_env = \"IT_NO_SUCH_DB_PASSWORD\"; } );\n");
+                " database = \"d\"; user = \"u\";"
+                " password_env = \"IT_NO_SUCH_DB_PASSWORD\"; } );\n");
         fclose(f);
         it_ensure_topic(topic);
         retl_checkpoint_init(&cp);
@@ -190,7 +191,8 @@ int main(void)
         port = log_port("upload2.log");
         CHECK(port > 0);
         snprintf(want, sizeof(want),
-                 "retl_last_completed_import_timestamp_seconds{workspace=\"acme\",sync=\"people\"}");
+                 "retl_last_completed_import_timestamp_seconds{workspace=\"acme\","
+                 "sync=\"people\"}");
         for (int64_t end = it_now_ms() + 30000; it_now_ms() < end; it_sleep_ms(250))
                 if (scrape(port, want) == (double)(t / 1000))
                         break;
