@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/mem.h"
+#include "producer/recover.h"
 #include "producer/run.h"
 #include "producer/schedule.h"
 #include "producer/sink.h"
@@ -74,6 +75,9 @@ static void usage(FILE *out)
                 "Runs every sync of the configuration on its schedule until stopped (SIGTERM\n"
                 "or SIGINT end the running query cleanly): each run publishes the rows of\n"
                 "its query to the workspace's Kafka topic for the uploaders.\n"
+                "\n"
+                "At start the daemon closes any run a previous extractor left open (killed\n"
+                "while publishing) so the uploaders can finish it: run one daemon only.\n"
                 "\n"
                 "  -c, --config FILE  the configuration file\n"
                 "  --once SYNC        run SYNC once, now (even when paused), and exit:\n"
@@ -155,6 +159,10 @@ static void reload(struct retl_cfg **cfgp, int64_t **slotp, struct retl_sink *si
                         continue;
                 }
                 slot[i] = first_slot(s, now);
+                /* resumed: at its next interval, not at once (a sync with no
+                 * start time has no intervals to wait for) */
+                if (o && o->paused && !s->paused && s->start > 0 && slot[i] < now)
+                        slot[i] = retl_schedule_next(slot[i], s->interval_s, now);
                 retl_log_info("extract", "sync %s %s", s->name,
                               !o ? "added" : s->paused ? "paused" : o->paused ? "resumed"
                                                                             : "rescheduled");
@@ -282,6 +290,10 @@ int retl_extract_main(int argc, char **argv)
         }
         sink = retl_sink_new(cfg, "retl-extract", err, sizeof(err));
         if (!sink) {
+                retl_log_error("extract", "Kafka: %s", err);
+                goto out;
+        }
+        if (!once && retl_recover_open_runs(cfg, sink, err, sizeof(err)) < 0) {
                 retl_log_error("extract", "Kafka: %s", err);
                 goto out;
         }

@@ -265,6 +265,19 @@ static void check_attention(struct sess *s)
         }
 }
 
+/* SQLite calls this every PROGRESS_STEPS VM steps: a query that computes
+ * long before its first row (or between rows) still sees a cancel. A
+ * non-zero return interrupts the statement (SQLITE_INTERRUPT). */
+#define PROGRESS_STEPS 100000
+
+static int on_progress(void *arg)
+{
+        struct sess *s = arg;
+
+        check_attention(s);
+        return s->attn || s->dead;
+}
+
 /* ------------------------------------------------------------ output */
 
 static void out_flush(struct sess *s, size_t upto)
@@ -671,6 +684,7 @@ static int do_login(struct sess *s, int tls_mode)
                 return -1;
         }
         sqlite3_busy_timeout(s->db, 10000);
+        sqlite3_progress_handler(s->db, PROGRESS_STEPS, on_progress, s);
 
         /* What SQL Server sends, in its order. */
         tok_envchange(s, 1, s->database, "master");
@@ -888,6 +902,8 @@ static int run_stmt(struct sess *s, sqlite3_stmt *st, struct done_pending *dp)
         if (ncols == 0) {
                 while (rc == SQLITE_ROW)
                         rc = sqlite3_step(st);
+                if (rc == SQLITE_INTERRUPT && s->attn)
+                        return 1;
                 if (rc != SQLITE_DONE)
                         goto sqlite_fail;
                 if (curcmd == CMD_INSERT || curcmd == CMD_UPDATE || curcmd == CMD_DELETE)
@@ -897,6 +913,8 @@ static int run_stmt(struct sess *s, sqlite3_stmt *st, struct done_pending *dp)
                         done_later(s, dp, 0, curcmd, 0);
                 return 0;
         }
+        if (rc == SQLITE_INTERRUPT && s->attn)
+                return 1;
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 goto sqlite_fail;
 
@@ -934,6 +952,10 @@ static int run_stmt(struct sess *s, sqlite3_stmt *st, struct done_pending *dp)
                         goto out;
                 }
                 rc = sqlite3_step(st);
+        }
+        if (rc == SQLITE_INTERRUPT && s->attn) {
+                result = 1;
+                goto out;
         }
         if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
                 retl_mssql_map_error(rc, sqlite3_errmsg(s->db), &err);

@@ -911,7 +911,8 @@ static int encode_datetime(const struct retl_mssql_type *t, struct retl_mssql_dt
                 return 0;
         }
         case RETL_MT_SMALLDATETIME: {
-                int64_t mins = (dt->dt_ns + 29999000000LL) / 60000000000LL;
+                /* 29.998 s rounds down, 29.999 s up, as in SQL Server */
+                int64_t mins = (dt->dt_ns + 30001000000LL) / 60000000000LL;
                 int64_t days = dt->dt_days - base;
                 if (mins >= 1440) {
                         mins = 0;

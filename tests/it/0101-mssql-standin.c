@@ -372,6 +372,12 @@ static void test_cancel(void **state)
                 assert_int_equal(dbnextrow(dbproc), REG_ROW);
         assert_int_equal(dbcancel(dbproc), SUCCEED);
 
+        /* a query still computing its first row (10^10 combinations):
+         * the cancel interrupts SQLite itself */
+        assert_int_equal(dbcmd(dbproc, "SELECT COUNT(*) FROM big a, big b"), SUCCEED);
+        assert_int_equal(dbsqlsend(dbproc), SUCCEED);
+        assert_int_equal(dbcancel(dbproc), SUCCEED);
+
         exec_sql(dbproc, "SELECT label FROM big WHERE n = 77");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
@@ -400,6 +406,33 @@ static void test_100k_rows(void **state)
         assert_int_equal(DBCOUNT(dbproc), 100000);
         assert_int_equal(dbresults(dbproc), NO_MORE_RESULTS);
         dbclose(dbproc);
+}
+
+/* Three connections streaming at once, read in turns: a thread and an
+ * SQLite connection each. */
+static void test_concurrent(void **state)
+{
+        DBPROCESS *d[3];
+        int rows[3] = {0, 0, 0};
+
+        (void)state;
+        for (int k = 0; k < 3; k++) {
+                d[k] = conn();
+                exec_sql(d[k], "SELECT n FROM big ORDER BY n");
+                assert_int_equal(dbresults(d[k]), SUCCEED);
+        }
+        for (int i = 0; i < 100000; i++) {
+                for (int k = 0; k < 3; k++) {
+                        assert_int_equal(dbnextrow(d[k]), REG_ROW);
+                        assert_int_equal(*(DBINT *)dbdata(d[k], 1), i + 1);
+                        rows[k]++;
+                }
+        }
+        for (int k = 0; k < 3; k++) {
+                assert_int_equal(dbnextrow(d[k]), NO_MORE_ROWS);
+                assert_int_equal(rows[k], 100000);
+                dbclose(d[k]);
+        }
 }
 
 /* ------------------------------------------------------------ T-SQL */
@@ -471,6 +504,7 @@ int main(void)
                 cmocka_unit_test(test_error_mid_stream),
                 cmocka_unit_test(test_cancel),
                 cmocka_unit_test(test_100k_rows),
+                cmocka_unit_test(test_concurrent),
                 cmocka_unit_test(test_tsql),
         };
         return cmocka_run_group_tests_name("0101-mssql-standin", tests, group_setup,
