@@ -15,7 +15,8 @@
 #      every row lands with the new generation. Prints the takeover time.
 #   3. a third generation with a slow query (rows take ms each): the extractor
 #      is stopped with SIGTERM in the middle of a run, started again, then
-#      killed with -9 in the middle of a run and started again; every row
+#      killed with -9 in the middle of a run and started again (it closes the
+#      abandoned run with a CANCELLED RunFinished at start); every row
 #      lands, every run on the workspace topics has exactly one final import
 #      report, no run is published twice, and last_sync_time only moves
 #      forward (in the reports and in `retl status --json`).
@@ -342,26 +343,38 @@ imports
 for w in $(seq 1 $NWS); do
         "$RETL" dump -c "$T/retl.cfg" "w$w" --from-beginning --json > "$T/topic-w$w.jsonl" || fail "dump w$w"
 done
-python3 - "$T/imports.jsonl" "$KILLED_RUN" "$T"/topic-w*.jsonl <<'X' || fail "run history"
+python3 - "$T/imports.jsonl" "$KILLED_RUN" "$T/extract.log" "$T"/topic-w*.jsonl <<'X' || fail "run history"
 import collections, json, sys
 reports = [json.loads(l) for l in open(sys.argv[1])]
-killed = sys.argv[2]
+killed, extract_log = sys.argv[2], sys.argv[3]
 started, finished = collections.Counter(), collections.Counter()
-run_sync = {}
-for path in sys.argv[3:]:
+run_sync, fin_of, rows_of = {}, {}, collections.Counter()
+for path in sys.argv[4:]:
     for r in map(json.loads, open(path)):
         if r["type"] == "RunStarted":
             started[r["run_id"]] += 1
             run_sync[r["run_id"]] = r["sync"]
         elif r["type"] == "RunFinished":
             finished[r["run_id"]] += 1
+            fin_of[r["run_id"]] = r
+        elif r["type"] == "Row" and r["part"] == "MAIN":
+            rows_of[r["run_id"]] += 1
 dup = [k for k, v in started.items() if v > 1]
 assert not dup, "runs published twice: %s" % dup
-# The run killed with -9 has no RunFinished, unless the restarted extractor closes
-# it (a CANCELLED RunFinished); every other run has exactly one.
+# Every run has exactly one RunFinished, except perhaps the run killed with -9. The
+# restarted extractor closes it with a CANCELLED RunFinished holding its row count
+# (producer/recover.c) when the uploaders have not committed all of it yet; when
+# they have (a mid-run checkpoint reached the end of the log before the restart)
+# it stays open, and the uploader ends it as failed at the next RunStarted.
 bad = [k for k in started if finished[k] != 1 and not (k == killed and finished[k] == 0)]
 assert not bad, "runs without exactly one RunFinished: %s" % [(k, finished[k]) for k in bad]
 assert killed in started, "the run killed with -9 (%s) is not on its topic" % killed
+closed_at_start = "closed run %s of sync" % killed in open(extract_log).read()
+assert closed_at_start == (finished[killed] == 1), "closed at start: %s, RunFinished: %d" % (
+    closed_at_start, finished[killed])
+if closed_at_start:
+    assert fin_of[killed]["status"] == "CANCELLED" and fin_of[killed]["rows"] == rows_of[killed], (
+        "run killed with -9: %r, %d rows on the topic" % (fin_of[killed], rows_of[killed]))
 final = collections.defaultdict(list)
 for r in reports:
     if r["status"] != "RUNNING":
@@ -390,8 +403,12 @@ print("   failed runs (stopped by SIGTERM / kill -9), each imported once and re-
 for r in cancelled:
     print("      %s: %d rows imported; %s" % (r["run_id"], r["imported"], r.get("error")))
 assert killed in [r["run_id"] for r in cancelled], "the run killed with -9 was not reported FAILED"
-print("   run killed with -9: %s" % ("closed by the restarted extractor (CANCELLED RunFinished)"
-      if finished[killed] else "no RunFinished on its topic; the uploader ended it at the next RunStarted"))
+if closed_at_start:
+    print("   run killed with -9: closed by the restarted extractor (CANCELLED RunFinished, %d rows)"
+          % fin_of[killed]["rows"])
+else:
+    print("   run killed with -9: its %d rows were all committed before the restart, so the extractor"
+          " left it open; the uploader ended it at the next RunStarted" % rows_of[killed])
 X
 ok "every run published once, with one RunFinished and exactly one final import report; last_sync_time never went back"
 
