@@ -440,6 +440,22 @@ static int extract_once(struct demo *d, const char *sync)
         return st;
 }
 
+/* One run of w->sync now, and its import to the end. @returns 0 or -1. */
+static int sync_now(struct demo *d, struct retl_cfg *cfg, struct wait_imports *w, char *errstr,
+                    size_t errstr_size)
+{
+        if (extract_once(d, w->sync)) {
+                snprintf(errstr, errstr_size, "the extractor failed (see %s/extract.log)", d->dir);
+                return -1;
+        }
+        if (wait_import(d, cfg, w, 120)) {
+                snprintf(errstr, errstr_size,
+                         "the import did not finish in 2 minutes (see %s/upload.log)", d->dir);
+                return -1;
+        }
+        return 0;
+}
+
 static void show_status(struct demo *d)
 {
         char *argv[] = {d->self, "status", "-c", d->cfg, "--limit", "3", NULL};
@@ -664,24 +680,8 @@ int retl_demo_main(int argc, char **argv)
         /* One import per workspace at a time (the hosted product's rule):
          * the companies run waits for the people import to finish. */
         wp.since_ms = wc.since_ms = (int64_t)time(NULL) * 1000 - 1000;
-        if (extract_once(&d, "people")) {
-                snprintf(err, sizeof(err), "the extractor failed (see %s/extract.log)", d.dir);
+        if (sync_now(&d, cfg, &wp, err, sizeof(err)) || sync_now(&d, cfg, &wc, err, sizeof(err)))
                 goto fail;
-        }
-        if (wait_import(&d, cfg, &wp, 120)) {
-                snprintf(err, sizeof(err), "the import did not finish in 2 minutes (see %s/upload.log)",
-                         d.dir);
-                goto fail;
-        }
-        if (extract_once(&d, "companies")) {
-                snprintf(err, sizeof(err), "the extractor failed (see %s/extract.log)", d.dir);
-                goto fail;
-        }
-        if (wait_import(&d, cfg, &wc, 120)) {
-                snprintf(err, sizeof(err), "the import did not finish in 2 minutes (see %s/upload.log)",
-                         d.dir);
-                goto fail;
-        }
         say("    people: %s, %lld rows, %lld imported, %lld failed\n",
             retl_import_status_name(wp.last.status), (long long)wp.last.rows,
             (long long)wp.last.imported, (long long)wp.last.failed);
@@ -701,15 +701,8 @@ int retl_demo_main(int argc, char **argv)
 
         say("\n== second sync: only what changed since last_sync_time\n");
         wp.since_ms = (int64_t)time(NULL) * 1000 - 500;
-        if (extract_once(&d, "people")) {
-                snprintf(err, sizeof(err), "the extractor failed (see %s/extract.log)", d.dir);
+        if (sync_now(&d, cfg, &wp, err, sizeof(err)))
                 goto fail;
-        }
-        if (wait_import(&d, cfg, &wp, 120)) {
-                snprintf(err, sizeof(err), "the import did not finish in 2 minutes (see %s/upload.log)",
-                         d.dir);
-                goto fail;
-        }
         check(&d, wp.last.rows == 5 && wp.last.failed == 1 &&
                           wp.last.status == RETL_IMPORT_SOME_ROWS_FAILED,
               "people run read only the 5 changed rows, 1 failed: %s (%lld rows, %lld failed)",

@@ -19,39 +19,12 @@
 #include "lib/codec.h"
 #include "lib/kafka.h"
 #include "lib/mem.h"
+#include "tests/it/it_util.h"
 
 static char cfgpath[512], prefix[64], err[1024];
 static struct retl_cfg *cfg;
 
-static char *run_cmd(const char *args, int *status)
-{
-        char cmd[2048];
-        FILE *p;
-        struct retl_buf out;
-        char chunk[4096];
-        size_t n;
-        snprintf(cmd, sizeof(cmd), "%s %s", getenv("RETL"), args);
-        p = popen(cmd, "r");
-        assert_non_null(p);
-        retl_buf_init(&out, 0);
-        while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-                assert_int_equal(retl_buf_append(&out, chunk, n), 0);
-        *status = WEXITSTATUS(pclose(p));
-        return retl_buf_take(&out, NULL);
-}
 
-static void produce(rd_kafka_t *rk, struct retl_codec *codec, const char *topic,
-                    const struct retl_record *rec)
-{
-        struct retl_buf b;
-        retl_buf_init(&b, 0);
-        assert_int_equal(retl_codec_encode(codec, rec, &b, err, sizeof(err)), 0);
-        assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-                                           RD_KAFKA_V_VALUE(b.b_data, b.b_len),
-                                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                           RD_KAFKA_V_END), 0);
-        retl_buf_free(&b);
-}
 
 static int setup(void **state)
 {
@@ -98,31 +71,31 @@ static void test_status_and_errors(void **state)
         rec.type = RETL_REC_IMPORT_REPORT;
         rec.u.import_report = (struct retl_import_report){"people-1", "people", "acme",
                 RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL};
-        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report.status = RETL_IMPORT_SOME_ROWS_FAILED;
         rec.u.import_report.finished_at_ms = t0 + 4000;
         rec.u.import_report.rows = 10;
         rec.u.import_report.imported = 8;
         rec.u.import_report.failed = 2;
-        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report = (struct retl_import_report){"people-2", "people", "acme",
                 RETL_IMPORT_COMPLETED, t0 + 3600000, t0 + 3601500, 5, 5, 0, 1714570200, NULL, NULL};
-        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report = (struct retl_import_report){"people-3", "people", "acme",
                 RETL_IMPORT_SKIPPED, t0 + 7200000, t0 + 7200000, 0, 0, 0, 1714570200, NULL,
                 "previous import still in progress"};
-        produce(rk, codec, cfg->kafka.imports_topic, &rec);
+        it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.type = RETL_REC_ROW_FAILURE;
         rec.u.row_failure = (struct retl_row_failure){"people-1", "people", RETL_PART_MAIN, 3,
                                                       "not-an-email", "invalid email: no @"};
-        produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        it_produce(rk, codec, cfg->kafka.failures_topic, &rec);
         rec.u.row_failure = (struct retl_row_failure){"other-9", "people", RETL_PART_MAIN, 1, "x",
                                                       "of another run"};
-        produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        it_produce(rk, codec, cfg->kafka.failures_topic, &rec);
         rec.u.row_failure = (struct retl_row_failure){"people-1", "people",
                                                       RETL_PART_RELATIONSHIPS, 7, NULL,
                                                       "person is suppressed, \"x\""};
-        produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        it_produce(rk, codec, cfg->kafka.failures_topic, &rec);
         assert_int_equal(rd_kafka_flush(rk, 10000), 0);
 
         /* the uploaders' checkpoint says last_sync_time = 1714570200 */
@@ -145,7 +118,7 @@ static void test_status_and_errors(void **state)
         retl_codec_destroy(codec);
 
         snprintf(args, sizeof(args), "status -c %s", cfgpath);
-        out = run_cmd(args, &status);
+        out = it_retl(args, &status);
         assert_int_equal(status, 0);
         fprintf(stderr, "%s", out);
         assert_non_null(strstr(out, "last_sync_time 1714570200 (2024-05-01T13:30:00Z)"));
@@ -159,7 +132,7 @@ static void test_status_and_errors(void **state)
         free(out);
 
         snprintf(args, sizeof(args), "status -c %s --json people", cfgpath);
-        out = run_cmd(args, &status);
+        out = it_retl(args, &status);
         assert_int_equal(status, 0);
         assert_non_null(strstr(out, "\"run\":\"people-1\",\"status\":\"some rows failed\","
                                     "\"started_at_ms\":1714566600000,\"duration_ms\":4000,"
@@ -167,7 +140,7 @@ static void test_status_and_errors(void **state)
         free(out);
 
         snprintf(args, sizeof(args), "errors -c %s people-1", cfgpath);
-        out = run_cmd(args, &status);
+        out = it_retl(args, &status);
         assert_int_equal(status, 0);
         assert_string_equal(out, "row_number,query,identifier,reason\n"
                                  "3,main,not-an-email,invalid email: no @\n"
@@ -175,7 +148,7 @@ static void test_status_and_errors(void **state)
         free(out);
 
         snprintf(args, sizeof(args), "errors -c %s nope-1 2>&1", cfgpath);
-        out = run_cmd(args, &status);
+        out = it_retl(args, &status);
         assert_int_equal(status, 1);
         assert_non_null(strstr(out, "no run 'nope-1'"));
         free(out);

@@ -18,39 +18,14 @@
 #include "lib/codec.h"
 #include "lib/kafka.h"
 #include "lib/mem.h"
+#include "tests/it/it_util.h"
 #include "lib/scan.h"
 
 static char cfgpath[512], err[1024];
 static struct retl_cfg *cfg;
 static char *topic;
 
-static char *run_cmd(const char *args, int *status)
-{
-        char cmd[2048], chunk[4096];
-        FILE *p;
-        struct retl_buf out;
-        size_t n;
-        snprintf(cmd, sizeof(cmd), "%s %s 2>&1", getenv("RETL"), args);
-        p = popen(cmd, "r");
-        assert_non_null(p);
-        retl_buf_init(&out, 0);
-        while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-                assert_int_equal(retl_buf_append(&out, chunk, n), 0);
-        *status = WEXITSTATUS(pclose(p));
-        return retl_buf_take(&out, NULL);
-}
 
-static void produce(rd_kafka_t *rk, struct retl_codec *codec, const struct retl_record *rec)
-{
-        struct retl_buf b;
-        retl_buf_init(&b, 0);
-        assert_int_equal(retl_codec_encode(codec, rec, &b, err, sizeof(err)), 0);
-        assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-                                           RD_KAFKA_V_VALUE(b.b_data, b.b_len),
-                                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                           RD_KAFKA_V_END), 0);
-        retl_buf_free(&b);
-}
 
 static void produce_run(rd_kafka_t *rk, struct retl_codec *codec, const char *run_id,
                         int64_t started_ms, int nrows)
@@ -60,7 +35,7 @@ static void produce_run(rd_kafka_t *rk, struct retl_codec *codec, const char *ru
                 .run_id = run_id, .sync = "people", .workspace = "acme",
                 .started_at_ms = started_ms, .last_sync_time = 5,
                 .settings = {.object_type_id = "1", .query = "SELECT id FROM t", .interval_s = 60}};
-        produce(rk, codec, &rec);
+        it_produce(rk, codec, topic, &rec);
         for (int i = 1; i <= nrows; i++) {
                 char email[64];
                 struct retl_column cols[2];
@@ -70,12 +45,12 @@ static void produce_run(rd_kafka_t *rk, struct retl_codec *codec, const char *ru
                                                          .u.s = {email, strlen(email)}}};
                 rec.type = RETL_REC_ROW;
                 rec.u.row = (struct retl_row){run_id, "people", RETL_PART_MAIN, i, 2, cols};
-                produce(rk, codec, &rec);
+                it_produce(rk, codec, topic, &rec);
         }
         rec.type = RETL_REC_RUN_FINISHED;
         rec.u.run_finished = (struct retl_run_finished){run_id, "people", RETL_EXTRACT_OK, nrows,
                                                         0, started_ms + 1000, NULL};
-        produce(rk, codec, &rec);
+        it_produce(rk, codec, topic, &rec);
 }
 
 /* What the topic holds after a given offset, as one line per record. */
@@ -163,8 +138,8 @@ static void test_replay(void **state)
         assert_true(high == 9);
 
         /* one run */
-        snprintf(args, sizeof(args), "replay -c %s acme --run people-A", cfgpath);
-        out = run_cmd(args, &status);
+        snprintf(args, sizeof(args), "replay -c %s acme --run people-A 2>&1", cfgpath);
+        out = it_retl(args, &status);
         fprintf(stderr, "%s", out);
         assert_int_equal(status, 0);
         assert_non_null(strstr(out, "1 run, 3 rows"));
@@ -183,9 +158,9 @@ static void test_replay(void **state)
 
         /* --since picks people-B only; a dry run appends nothing */
         assert_int_equal(retl_kafka_watermarks(rk, topic, 10000, &low, &high, err, sizeof(err)), 0);
-        snprintf(args, sizeof(args), "replay -c %s acme --since 2024-05-01T13:00:00Z --dry-run",
+        snprintf(args, sizeof(args), "replay -c %s acme --since 2024-05-01T13:00:00Z --dry-run 2>&1",
                  cfgpath);
-        out = run_cmd(args, &status);
+        out = it_retl(args, &status);
         assert_int_equal(status, 0);
         assert_non_null(strstr(out, "dry run"));
         assert_non_null(strstr(out, "people-B"));
@@ -211,14 +186,14 @@ static void test_replay(void **state)
                 rd_kafka_queue_destroy(q);
                 rd_kafka_topic_partition_list_destroy(l);
         }
-        snprintf(args, sizeof(args), "replay -c %s acme --run people-A", cfgpath);
-        out = run_cmd(args, &status);
+        snprintf(args, sizeof(args), "replay -c %s acme --run people-A 2>&1", cfgpath);
+        out = it_retl(args, &status);
         assert_int_equal(status, 1);
         assert_non_null(strstr(out, "run 'people-A' is not in"));
         assert_non_null(strstr(out, "removed by retention"));
         free(out);
-        snprintf(args, sizeof(args), "replay -c %s acme --since 2024-05-01T00:00:00Z", cfgpath);
-        out = run_cmd(args, &status);
+        snprintf(args, sizeof(args), "replay -c %s acme --since 2024-05-01T00:00:00Z 2>&1", cfgpath);
+        out = it_retl(args, &status);
         assert_int_equal(status, 1);
         assert_non_null(strstr(out, "retention removed them"));
         free(out);
