@@ -91,7 +91,42 @@ check("retl.cfg: metrics.listen is 0.0.0.0:9400", setting("listen") === "0.0.0.0
 check('retl.cfg: databases use encryption = "require"',
   [...code.matchAll(/encryption\s*[=:]\s*"([^"]*)"/g)].every((m) => m[1] === "require") &&
   /encryption\s*[=:]/.test(code));
-const envNames = [...code.matchAll(/[A-Za-z0-9_]+_env\s*[=:]\s*"([^"]+)"/g)].map((m) => m[1]);
+const envRe = /(^|[;{(,\s])([A-Za-z0-9_]+)_env\s*[=:]\s*"([^"]+)"/g;
+const envNames = [...code.matchAll(envRe)].map((m) => m[3]);
+// The text between the brackets of `name = { ... }` / `name = ( ... )` (strings skipped),
+// searched in `within` (default: the whole file); "" when there is no such setting.
+function block(name, within = code) {
+  const m = new RegExp(`(^|[;{(,\\s])${name}\\s*[=:]\\s*([{(])`).exec(within);
+  if (!m) return "";
+  const start = m.index + m[0].length;
+  let depth = 1, inStr = false;
+  for (let i = start; i < within.length; i++) {
+    const c = within[i];
+    if (inStr) { if (c === "\\") i++; else if (c === '"') inStr = false; continue; }
+    if (c === '"') inStr = true;
+    else if (c === "{" || c === "(") depth++;
+    else if ((c === "}" || c === ")") && --depth === 0) return within.slice(start, i);
+  }
+  return "";
+}
+const envsIn = (text, setting = "[A-Za-z0-9_]+") =>
+  [...text.matchAll(new RegExp(`(^|[;{(,\\s])(${setting})_env\\s*[=:]\\s*"([^"]+)"`, "g"))].map((m) => m[3]);
+// Which secrets each daemon reads (lib/cfg.c, retl_cfg_load_secrets; `retl config --for`):
+// the extractor Kafka + databases[].password, an uploader Kafka + workspaces[].api_key.
+const kafkaEnvs = envsIn(block("properties", block("kafka")));
+const dbEnvs = envsIn(block("databases"), "password");
+const wsEnvs = envsIn(block("workspaces"), "api_key");
+const daemonEnvs = {
+  extract: new Set([...kafkaEnvs, ...dbEnvs]),
+  upload: new Set([...kafkaEnvs, ...wsEnvs]),
+};
+const known = new Set([...kafkaEnvs, ...dbEnvs, ...wsEnvs]);
+check("retl.cfg: every *_env setting is a secret one daemon reads (kafka.properties, " +
+  "databases[].password_env, workspaces[].api_key_env)",
+  envNames.every((n) => known.has(n)), envNames.filter((n) => !known.has(n)).join(", "));
+check("retl.cfg: the extractor and the uploaders each read secrets of their own",
+  dbEnvs.length > 0 && wsEnvs.length > 0 && kafkaEnvs.length > 0,
+  `kafka ${kafkaEnvs.length}, databases ${dbEnvs.length}, workspaces ${wsEnvs.length}`);
 const fileNames = [...code.matchAll(/[A-Za-z0-9_]+_file\s*[=:]\s*"([^"]+)"/g)].map((m) => m[1]);
 check("retl.cfg names its secrets as *_env", envNames.length > 0);
 const brokers = setting("brokers");
@@ -202,10 +237,20 @@ for (const w of workloads) {
   const vol = vm && (ps.volumes || []).find((v) => v.name === vm.name);
   check(`${dw}: /etc/retl is the generated ConfigMap ${cm.metadata.name}`,
     vol?.configMap?.name === cm.metadata.name, JSON.stringify(vol));
+  // Exactly the secrets this daemon reads: all of them, and no other variable retl.cfg
+  // names nor any other Secret value (the extractor gets no API key, an uploader no
+  // database password).
+  const want = daemonEnvs[d.args[0]];
   const names = new Set((d.env || []).map((e) => e.name));
-  const missing = envNames.filter((n) => !names.has(n));
-  check(`${dw}: every *_env variable retl.cfg names is set (the loader resolves them all)`,
+  const missing = [...want].filter((n) => !names.has(n));
+  check(`${dw}: sets every *_env variable its daemon reads (${[...want].join(", ")})`,
     missing.length === 0, `missing ${missing.join(", ")}`);
+  const extra = (d.env || []).filter((e) => !want.has(e.name) &&
+    (envNames.includes(e.name) || e.valueFrom?.secretKeyRef)).map((e) => e.name);
+  check(`${dw}: sets no other secret (no *_env variable of the other daemon, no other secretKeyRef)`,
+    extra.length === 0, `extra ${extra.join(", ")}`);
+  const envFrom = (d.envFrom || []).filter((e) => e.secretRef).map((e) => e.secretRef.name);
+  check(`${dw}: no envFrom of a whole Secret`, envFrom.length === 0, envFrom.join(", "));
   const mounted = (d.volumeMounts || []).map((m) => m.mountPath);
   const unmounted = [...fileNames, setting("ssl_ca_location")].filter(Boolean)
     .filter((f) => f.startsWith("/") && !mounted.some((m) => f.startsWith(m + "/")));

