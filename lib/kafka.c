@@ -41,8 +41,27 @@ static int is_secret(const struct retl_cfg_kafka *kc, const char *name)
         return 0;
 }
 
-rd_kafka_conf_t *retl_kafka_conf_new(const struct retl_cfg_kafka *kc, const char *const *extra,
-                                     char *errstr, size_t errstr_size)
+/* One kafka.properties serves producers and consumers alike; librdkafka
+ * warns at every start when a producer is given these consumer-only ones
+ * (tests and the deploy examples set the first two). */
+static int consumer_only(const char *name)
+{
+        static const char *const names[] = {
+                "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
+                "partition.assignment.strategy", "group.instance.id", "group.protocol.type",
+                "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms",
+                "enable.auto.offset.store", "fetch.wait.max.ms", "fetch.message.max.bytes",
+                "fetch.max.bytes", "fetch.min.bytes", "fetch.error.backoff.ms",
+                "isolation.level", "queued.min.messages", "queued.max.messages.kbytes",
+                "check.crcs", "enable.partition.eof", "coordinator.query.interval.ms", NULL};
+        for (int i = 0; names[i]; i++)
+                if (!strcmp(names[i], name))
+                        return 1;
+        return 0;
+}
+
+static rd_kafka_conf_t *conf_for(const struct retl_cfg_kafka *kc, int producer,
+                                 const char *const *extra, char *errstr, size_t errstr_size)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
@@ -50,7 +69,8 @@ rd_kafka_conf_t *retl_kafka_conf_new(const struct retl_cfg_kafka *kc, const char
         if (set(conf, "bootstrap.servers", kc->brokers, 0, errstr, errstr_size))
                 goto fail;
         for (size_t i = 0; i < kc->nprops; i++)
-                if (set(conf, kc->props[2 * i], kc->props[2 * i + 1],
+                if (!(producer && consumer_only(kc->props[2 * i])) &&
+                    set(conf, kc->props[2 * i], kc->props[2 * i + 1],
                         is_secret(kc, kc->props[2 * i]), errstr, errstr_size))
                         goto fail;
         for (size_t i = 0; extra && extra[i]; i += 2)
@@ -60,6 +80,12 @@ rd_kafka_conf_t *retl_kafka_conf_new(const struct retl_cfg_kafka *kc, const char
 fail:
         rd_kafka_conf_destroy(conf);
         return NULL;
+}
+
+rd_kafka_conf_t *retl_kafka_conf_new(const struct retl_cfg_kafka *kc, const char *const *extra,
+                                     char *errstr, size_t errstr_size)
+{
+        return conf_for(kc, 0, extra, errstr, errstr_size);
 }
 
 rd_kafka_t *retl_kafka_producer_new(const struct retl_cfg_kafka *kc, const char *client_id,
@@ -72,7 +98,7 @@ rd_kafka_t *retl_kafka_producer_new(const struct retl_cfg_kafka *kc, const char 
         const char *extra[] = {"client.id", client_id, "enable.idempotence", "true",
                                "acks", "all", "linger.ms", "5",
                                "compression.type", "lz4", NULL};
-        rd_kafka_conf_t *conf = retl_kafka_conf_new(kc, extra, errstr, errstr_size);
+        rd_kafka_conf_t *conf = conf_for(kc, 1, extra, errstr, errstr_size);
         rd_kafka_t *rk;
 
         if (!conf)

@@ -64,8 +64,9 @@ int retl_recover_open_runs(const struct retl_cfg *cfg, struct retl_sink *sink, c
                 const char *ws = cfg->workspaces[i].name;
                 struct open_run o = {0};
                 struct retl_record rec;
+                struct retl_checkpoint cp;
                 char *topic;
-                int64_t lst, committed, low, high, used = 0;
+                int64_t committed, low, high, from, used = 0;
                 int rc;
 
                 for (size_t s = 0; s < cfg->nsyncs && !used; s++)
@@ -73,13 +74,20 @@ int retl_recover_open_runs(const struct retl_cfg *cfg, struct retl_sink *sink, c
                 if (!used)
                         continue;
                 topic = retl_cfg_workspace_topic(cfg, ws);
+                retl_checkpoint_init(&cp);
                 rc = retl_sink_ensure_topic(sink, topic, errstr, errstr_size) ||
-                     retl_sink_last_sync_time(sink, topic, "", &lst, &committed, errstr,
-                                              errstr_size) ||
+                     retl_sink_checkpoint(sink, topic, &cp, &committed, errstr, errstr_size) ||
                      retl_sink_watermarks(sink, topic, &low, &high, errstr, errstr_size);
-                if (!rc && high > (committed > low ? committed : low))
-                        rc = retl_scan_topic(&cfg->kafka, topic, committed > low ? committed : low,
-                                             0, follow, &o, errstr, errstr_size);
+                /* From the commit on; when the uploaders committed part-way
+                 * through a run, from that run's start, which may leave
+                 * nothing uncommitted and the run still open. */
+                from = committed > low ? committed : low;
+                if (!rc && cp.run_offset >= 0 && cp.run_offset < from)
+                        from = cp.run_offset > low ? cp.run_offset : low;
+                retl_checkpoint_free(&cp);
+                if (!rc && high > from)
+                        rc = retl_scan_topic(&cfg->kafka, topic, from, 0, follow, &o, errstr,
+                                             errstr_size);
                 if (rc) {
                         free(topic);
                         set_open(&o, NULL, NULL);

@@ -114,31 +114,39 @@ int retl_sink_ensure_topic(struct retl_sink *s, const char *topic, char *errstr,
         return 0;
 }
 
-int retl_sink_last_sync_time(struct retl_sink *s, const char *topic, const char *sync,
-                             int64_t *last_sync_time, int64_t *committed, char *errstr,
-                             size_t errstr_size)
+int retl_sink_checkpoint(struct retl_sink *s, const char *topic, struct retl_checkpoint *cp,
+                         int64_t *committed, char *errstr, size_t errstr_size)
 {
-        struct retl_checkpoint cp;
         char *meta = NULL;
         char why[512];
         int rc;
 
-        *last_sync_time = 0;
+        retl_checkpoint_init(cp);
         if (retl_kafka_committed(s->state, topic, KAFKA_TIMEOUT_MS, committed, &meta, errstr,
                                  errstr_size))
                 return -1;
         if (*committed < 0)
                 *committed = -1;
-        retl_checkpoint_init(&cp);
-        rc = retl_checkpoint_parse(&cp, meta, meta ? strlen(meta) : 0, why, sizeof(why));
+        rc = retl_checkpoint_parse(cp, meta, meta ? strlen(meta) : 0, why, sizeof(why));
         if (rc)
                 snprintf(errstr, errstr_size,
                          "the uploader group's checkpoint on '%s' cannot be read: %s", topic, why);
-        else
-                *last_sync_time = retl_checkpoint_get(&cp, sync);
-        retl_checkpoint_free(&cp);
         free(meta);
         return rc ? -1 : 0;
+}
+
+int retl_sink_last_sync_time(struct retl_sink *s, const char *topic, const char *sync,
+                             int64_t *last_sync_time, int64_t *committed, char *errstr,
+                             size_t errstr_size)
+{
+        struct retl_checkpoint cp;
+
+        *last_sync_time = 0;
+        if (retl_sink_checkpoint(s, topic, &cp, committed, errstr, errstr_size))
+                return -1;
+        *last_sync_time = retl_checkpoint_get(&cp, sync);
+        retl_checkpoint_free(&cp);
+        return 0;
 }
 
 int retl_sink_watermarks(struct retl_sink *s, const char *topic, int64_t *low, int64_t *high,

@@ -9,6 +9,7 @@
 #define RETL_SINK_H
 
 #include "lib/cfg.h"
+#include "lib/checkpoint.h"
 #include "lib/records.h"
 
 #include <librdkafka/rdkafka.h>
@@ -33,6 +34,13 @@ void retl_sink_set_cfg(struct retl_sink *sink, const struct retl_cfg *cfg);
  *  asking again costs nothing. @returns 0 or -1 with errstr. */
 int retl_sink_ensure_topic(struct retl_sink *sink, const char *topic, char *errstr,
                            size_t errstr_size) __attribute__((warn_unused_result));
+
+/** @brief The uploader group's committed checkpoint on @p topic (fresh when
+ *  none; free with retl_checkpoint_free) and the committed offset (-1 when
+ *  none). @returns 0 or -1 with errstr. */
+int retl_sink_checkpoint(struct retl_sink *sink, const char *topic, struct retl_checkpoint *cp,
+                         int64_t *committed, char *errstr, size_t errstr_size)
+        __attribute__((warn_unused_result));
 
 /** @brief The sync's last_sync_time from the uploader group's committed
  *  checkpoint on @p topic, and the committed offset (-1 when none).

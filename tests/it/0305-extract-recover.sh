@@ -71,3 +71,35 @@ DAEMON_PID=
 [ "$(high "$PREFIX.acme")" = "$before" ] || fail "a closed log was written to"
 ! grep -q 'closed run' "$T/daemon2.log" || fail "a finished run was closed again"
 ok "nothing open: nothing written"
+
+# The uploaders may have committed everything published so far part-way
+# through the killed run (a mid-run checkpoint): nothing is uncommitted, yet
+# the run is open. The daemon still closes it.
+run_start=$(high "$PREFIX.acme")
+"$RETL" extract -c "$T/retl.cfg" --once big 2> "$T/killed2.log" &
+DAEMON_PID=$!
+has_more() { local h; h=$(high "$PREFIX.acme"); [ -n "$h" ] && [ "$h" -gt $((run_start + 2000)) ]; }
+wait_for "rows of the second run" 120 has_more
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null || true
+DAEMON_PID=
+end=$(high "$PREFIX.acme")
+"$HELPER_COMMIT" "$RETL_KAFKA_BROKERS" "g-$PREFIX" "$PREFIX.acme" high \
+        "retl1 run=$run_start,$((end - run_start - 1)),$((end - run_start - 1)),0 s=big:0" > /dev/null
+"$RETL" extract -c "$T/retl.cfg" 2> "$T/daemon3.log" &
+DAEMON_PID=$!
+closed3() { grep -q 'closed run big-' "$T/daemon3.log"; }
+wait_for "the daemon to close the run behind the mid-run checkpoint" 60 closed3
+kill -TERM "$DAEMON_PID"
+set +e; wait "$DAEMON_PID"; rc=$?; set -e
+DAEMON_PID=
+[ $rc = 0 ] || fail "third daemon exit $rc"
+dump
+python3 - "$T/dump.jsonl" "$run_start" <<'X' || fail "the run behind the checkpoint should be closed"
+import json, sys
+recs = [r for r in map(json.loads, open(sys.argv[1])) if r["offset"] >= int(sys.argv[2])]
+assert recs[0]["type"] == "RunStarted", recs[0]
+fin = recs[-1]
+assert fin["type"] == "RunFinished" and fin["status"] == "CANCELLED" and fin["run_id"] == recs[0]["run_id"], fin
+X
+ok "a run open behind a mid-run checkpoint (nothing uncommitted) is closed too"
