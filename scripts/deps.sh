@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS="build-essential pkg-config librdkafka-dev libavro-dev libconfig-dev
 libcurl4-openssl-dev libjansson-dev freetds-dev freetds-bin libsybdb5 libmicrohttpd-dev
 libsqlite3-dev sqlite3 libssl-dev"
-TEST_PKGS="libcmocka-dev kcat default-jre-headless maven curl python3 python3-avro netcat-openbsd procps openssl"
+TEST_PKGS="libcmocka-dev kcat default-jre-headless maven curl python3 python3-avro python3-jsonschema netcat-openbsd procps openssl"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--runtime" ] || want="$want $TEST_PKGS"
