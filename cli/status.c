@@ -163,26 +163,33 @@ static void json_str(FILE *out, const char *s)
         fputc('"', out);
 }
 
-/* The sync's current last_sync_time from the uploaders' committed checkpoint. */
-static int64_t current_lst(const struct retl_cfg *cfg, rd_kafka_t *reader, const char *ws,
-                           const char *sync, int *known)
+/* The sync's current last_sync_time from the uploaders' committed checkpoint,
+ * and how many records of its workspace's topic the uploaders have not
+ * committed yet (an import in progress, or uploaders that are down).
+ * @returns 0, or -1 when Kafka did not say. */
+static int current_state(const struct retl_cfg *cfg, rd_kafka_t *reader, const char *ws,
+                         const char *sync, int64_t *lst, int64_t *pending)
 {
         char *topic = retl_cfg_workspace_topic(cfg, ws);
         char err[512], *md = NULL;
-        int64_t off, v = 0;
+        int64_t off, low, high;
         struct retl_checkpoint cp;
+        int rc = -1;
 
-        *known = 0;
-        if (reader && !retl_kafka_committed(reader, topic, 10000, &off, &md, err, sizeof(err))) {
-                if (!retl_checkpoint_parse(&cp, md, md ? strlen(md) : 0, err, sizeof(err))) {
-                        v = retl_checkpoint_get(&cp, sync);
-                        *known = 1;
-                        retl_checkpoint_free(&cp);
-                }
+        *lst = *pending = 0;
+        if (reader && !retl_kafka_committed(reader, topic, 10000, &off, &md, err, sizeof(err)) &&
+            !retl_kafka_watermarks(reader, topic, 10000, &low, &high, err, sizeof(err)) &&
+            !retl_checkpoint_parse(&cp, md, md ? strlen(md) : 0, err, sizeof(err))) {
+                *lst = retl_checkpoint_get(&cp, sync);
+                *pending = high - (off > low ? off : low);
+                if (*pending < 0)
+                        *pending = 0;
+                retl_checkpoint_free(&cp);
+                rc = 0;
         }
         free(md);
         free(topic);
-        return v;
+        return rc;
 }
 
 static int usage_status(FILE *out)
@@ -253,7 +260,7 @@ int retl_status_main(int argc, char **argv)
                 size_t count = pass == 0 ? cfg->nsyncs : h.n;
                 for (size_t k = 0; k < count; k++) {
                         const char *sync, *ws;
-                        int64_t lst;
+                        int64_t lst, pending;
                         int known;
                         long shown = 0;
                         if (pass == 0) {
@@ -272,20 +279,33 @@ int retl_status_main(int argc, char **argv)
                                 if (j < k)
                                         continue; /* shown already */
                         }
-                        lst = current_lst(cfg, reader, ws, sync, &known);
+                        known = !current_state(cfg, reader, ws, sync, &lst, &pending);
                         if (json) {
                                 printf("%s{\"sync\":", first ? "" : ",");
                                 json_str(stdout, sync);
                                 printf(",\"workspace\":");
                                 json_str(stdout, ws);
-                                printf(",\"last_sync_time\":%lld,\"configured\":%s,\"imports\":[",
-                                       (long long)lst, pass == 0 ? "true" : "false");
+                                if (known)
+                                        printf(",\"last_sync_time\":%lld,\"pending_records\":%lld",
+                                               (long long)lst, (long long)pending);
+                                printf(",\"configured\":%s,\"imports\":[",
+                                       pass == 0 ? "true" : "false");
                         } else {
-                                char t[32];
+                                char t[32], p[96] = "";
                                 fmt_time(t, sizeof(t), lst);
-                                printf("%s%s  workspace %s  last_sync_time %lld (%s)%s\n",
-                                       first ? "" : "\n", sync, ws, (long long)lst, t,
-                                       pass == 1 ? "  [no longer configured]" : "");
+                                if (pending)
+                                        snprintf(p, sizeof(p),
+                                                 "  (%lld records of %s not imported yet)",
+                                                 (long long)pending, ws);
+                                if (known)
+                                        printf("%s%s  workspace %s  last_sync_time %lld (%s)%s%s\n",
+                                               first ? "" : "\n", sync, ws, (long long)lst, t, p,
+                                               pass == 1 ? "  [no longer configured]" : "");
+                                else
+                                        printf("%s%s  workspace %s  last_sync_time unknown (Kafka "
+                                               "did not answer)%s\n",
+                                               first ? "" : "\n", sync, ws,
+                                               pass == 1 ? "  [no longer configured]" : "");
                                 printf("  %-20s  %-10s  %-16s  %9s  %9s  %7s  %s\n", "STARTED",
                                        "DURATION", "STATUS", "ROWS", "IMPORTED", "FAILED", "RUN");
                         }
@@ -338,7 +358,6 @@ int retl_status_main(int argc, char **argv)
                                 printf("]}");
                         else if (!shown)
                                 printf("  (no imports yet)\n");
-                        (void)known;
                 }
         }
         if (json)

@@ -113,6 +113,13 @@ static void test_status_and_errors(void **state)
                 rd_kafka_topic_partition_list_destroy(l);
                 rd_kafka_destroy(c);
         }
+        /* three records the uploaders have not committed yet */
+        rec.type = RETL_REC_RUN_FINISHED;
+        rec.u.run_finished = (struct retl_run_finished){"people-4", "people", RETL_EXTRACT_OK, 0,
+                                                        0, 1, NULL};
+        for (int i = 0; i < 3; i++)
+                it_produce(rk, codec, wstopic, &rec);
+        assert_int_equal(rd_kafka_flush(rk, 10000), 0);
         free(wstopic);
         rd_kafka_destroy(rk);
         retl_codec_destroy(codec);
@@ -121,7 +128,8 @@ static void test_status_and_errors(void **state)
         out = it_retl(args, &status);
         assert_int_equal(status, 0);
         fprintf(stderr, "%s", out);
-        assert_non_null(strstr(out, "last_sync_time 1714570200 (2024-05-01T13:30:00Z)"));
+        assert_non_null(strstr(out, "last_sync_time 1714570200 (2024-05-01T13:30:00Z)  "
+                                    "(3 records of acme not imported yet)"));
         /* newest first; people-1 shows its newest report */
         assert_true(strstr(out, "people-3") < strstr(out, "people-2"));
         assert_true(strstr(out, "people-2") < strstr(out, "people-1"));
@@ -134,6 +142,7 @@ static void test_status_and_errors(void **state)
         snprintf(args, sizeof(args), "status -c %s --json people", cfgpath);
         out = it_retl(args, &status);
         assert_int_equal(status, 0);
+        assert_non_null(strstr(out, "\"last_sync_time\":1714570200,\"pending_records\":3"));
         assert_non_null(strstr(out, "\"run\":\"people-1\",\"status\":\"some rows failed\","
                                     "\"started_at_ms\":1714566600000,\"duration_ms\":4000,"
                                     "\"rows\":10,\"imported\":8,\"failed\":2"));
