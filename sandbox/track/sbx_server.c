@@ -214,7 +214,14 @@ static size_t str_json_size(const char *s, size_t n)
         return len;
 }
 
-static size_t json_compact_size(json_t *j)
+/* Longest "%.17g" of a double (sign, 17 digits, point, e-308), and so the
+ * most a real takes in compact JSON. */
+#define REAL_SIZE_MAX 24
+
+/* With @p exact 0, reals count REAL_SIZE_MAX: an upper bound that spares
+ * a "%.17g" per real; entities under the limit by that bound are under it
+ * exactly too, and only the others need the exact size. */
+static size_t json_compact_size(json_t *j, int exact)
 {
         size_t n, i = 0;
         const char *k;
@@ -227,13 +234,13 @@ static size_t json_compact_size(json_t *j)
                 n = 2;
                 json_object_foreach(j, k, v) {
                         n += (i++ ? 1 : 0) + str_json_size(k, strlen(k)) + 1 +
-                             json_compact_size(v);
+                             json_compact_size(v, exact);
                 }
                 return n;
         case JSON_ARRAY:
                 n = 2;
                 json_array_foreach(j, i, v) {
-                        n += (i ? 1 : 0) + json_compact_size(v);
+                        n += (i ? 1 : 0) + json_compact_size(v, exact);
                 }
                 return n;
         case JSON_STRING:
@@ -250,6 +257,8 @@ static size_t json_compact_size(json_t *j)
                 return n;
         }
         case JSON_REAL:
+                if (!exact)
+                        return REAL_SIZE_MAX;
                 w = snprintf(num, sizeof(num), "%.17g", json_real_value(j));
                 if (w < 0)
                         return 0;
@@ -489,8 +498,13 @@ static enum MHD_Result api_entities(struct retl_sbx_server *srv, struct MHD_Conn
         /* Sizes outside the lock: the walk costs about a tenth of the parse. */
         sizes = retl_malloc((n ? n : 1) * sizeof(*sizes));
         prepared = retl_calloc(n ? n : 1, sizeof(*prepared));
-        for (size_t i = 0; i < n; i++)
-                sizes[i] = json_compact_size(single ? root : json_array_get(list, i));
+        for (size_t i = 0; i < n; i++) {
+                json_t *e = single ? root : json_array_get(list, i);
+
+                sizes[i] = json_compact_size(e, 0);
+                if (sizes[i] > RETL_SBX_ENTITY_MAX)
+                        sizes[i] = json_compact_size(e, 1);
+        }
         /* Creating a record means copying its attributes out of the request
          * (whose tree dies with the arena); do that copying outside the lock
          * too: a short locked pass finds which entities create, then the

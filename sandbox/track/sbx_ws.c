@@ -79,6 +79,22 @@ static int reject(struct retl_sbx_outcome *o, const char *reason, const char *fi
         return -1;
 }
 
+/* reject() for the member @p key of @p field: the field is "field.key",
+ * composed only when it is needed. */
+__attribute__((format(printf, 5, 6)))
+static int reject_in(struct retl_sbx_outcome *o, const char *reason, const char *field,
+                     const char *key, const char *fmt, ...)
+{
+        va_list ap;
+
+        o->so_reason = reason;
+        snprintf(o->so_field, sizeof(o->so_field), "%s.%s", field, key);
+        va_start(ap, fmt);
+        vsnprintf(o->so_message, sizeof(o->so_message), fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Lifecycle                                                           */
 
@@ -390,7 +406,6 @@ static int parse_pident(struct retl_sbx_ws *ws, const json_t *idents, const char
 {
         const char *k;
         json_t *v;
-        char f[160];
 
         if (!idents)
                 return reject(o, RETL_SBX_R_REQUIRED, field, "identifiers are required");
@@ -401,15 +416,14 @@ static int parse_pident(struct retl_sbx_ws *ws, const json_t *idents, const char
                               "identifiers must hold exactly one of id, email or cio_id "
                               "(got %zu keys)", json_object_size(idents));
         json_object_foreach((json_t *)idents, k, v) {
-                snprintf(f, sizeof(f), "%s.%s", field, k);
                 if (!strcmp(k, "id")) {
                         if (!id_enabled(ws))
-                                return reject(o, RETL_SBX_R_INVALID, f,
+                                return reject_in(o, RETL_SBX_R_INVALID, field, k,
                                               "id is not an identifier in this workspace "
                                               "(identifiers: %s)", ids_setting(ws));
                         pi->kind = RETL_SBX_BY_ID;
                         if (ident_text(v, pi->val, sizeof(pi->val), RETL_SBX_ID_MAX))
-                                return reject(o, RETL_SBX_R_INVALID, f,
+                                return reject_in(o, RETL_SBX_R_INVALID, field, k,
                                               "id must be a non-empty string or integer "
                                               "of at most %d bytes", RETL_SBX_ID_MAX);
                         memcpy(pi->key, pi->val, strlen(pi->val) + 1);
@@ -417,14 +431,14 @@ static int parse_pident(struct retl_sbx_ws *ws, const json_t *idents, const char
                         const char *why = NULL;
 
                         if (!email_enabled(ws))
-                                return reject(o, RETL_SBX_R_INVALID, f,
+                                return reject_in(o, RETL_SBX_R_INVALID, field, k,
                                               "email is not an identifier in this workspace "
                                               "(identifiers: %s)", ids_setting(ws));
                         pi->kind = RETL_SBX_BY_EMAIL;
                         if (!json_is_string(v) ||
                             !retl_sbx_email_valid(json_string_value(v), json_string_length(v),
                                                   &why))
-                                return reject(o, RETL_SBX_R_INVALID, f,
+                                return reject_in(o, RETL_SBX_R_INVALID, field, k,
                                               "email is not a valid RFC 5322 address (%s)",
                                               why ? why : "not a string");
                         memcpy(pi->val, json_string_value(v), json_string_length(v) + 1);
@@ -433,14 +447,14 @@ static int parse_pident(struct retl_sbx_ws *ws, const json_t *idents, const char
                         pi->kind = RETL_SBX_BY_CIO_ID;
                         if (!json_is_string(v) ||
                             ident_text(v, pi->val, sizeof(pi->val), RETL_SBX_ID_MAX))
-                                return reject(o, RETL_SBX_R_INVALID, f,
+                                return reject_in(o, RETL_SBX_R_INVALID, field, k,
                                               "cio_id must be a non-empty string");
                         memcpy(pi->key, pi->val, strlen(pi->val) + 1);
                 } else if (!strcmp(k, "phone")) {
-                        return reject(o, RETL_SBX_R_UNSUPPORTED, f,
+                        return reject_in(o, RETL_SBX_R_UNSUPPORTED, field, k,
                                       "phone is not an identifier in this workspace");
                 } else {
-                        return reject(o, RETL_SBX_R_INVALID, f,
+                        return reject_in(o, RETL_SBX_R_INVALID, field, k,
                                       "unknown identifier '%s' (use id, email or cio_id)", k);
                 }
         }
@@ -1263,20 +1277,23 @@ json_t *retl_sbx_ws_prepare(const json_t *e)
         enum retl_sbx_action a = retl_sbx_action_of(e);
         json_t *attrs = json_object_get(e, "attributes");
         json_t *out;
-        const char *k;
-        json_t *v;
 
         if ((a != RETL_SBX_A_PERSON_IDENTIFY && a != RETL_SBX_A_OBJECT_IDENTIFY) ||
             (attrs && !json_is_object(attrs)))
                 return NULL;
         out = json_object();
-        json_object_foreach(attrs, k, v) {
+        /* keys of a parsed tree are valid UTF-8 without NUL: no check again */
+        for (void *it = json_object_iter(attrs); it; it = json_object_iter_next(attrs, it)) {
+                const char *k = json_object_iter_key(it);
+                json_t *v = json_object_iter_value(it);
+
                 if (a == RETL_SBX_A_PERSON_IDENTIFY &&
                     (!strcmp(k, "id") || !strcmp(k, "email") || !strcmp(k, "cio_id") ||
                      !strcmp(k, "_update")))
                         continue;
                 if (!is_removal(v))
-                        json_object_set_new(out, k, json_deep_copy(v));
+                        json_object_setn_new_nocheck(out, k, json_object_iter_key_len(it),
+                                                     json_deep_copy(v));
         }
         return out;
 }
