@@ -106,22 +106,22 @@ static int run_once(const struct retl_cfg *cfg, struct retl_sink *sink, const ch
         }
 }
 
-/* Each sync's next slot (Unix seconds; -1 = paused). */
-static int64_t first_slot(const struct retl_cfg_sync *s, int64_t now)
-{
-        if (s->paused) {
-                retl_log_info("extract", "sync %s is paused", s->name);
-                return -1;
-        }
-        return retl_schedule_first(s->start, s->interval_s, now);
-}
+/* Each sync's plan: its current slot (Unix seconds), kept while it is
+ * paused so that a resumed sync goes on at its next interval; and, while its
+ * workspace is busy with another import, when to look again. */
+struct plan {
+        int64_t slot;
+        int64_t retry_at;       /* 0 = not waiting */
+};
 
-static void log_slot(const struct retl_cfg_sync *s, int64_t slot, int64_t now)
+static void log_plan(const struct retl_cfg_sync *s, const struct plan *p, int64_t now)
 {
-        if (slot >= 0)
+        if (s->paused)
+                retl_log_info("extract", "sync %s is paused", s->name);
+        else
                 retl_log_info("extract", "sync %s: every %llds, next run at %lld (in %llds)",
-                              s->name, (long long)s->interval_s, (long long)slot,
-                              (long long)(slot > now ? slot - now : 0));
+                              s->name, (long long)s->interval_s, (long long)p->slot,
+                              (long long)(p->slot > now ? p->slot - now : 0));
 }
 
 static int same_kafka(const struct retl_cfg_kafka *a, const struct retl_cfg_kafka *b)
@@ -133,11 +133,12 @@ static int same_kafka(const struct retl_cfg_kafka *a, const struct retl_cfg_kafk
         return same;
 }
 
-/* Loads the file again; on success swaps it in and re-plans the slots. */
-static void reload(struct retl_cfg **cfgp, int64_t **slotp, struct retl_sink *sink)
+/* Loads the file again; on success swaps it in and re-plans the syncs. */
+static void reload(struct retl_cfg **cfgp, struct plan **planp, struct retl_sink *sink)
 {
         struct retl_cfg *old = *cfgp, *cfg;
-        int64_t *slot, now = time(NULL);
+        struct plan *plan;
+        int64_t now = time(NULL);
         char err[16384];
 
         if (retl_cfg_load_secrets(old->path, EXTRACT_SECRETS, &cfg, err, sizeof(err))) {
@@ -148,45 +149,54 @@ static void reload(struct retl_cfg **cfgp, int64_t **slotp, struct retl_sink *si
         if (!same_kafka(&old->kafka, &cfg->kafka))
                 retl_log_warn("extract", "the kafka settings changed: they apply after a "
                               "restart; the syncs' changes apply now");
-        slot = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*slot));
+        plan = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*plan));
         for (size_t i = 0; i < cfg->nsyncs; i++) {
                 const struct retl_cfg_sync *s = &cfg->syncs[i];
                 const struct retl_cfg_sync *o = retl_cfg_sync_find(old, s->name);
-                size_t oi = o ? (size_t)(o - old->syncs) : 0;
-                if (o && o->paused == s->paused && o->interval_s == s->interval_s &&
-                    o->start == s->start) {
-                        slot[i] = (*slotp)[oi]; /* schedule unchanged: keep the slot */
-                        continue;
+                if (o && o->interval_s == s->interval_s && o->start == s->start) {
+                        /* schedule unchanged: keep the slot */
+                        plan[i] = (*planp)[o - old->syncs];
+                        if (o->paused == s->paused)
+                                continue;
+                        if (!s->paused && plan[i].slot < now)
+                                /* resumed: at its next interval, not at once */
+                                plan[i].slot = retl_schedule_next(plan[i].slot, s->interval_s,
+                                                                  now);
+                        plan[i].retry_at = 0;
+                        retl_log_info("extract", "sync %s %s", s->name,
+                                      s->paused ? "paused" : "resumed");
+                } else {
+                        plan[i].slot = retl_schedule_first(s->start, s->interval_s, now);
+                        retl_log_info("extract", "sync %s %s", s->name,
+                                      o ? "rescheduled" : "added");
                 }
-                slot[i] = first_slot(s, now);
-                /* resumed: at its next interval, not at once (a sync with no
-                 * start time has no intervals to wait for) */
-                if (o && o->paused && !s->paused && s->start > 0 && slot[i] < now)
-                        slot[i] = retl_schedule_next(slot[i], s->interval_s, now);
-                retl_log_info("extract", "sync %s %s", s->name,
-                              !o ? "added" : s->paused ? "paused" : o->paused ? "resumed"
-                                                                            : "rescheduled");
-                log_slot(s, slot[i], now);
+                log_plan(s, &plan[i], now);
         }
         for (size_t i = 0; i < old->nsyncs; i++)
                 if (!retl_cfg_sync_find(cfg, old->syncs[i].name))
                         retl_log_info("extract", "sync %s deleted: it stops; what it imported "
                                       "stays", old->syncs[i].name);
         retl_sink_set_cfg(sink, cfg);
-        free(*slotp);
-        *slotp = slot;
+        free(*planp);
+        *planp = plan;
         *cfgp = cfg;
         retl_cfg_destroy(old);
         retl_log_info("extract", "configuration reloaded from %s (%zu syncs)", cfg->path,
                       cfg->nsyncs);
 }
 
+/* When a sync falls due while its workspace is still busy with another
+ * import (another sync's run, often just published), it does not give up
+ * its slot at once: it looks again every second, and runs as soon as the
+ * workspace is free. Only when its next slot comes first is the slot
+ * reported as skipped — one import per workspace at a time, and no sync
+ * starved by another that falls due at the same moment. */
 static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
                         struct retl_metrics *metrics)
 {
         struct retl_run_opts opts = {.stop = &stop_requested, .metrics = metrics};
         struct retl_cfg *cfg = *cfgp;
-        int64_t *slot = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*slot));
+        struct plan *plan = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*plan));
         int64_t now = time(NULL), last_look = now;
         size_t active = 0;
         struct retl_cfgwatch watch;
@@ -194,15 +204,19 @@ static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
 
         retl_cfgwatch_init(&watch, cfg->path);
         for (size_t i = 0; i < cfg->nsyncs; i++) {
-                slot[i] = first_slot(&cfg->syncs[i], now);
-                log_slot(&cfg->syncs[i], slot[i], now);
-                active += slot[i] >= 0;
+                plan[i].slot = retl_schedule_first(cfg->syncs[i].start, cfg->syncs[i].interval_s,
+                                                   now);
+                log_plan(&cfg->syncs[i], &plan[i], now);
+                active += !cfg->syncs[i].paused;
         }
         if (!active)
                 retl_log_warn("extract", "every sync is paused: nothing to do until the "
                               "configuration changes");
         while (!stop_requested) {
                 size_t due = (size_t)-1;
+                const struct retl_cfg_sync *s;
+                struct plan *p;
+                enum retl_run_result res;
 
                 retl_metrics_beat(metrics);
                 now = time(NULL);
@@ -210,28 +224,42 @@ static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
                         last_look = now;
                         if (retl_cfgwatch_changed(&watch) || reload_requested) {
                                 reload_requested = 0;
-                                reload(cfgp, &slot, sink);
+                                reload(cfgp, &plan, sink);
                                 cfg = *cfgp;
                         }
                 }
                 for (size_t i = 0; i < cfg->nsyncs; i++)
-                        if (slot[i] >= 0 && slot[i] <= now &&
-                            (due == (size_t)-1 || slot[i] < slot[due]))
+                        if (!cfg->syncs[i].paused && plan[i].slot <= now &&
+                            plan[i].retry_at <= now &&
+                            (due == (size_t)-1 || plan[i].slot < plan[due].slot))
                                 due = i;
                 if (due == (size_t)-1) {
                         /* nothing due: sleep a slice, serving delivery reports */
                         retl_sink_poll(sink, 250);
                         continue;
                 }
-                retl_run_sync(cfg, sink, &cfg->syncs[due], &opts, err, sizeof(err));
-                slot[due] = retl_schedule_next(slot[due], cfg->syncs[due].interval_s, time(NULL));
+                s = &cfg->syncs[due];
+                p = &plan[due];
+                /* waiting is allowed while the slot lasts */
+                opts.defer_skip = now + 1 < p->slot + s->interval_s;
+                res = retl_run_sync(cfg, sink, s, &opts, err, sizeof(err));
+                if (res == RETL_RUN_BUSY) {
+                        if (!p->retry_at)
+                                retl_log_info("extract", "sync %s waits: the previous import of "
+                                              "workspace %s is still going", s->name,
+                                              s->workspace);
+                        p->retry_at = now + 1;
+                        continue;
+                }
+                p->retry_at = 0;
+                p->slot = retl_schedule_next(p->slot, s->interval_s, time(NULL));
                 if (!stop_requested)
-                        retl_log_info("extract", "sync %s: next run at %lld",
-                                      cfg->syncs[due].name, (long long)slot[due]);
+                        retl_log_info("extract", "sync %s: next run at %lld", s->name,
+                                      (long long)p->slot);
         }
         retl_log_info("extract", "stopping");
         retl_cfgwatch_free(&watch);
-        free(slot);
+        free(plan);
         return 0;
 }
 

@@ -307,6 +307,10 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
         if (retl_sink_watermarks(sink, r.topic, &low, &high, err, sizeof(err)))
                 goto done;
         if (high > (committed > low ? committed : low)) {
+                if (opts && opts->defer_skip) {
+                        res = RETL_RUN_BUSY;
+                        goto done;
+                }
                 res = skip(&r, started_at_ms, last_sync_time,
                            high - (committed > low ? committed : low), err, sizeof(err));
                 goto done;
@@ -389,7 +393,8 @@ finish:
 
 done:
         retl_source_close(src);
-        record_metrics(&r, res, started_at_ms, mono_s() - t0);
+        if (res != RETL_RUN_BUSY)
+                record_metrics(&r, res, started_at_ms, mono_s() - t0);
         if (res == RETL_RUN_OK)
                 retl_log_info(r.ctx, "finished: %lld rows, %lld relationship rows in %.1f s",
                               (long long)r.rows, (long long)r.rel_rows, mono_s() - t0);

@@ -18,12 +18,17 @@ enum retl_run_result {
         RETL_RUN_FAILED = 1,
         RETL_RUN_SKIPPED = 3,
         RETL_RUN_CANCELLED = 4,
+        RETL_RUN_BUSY = 5,      /* workspace busy and defer_skip set: nothing published */
 };
 
 struct retl_run_opts {
         const volatile sig_atomic_t *stop;      /* non-zero: cancel the run (may be NULL) */
         int progress_s;                         /* progress line period; 0 = 5 s */
         struct retl_metrics *metrics;           /* may be NULL */
+        /* Non-zero: when the workspace's previous import is still going,
+         * return RETL_RUN_BUSY and publish nothing (the caller tries again
+         * shortly, and reports a skip only once the sync's slot is over). */
+        int defer_skip;
 };
 
 /** @brief Declares the metrics retl_run_sync() records. */

@@ -113,14 +113,15 @@ set_mark
 config "$SYNC_A"
 wait_for "sync a resumed" 30 logged "sync a resumed"
 wait_for "sync b deleted" 30 logged "sync b deleted"
-# its run comes at once (no start time: no interval to wait for); it may be
-# skipped if b's last run is not committed yet — either way it ran
-ran_after_resume() { sed -n '/sync a resumed/,$p' "$T/daemon.log" | grep -Eq 'extract sync=a run=a-[0-9]+-[0-9a-f]+: (started|skipped)'; }
-wait_for "a run of a after resuming" 60 ran_after_resume
+# resumed at its next interval (an hour after its last slot), not at once
+next_in() { sed -n '/sync a resumed/,$p' "$T/daemon.log" | grep -Eo 'sync a: every 3600s, next run at [0-9]+ \(in [0-9]+s\)' | head -1 | grep -Eo 'in [0-9]+' | grep -Eo '[0-9]+'; }
+wait_for "a's next slot after resuming" 30 next_in
+[ "$(next_in)" -gt 3000 ] || fail "resumed sync a is due in $(next_in)s, want its next interval"
 set_mark
 sleep 3
 ! started b || fail "deleted sync b ran"
-ok "sync a resumed, sync b deleted"
+! started a || fail "resumed sync a ran before its next interval"
+ok "sync a resumed (at its next interval), sync b deleted"
 
 kill -TERM "$DAEMON_PID"
 set +e; wait "$DAEMON_PID"; rc=$?; set -e
