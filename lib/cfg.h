@@ -156,7 +156,4 @@ const char *retl_empty_name(enum retl_empty v);
 const char *retl_suppressed_name(enum retl_suppressed v);
 const char *retl_encryption_name(enum retl_encryption v);
 
-/** @brief `retl config -c FILE [--dump|--reference]`. */
-int retl_config_main(int argc, char **argv);
-
 #endif

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# 0006: `retl config` finds, before anything runs, what the loader alone
+# would let through: queries the extractor would refuse (not read-only, two
+# statements, an unknown template) and a workspace whose syncs' state would
+# not fit in a Kafka commit; a good file passes; --for reads only one
+# daemon's secrets.
+set -euo pipefail
+T=$RETL_TEST_TMP
+fail() { echo "FAIL: $*"; exit 1; }
+export RETL_T_KEY=k RETL_T_PW=p
+head_cfg() {
+        cat <<X
+kafka = { brokers = "127.0.0.1:9"; };
+workspaces = ( { name = "acme"; site_id = "s"; api_key_env = "RETL_T_KEY"; } );
+databases = ( { name = "crm"; host = "db"; database = "crm"; user = "u"; password_env = "RETL_T_PW"; } );
+X
+}
+sync() { printf '{ name = "%s"; workspace = "acme"; database = "crm"; import = "people"; interval = "1h";\n  query = "%s"; }' "$1" "$2"; }
+
+{ head_cfg; echo "syncs = ( $(sync good 'SELECT id, email FROM people WHERE u > {{ last_sync_time }}') );"; } > "$T/good.cfg"
+"$RETL" config -c "$T/good.cfg" | grep -q ': ok (1 workspaces, 1 databases, 1 syncs)' || fail "good file"
+
+{ head_cfg; echo "syncs = ( $(sync w 'INSERT INTO people(id) VALUES (1)'),"
+  echo " $(sync two 'SELECT id FROM a; SELECT id FROM b'),"
+  echo " $(sync tpl 'SELECT id FROM a WHERE u > {{last_synctime}}') );"; } > "$T/bad.cfg"
+set +e; "$RETL" config -c "$T/bad.cfg" 2> "$T/bad.err"; rc=$?; set -e
+cat "$T/bad.err"
+[ $rc = 1 ] || fail "bad queries: exit $rc"
+grep -q "bad.cfg:4: syncs\[0\] 'w'.query: .*read-only" "$T/bad.err" || fail "INSERT not named"
+grep -q "syncs\[1\] 'two'.query: " "$T/bad.err" || fail "two statements not named"
+grep -q "syncs\[2\] 'tpl'.query: .*last_synctime" "$T/bad.err" || fail "unknown template not named"
+
+{ head_cfg; printf 'syncs = ('
+  for i in $(seq 1 120); do
+          [ "$i" = 1 ] || printf ','
+          sync "a-rather-long-sync-name-for-a-workspace-number-$i" 'SELECT id FROM people'
+  done; echo ');'; } > "$T/many.cfg"
+set +e; "$RETL" config -c "$T/many.cfg" 2> "$T/many.err"; rc=$?; set -e
+[ $rc = 1 ] || fail "too many syncs: exit $rc"
+grep -q "workspaces\[0\] 'acme': its 120 syncs' state does not fit in a Kafka commit" "$T/many.err" || { cat "$T/many.err"; fail "checkpoint size"; }
+
+unset RETL_T_KEY
+"$RETL" config -c "$T/good.cfg" --for extract > /dev/null || fail "--for extract needs no API key"
+set +e; "$RETL" config -c "$T/good.cfg" --for upload 2> "$T/upload.err"; rc=$?; set -e
+[ $rc = 1 ] && grep -q "RETL_T_KEY' is not set" "$T/upload.err" || fail "--for upload must need the API key"
+echo "   ok: queries, checkpoint size and per-daemon secrets checked by retl config"
