@@ -107,8 +107,10 @@ static int on_record(void *opaque, int64_t offset, int64_t ts, const struct retl
         switch (rec->type) {
         case RETL_REC_RUN_STARTED: {
                 const struct retl_run_started *rs = &rec->u.run_started;
+                /* --since: the original runs only; a replay of one is not
+                 * replayed again */
                 int want = rp->only_run ? !strcmp(rs->run_id, rp->only_run)
-                                        : rs->started_at_ms >= rp->since_ms;
+                                        : rs->started_at_ms >= rp->since_ms && !rs->replay_of;
                 if (rp->copy_run) {
                         /* the previous run never finished in the log (cut short) */
                         retl_log_warn("replay", "run %s has no run-finished record; its copy "
@@ -190,7 +192,8 @@ static int usage(FILE *out)
                 "  -c, --config FILE  the configuration file\n"
                 "  --run RUN          replay one run (an id as `retl status` shows it)\n"
                 "  --since TIME       replay every run started at or after TIME\n"
-                "                     (e.g. 2024-05-01T12:00:00Z)\n"
+                "                     (e.g. 2024-05-01T12:00:00Z); earlier replays are not\n"
+                "                     replayed again\n"
                 "  --dry-run          say what would be replayed, append nothing\n");
         return out == stdout ? 0 : 2;
 }

@@ -166,6 +166,14 @@ static void test_replay(void **state)
         assert_non_null(strstr(out, "people-B"));
         assert_null(strstr(out, "people-A\n"));
         free(out);
+        /* from before both: the two originals, not the replay of people-A */
+        snprintf(args, sizeof(args), "replay -c %s acme --since 2024-05-01T12:00:00Z --dry-run 2>&1",
+                 cfgpath);
+        out = it_retl(args, &status);
+        assert_int_equal(status, 0);
+        assert_non_null(strstr(out, "2 runs, 5 rows"));
+        assert_null(strstr(out, "-replay-"));
+        free(out);
         assert_int_equal(retl_kafka_watermarks(rk, topic, 10000, &low, &high2, err, sizeof(err)), 0);
         assert_true(high2 == high);
 
