@@ -363,6 +363,11 @@ int retl_status_main(int argc, char **argv)
         if (json)
                 printf("]}\n");
         rc = 0;
+        if (only && !retl_cfg_sync_find(cfg, only) && !h.n) {
+                fprintf(stderr, "retl status: no sync '%s' in %s and no imports of it\n", only,
+                        path);
+                rc = 1;
+        }
 out:
         if (reader)
                 rd_kafka_destroy(reader);

@@ -228,6 +228,12 @@ int retl_dump_main(int argc, char **argv)
                 return 1;
         }
         retl_log_set_level(RETL_LOG_WARN);
+        if (!topic_arg && !retl_cfg_workspace_find(cfg, ws)) {
+                fprintf(stderr, "retl dump: workspace '%s' is not in %s (or use --topic TOPIC)\n",
+                        ws, path);
+                retl_cfg_destroy(cfg);
+                return 1;
+        }
         topic = topic_arg ? retl_strdup(topic_arg) : retl_cfg_workspace_topic(cfg, ws);
         codec = retl_codec_new(err, sizeof(err));
         if (!codec)
