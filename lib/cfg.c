@@ -43,6 +43,10 @@ struct field {
         const char *doc;
 };
 
+/* An F_SECRET field's value is followed in its struct by a char * that holds
+ * the reference as the file writes it (api_key, then api_key_ref). */
+#define SECRET_REF(p) ((char **)(p) + 1)
+
 static const char *const import_syms[] = {"people", "objects", NULL};
 static const char *const ident_syms[] = {"id", "email", NULL};
 static const char *const people_syms[] = {"add_update", "update", NULL};
@@ -488,9 +492,14 @@ static void load_group(struct loader *ld, config_setting_t *grp, const char *gna
                                 if (config_setting_type(se ? se : sf) != CONFIG_TYPE_STRING)
                                         problem(ld, config_setting_source_line(se ? se : sf),
                                                 where, "must be a string");
-                                else if (ld->need & ld->section)
-                                        *(char **)dst = read_secret(ld, se ? se : sf, where,
-                                                                    sf != NULL);
+                                else {
+                                        *SECRET_REF(dst) = retl_asprintf(
+                                                "%s = \"%s\"", se ? n_env : n_file,
+                                                config_setting_get_string(se ? se : sf));
+                                        if (ld->need & ld->section)
+                                                *(char **)dst = read_secret(
+                                                        ld, se ? se : sf, where, sf != NULL);
+                                }
                         } else if (fd->required) {
                                 problem(ld, gline, where, "missing (set %s or %s)", n_env,
                                         n_file);
@@ -637,6 +646,11 @@ static void free_group(const struct field *fields, size_t nfields, void *obj)
 {
         for (size_t f = 0; f < nfields; f++) {
                 const struct field *fd = &fields[f];
+                if (fd->type == F_SECRET) {
+                        char **r = SECRET_REF((char *)obj + fd->off);
+                        free(*r);
+                        *r = NULL;
+                }
                 if (fd->type == F_STR || fd->type == F_NAME || fd->type == F_SECRET) {
                         char **p = (char **)((char *)obj + fd->off);
                         if (fd->type == F_SECRET && *p)
@@ -659,6 +673,7 @@ static void load_kafka_properties(struct loader *ld, config_setting_t *props,
         }
         k->props = retl_calloc((size_t)n * 2 + 1, sizeof(char *));
         k->secret_names = retl_calloc((size_t)n + 1, sizeof(char *));
+        k->secret_refs = retl_calloc((size_t)n + 1, sizeof(char *));
         for (int i = 0; i < n; i++) {
                 config_setting_t *st = config_setting_get_elem(props, (unsigned)i);
                 const char *raw = config_setting_name(st);
@@ -685,6 +700,8 @@ static void load_kafka_properties(struct loader *ld, config_setting_t *props,
                                         "must be a string");
                                 continue;
                         }
+                        k->secret_refs[k->nsecret_refs++] =
+                                retl_asprintf("%s = \"%s\"", raw, config_setting_get_string(st));
                         if (!(ld->need & RETL_CFG_SECRETS_KAFKA))
                                 continue;
                         value = read_secret(ld, st, where, is_file);
@@ -952,6 +969,9 @@ void retl_cfg_destroy(struct retl_cfg *cfg)
         for (size_t i = 0; cfg->kafka.secret_names && cfg->kafka.secret_names[i]; i++)
                 free(cfg->kafka.secret_names[i]);
         free(cfg->kafka.secret_names);
+        for (size_t i = 0; i < cfg->kafka.nsecret_refs; i++)
+                free(cfg->kafka.secret_refs[i]);
+        free(cfg->kafka.secret_refs);
         for (size_t i = 0; i < cfg->nworkspaces; i++)
                 free_group(workspace_fields, NFIELDS(workspace_fields), &cfg->workspaces[i]);
         for (size_t i = 0; i < cfg->ndatabases; i++)
@@ -1029,10 +1049,13 @@ static void dump_group(FILE *out, const struct field *fields, size_t nfields, co
                         dump_string(out, *(char *const *)src);
                         fputs(";\n", out);
                         break;
-                case F_SECRET:
-                        fprintf(out, "%s# %s = (secret, %s)\n", indent, fd->name,
-                                *(char *const *)src ? "read" : "not read");
+                case F_SECRET: {
+                        const char *ref = *SECRET_REF(src);
+                        if (ref)
+                                fprintf(out, "%s%s;   # secret, %s\n", indent, ref,
+                                        *(char *const *)src ? "read" : "not read");
                         break;
+                }
                 case F_ENUM:
                         fprintf(out, "%s%s = \"%s\";\n", indent, fd->name,
                                 fd->syms[*(const int *)src]);
@@ -1069,7 +1092,7 @@ static void dump_group(FILE *out, const struct field *fields, size_t nfields, co
 
 void retl_cfg_dump(const struct retl_cfg *cfg, FILE *out)
 {
-        fprintf(out, "# %s, as retl reads it (secrets hidden)\n", cfg->path);
+        fprintf(out, "# %s, as retl reads it, defaults filled in (secrets by reference)\n", cfg->path);
         dump_group(out, top_fields, NFIELDS(top_fields), cfg, "");
         fputs("kafka = {\n", out);
         dump_group(out, kafka_fields, NFIELDS(kafka_fields), &cfg->kafka, "  ");
@@ -1078,9 +1101,17 @@ void retl_cfg_dump(const struct retl_cfg *cfg, FILE *out)
                 int secret = 0;
                 for (size_t j = 0; j < cfg->kafka.nsecret_props; j++)
                         secret |= !strcmp(cfg->kafka.secret_names[j], cfg->kafka.props[i * 2]);
-                fprintf(out, "    # %s = %s\n", cfg->kafka.props[i * 2],
-                        secret ? "(secret)" : cfg->kafka.props[i * 2 + 1]);
+                if (secret)
+                        continue; /* shown by reference below */
+                fputs("    ", out);
+                for (const char *c = cfg->kafka.props[i * 2]; *c; c++)
+                        fputc(*c == '.' ? '_' : *c, out);
+                fputs(" = ", out);
+                dump_string(out, cfg->kafka.props[i * 2 + 1]);
+                fputs(";\n", out);
         }
+        for (size_t i = 0; i < cfg->kafka.nsecret_refs; i++)
+                fprintf(out, "    %s;   # secret\n", cfg->kafka.secret_refs[i]);
         fputs("  };\n};\n", out);
         if (cfg->metrics.listen) {
                 fputs("metrics = {\n", out);

@@ -35,6 +35,9 @@ struct retl_cfg_kafka {
         size_t nprops;
         size_t nsecret_props;   /* how many of props are secrets (for redaction) */
         char **secret_names;    /* names of the secret properties */
+        char **secret_refs;     /* how the file names each secret property, read or
+                                 * not: sasl_password_env = "VAR" */
+        size_t nsecret_refs;
 };
 
 struct retl_cfg_workspace {
@@ -43,6 +46,7 @@ struct retl_cfg_workspace {
         char *api_url;          /* base URL, e.g. https://track.customer.io */
         char *site_id;
         char *api_key;          /* secret */
+        char *api_key_ref;      /* how the file names it: api_key_env = "VAR" */
         int rate_limit;         /* requests per second */
         int max_in_flight;      /* concurrent requests */
         int timeout_s;          /* per request */
@@ -58,6 +62,7 @@ struct retl_cfg_database {
         char *database;
         char *user;
         char *password;         /* secret */
+        char *password_ref;     /* how the file names it: password_env = "VAR" */
         enum retl_encryption encryption;
         char *ca_file;
         int login_timeout_s;

@@ -39,6 +39,12 @@ set +e; "$RETL" config -c "$T/many.cfg" 2> "$T/many.err"; rc=$?; set -e
 [ $rc = 1 ] || fail "too many syncs: exit $rc"
 grep -q "workspaces\[0\] 'acme': its 120 syncs' state does not fit in a Kafka commit" "$T/many.err" || { cat "$T/many.err"; fail "checkpoint size"; }
 
+# the dump is a configuration file itself, defaults filled in, secrets by reference
+"$RETL" config -c "$T/good.cfg" --dump > "$T/dumped.cfg"
+grep -q 'api_key_env = "RETL_T_KEY";' "$T/dumped.cfg" || fail "dump hides the secret's reference"
+! grep -q '= "k"' "$T/dumped.cfg" || fail "dump shows a secret's value"
+"$RETL" config -c "$T/dumped.cfg" > /dev/null || fail "the dump does not load back"
+
 unset RETL_T_KEY
 "$RETL" config -c "$T/good.cfg" --for extract > /dev/null || fail "--for extract needs no API key"
 set +e; "$RETL" config -c "$T/good.cfg" --for upload 2> "$T/upload.err"; rc=$?; set -e
