@@ -1045,6 +1045,11 @@ static void dump_group(FILE *out, const struct field *fields, size_t nfields, co
                 case F_NAME:
                         if (!*(char *const *)src)
                                 continue;
+                        /* api_url derived from region is not written back */
+                        if (fields == workspace_fields &&
+                            fd->off == OFF(retl_cfg_workspace, api_url) &&
+                            ((const struct retl_cfg_workspace *)obj)->region)
+                                continue;
                         fprintf(out, "%s%s = ", indent, fd->name);
                         dump_string(out, *(char *const *)src);
                         fputs(";\n", out);
