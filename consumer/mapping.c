@@ -167,10 +167,17 @@ static int put_value(struct retl_buf *b, const struct retl_column *c, char *errs
         return -1;
 }
 
+/* A person's identifier attributes: the Track API refuses to remove them
+ * ("email cannot be removed once set"), and that refusal fails the whole
+ * entity, so an empty one is left alone even under empty_values = delete. */
+static const char *const person_idents[] = {"id", "email", "cio_id", NULL};
+
 /* Writes {"name":value,...} of every column but the reserved ones; empty
- * values omitted (ignore) or null (delete). @p update adds "_update":true. */
+ * values omitted (ignore) or null (delete), except those named in @p keep
+ * (NULL = none), always omitted. @p update adds "_update":true. */
 static int put_attrs(struct retl_buf *b, const struct retl_row *row, const char *const *skip,
-                     int empty_delete, int update, char *errstr, size_t errstr_size)
+                     const char *const *keep, int empty_delete, int update, char *errstr,
+                     size_t errstr_size)
 {
         int first = 1;
 
@@ -184,8 +191,13 @@ static int put_attrs(struct retl_buf *b, const struct retl_row *row, const char 
                         reserved |= !strcasecmp(c->name, skip[k]);
                 if (reserved)
                         continue;
-                if (is_empty(&c->value) && !empty_delete)
-                        continue;
+                if (is_empty(&c->value)) {
+                        int kept = !empty_delete;
+                        for (size_t k = 0; keep && keep[k]; k++)
+                                kept |= !strcasecmp(c->name, keep[k]);
+                        if (kept)
+                                continue;
+                }
                 if (!first && retl_jsonw_raw(b, ","))
                         goto toobig;
                 first = 0;
@@ -266,8 +278,8 @@ static int map_person(const struct retl_sync_settings *s, const struct retl_row 
             put_ident_pair(out, idcol, m->ident) ||
             retl_jsonw_raw(out, "},\"action\":\"identify\",\"attributes\":"))
                 goto toobig;
-        if (put_attrs(out, row, skip, s->empty_values == RETL_EMPTY_DELETE, s->update_only,
-                      errstr, errstr_size))
+        if (put_attrs(out, row, skip, person_idents, s->empty_values == RETL_EMPTY_DELETE,
+                      s->update_only, errstr, errstr_size))
                 return -1;
         if (retl_jsonw_raw(out, "}"))
                 goto toobig;
@@ -303,7 +315,7 @@ static int map_object(const struct retl_sync_settings *s, const struct retl_row 
                          RETL_MAPPING_ENTITY_MAX);
                 goto out;
         }
-        if (put_attrs(out, row, skip, s->empty_values == RETL_EMPTY_DELETE, 0, errstr,
+        if (put_attrs(out, row, skip, NULL, s->empty_values == RETL_EMPTY_DELETE, 0, errstr,
                       errstr_size))
                 goto out;
         if (retl_jsonw_raw(out, "}")) {
@@ -386,7 +398,7 @@ static int map_relationship(const struct retl_sync_settings *s, const struct ret
         mark = retl_buf_len(out);
         if (retl_jsonw_raw(out, ",\"relationship_attributes\":"))
                 goto toobig;
-        if (put_attrs(out, row, skip, s->empty_values == RETL_EMPTY_DELETE, 0, errstr,
+        if (put_attrs(out, row, skip, NULL, s->empty_values == RETL_EMPTY_DELETE, 0, errstr,
                       errstr_size))
                 goto out;
         if (!strcmp(retl_buf_str(out) + retl_buf_len(out) - 2, "{}"))

@@ -82,9 +82,18 @@ struct req {
         struct req *fnext, *fprev;      /* in-flight list */
 };
 
+/* Syncs of a workspace not in the uploader's configuration whose runs it
+ * read since that configuration was set: kept in the checkpoint (an
+ * extractor with a newer file, during a rolling update). At most this many;
+ * past it, their entries live until the next commit of another sync. */
+#define MAX_UNLISTED 64
+
 struct retl_partition {
         struct retl_partition_env env;
+        const struct retl_cfg *cfg;     /* NULL when ws is */
         const struct retl_cfg_workspace *ws;
+        char *unlisted[MAX_UNLISTED];   /* see MAX_UNLISTED */
+        size_t nunlisted;
         char *topic;
         char ctx[160];                  /* log context */
         char lbl[160];                  /* metrics: workspace="..." */
@@ -147,12 +156,14 @@ static void pause_set(struct retl_partition *p, int pause)
 }
 
 struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
+                                          const struct retl_cfg *cfg,
                                           const struct retl_cfg_workspace *ws,
                                           const char *topic)
 {
         struct retl_partition *p = retl_calloc(1, sizeof(*p));
 
         p->env = *env;
+        p->cfg = ws ? cfg : NULL;
         p->ws = ws;
         p->topic = retl_strdup(topic);
         snprintf(p->ctx, sizeof(p->ctx), "upload ws=%s", ws ? ws->name : topic);
@@ -264,12 +275,24 @@ int retl_partition_refresh_lag(struct retl_partition *p, int timeout_ms)
         return 0;
 }
 
-void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg_workspace *ws)
+static void forget_unlisted(struct retl_partition *p)
+{
+        for (size_t i = 0; i < p->nunlisted; i++)
+                free(p->unlisted[i]);
+        p->nunlisted = 0;
+}
+
+void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg *cfg,
+                                  const struct retl_cfg_workspace *ws)
 {
         const struct retl_cfg_workspace *old = p->ws;
         int64_t now = retl_pace_now_ms();
 
+        p->cfg = cfg;
         p->ws = ws;
+        /* a new file: whatever it lacks now is deleted, not merely newer
+         * in the extractor's file */
+        forget_unlisted(p);
         if (strcmp(old->api_url, ws->api_url)) {
                 free(p->batch_url);
                 p->batch_url = retl_asprintf("%s/api/v2/batch", ws->api_url);
@@ -365,6 +388,7 @@ void retl_partition_destroy(struct retl_partition *p)
                 run_free(r);
         }
         retl_checkpoint_free(&p->cp);
+        forget_unlisted(p);
         free(p->keycnt);
         free(p->scanbits);
         free(p->batch_url);
@@ -495,23 +519,113 @@ static void failure(struct retl_partition *p, struct entry *e, const char *reaso
 
 /* ============================================================== commits */
 
-static int commit(struct retl_partition *p, int64_t offset, const struct retl_checkpoint *cp)
+/* 1 when @p sync is a sync of the configuration, 0 when it is not, -1 when
+ * the configuration lists no sync of this workspace (an uploader's file
+ * may leave the syncs out: then nothing is known to be deleted). */
+static int sync_listed(const struct retl_partition *p, const char *sync)
+{
+        int any = -1;
+
+        for (size_t i = 0; i < p->cfg->nsyncs; i++) {
+                const struct retl_cfg_sync *s = &p->cfg->syncs[i];
+                if (strcmp(s->workspace, p->ws->name))
+                        continue;
+                if (!strcmp(s->name, sync))
+                        return 1;
+                any = 0;
+        }
+        return any;
+}
+
+/* A run of @p sync was read: when the configuration does not list it, the
+ * extractor's file is newer (rolling update); its entry stays. */
+static void note_run_sync(struct retl_partition *p, const char *sync)
+{
+        if (sync_listed(p, sync) || p->nunlisted >= MAX_UNLISTED)
+                return;
+        for (size_t i = 0; i < p->nunlisted; i++)
+                if (!strcmp(p->unlisted[i], sync))
+                        return;
+        p->unlisted[p->nunlisted++] = retl_strdup(sync);
+}
+
+/* Drops from the checkpoint the syncs the configuration no longer lists: a
+ * sync re-created under the same name must start from last_sync_time 0, and
+ * entries of deleted syncs must not pile up to the metadata's size limit.
+ * Kept: @p keep (the sync of the run being committed, NULL = none) and the
+ * syncs whose runs were read since this configuration was set. */
+static void forget_deleted_syncs(struct retl_partition *p, const char *keep)
+{
+        for (size_t i = 0; i < p->cp.nsyncs;) {
+                const char *name = p->cp.syncs[i].name;
+                int kept = (keep && !strcmp(name, keep)) || sync_listed(p, name) != 0;
+
+                for (size_t j = 0; j < p->nunlisted && !kept; j++)
+                        kept = !strcmp(p->unlisted[j], name);
+                if (kept) {
+                        i++;
+                        continue;
+                }
+                retl_log_warn(p->ctx, "sync %s is no longer configured: its last_sync_time is "
+                              "forgotten", name);
+                retl_checkpoint_remove(&p->cp, name);
+        }
+}
+
+/* The text of @p cp, made to fit RETL_CHECKPOINT_MAX when the workspace has
+ * too many syncs: rather than never committing again (the extractor would
+ * skip every later run), last_sync_times are forgotten, the latest added
+ * first and @p keep last; those syncs' next runs read every row again, so
+ * nothing is lost. Removed entries are gone from @p cp too. free() it. */
+static char *format_fitting(struct retl_partition *p, struct retl_checkpoint *cp,
+                            const char *keep)
+{
+        char errstr[256], names[512] = "";
+        size_t was = cp->nsyncs, len = 0;
+        char *meta = retl_checkpoint_format(cp, errstr, sizeof(errstr));
+
+        while (!meta && cp->nsyncs) {
+                size_t i = cp->nsyncs - 1;
+                if (keep && i > 0 && !strcmp(cp->syncs[i].name, keep))
+                        i--;
+                if (len < sizeof(names)) {
+                        int n = snprintf(names + len, sizeof(names) - len, "%s%s",
+                                         len ? ", " : "", cp->syncs[i].name);
+                        len += n > 0 ? (size_t)n : 0;
+                }
+                retl_checkpoint_remove(cp, cp->syncs[i].name);
+                meta = retl_checkpoint_format(cp, errstr, sizeof(errstr));
+        }
+        if (cp->nsyncs != was)
+                retl_log_error(p->ctx,
+                               "workspace %s: the checkpoint of its %zu syncs is over the %d "
+                               "bytes a commit's metadata may hold; the last_sync_time of %zu "
+                               "of them is forgotten (%s%s), their next runs import every row "
+                               "again: give the workspace fewer syncs or shorter names",
+                               p->ws->name, was, RETL_CHECKPOINT_MAX, was - cp->nsyncs, names,
+                               len >= sizeof(names) ? "..." : "");
+        if (!meta)
+                retl_log_error(p->ctx, "%s", errstr);
+        return meta;
+}
+
+/* Commits @p offset with @p cp (made to fit, see format_fitting; @p keep:
+ * the sync of the run being committed). */
+static int commit(struct retl_partition *p, int64_t offset, struct retl_checkpoint *cp,
+                  const char *keep)
 {
         rd_kafka_topic_partition_list_t *l;
         rd_kafka_topic_partition_t *tp;
         rd_kafka_resp_err_t err;
-        char errstr[256];
         char *meta;
 
         if (p->env.flush(p->env.flush_arg)) {
                 retl_log_warn(p->ctx, "reports not delivered yet; commit postponed");
                 return -1;
         }
-        meta = retl_checkpoint_format(cp, errstr, sizeof(errstr));
-        if (!meta) {
-                retl_log_error(p->ctx, "%s", errstr);
+        meta = format_fitting(p, cp, keep);
+        if (!meta)
                 return -1;
-        }
         l = rd_kafka_topic_partition_list_new(1);
         tp = rd_kafka_topic_partition_list_add(l, p->topic, 0);
         tp->offset = offset;
@@ -557,6 +671,7 @@ static void checkpoint(struct retl_partition *p, int force)
         } else if (p->head && !force) {
                 return;         /* a run's start waits in the queue: its end will commit */
         }
+        forget_deleted_syncs(p, r ? r->sync : NULL);
         retl_checkpoint_copy(&cp, &p->cp);
         if (r) {
                 cp.run_offset = r->start_offset;
@@ -564,10 +679,21 @@ static void checkpoint(struct retl_partition *p, int force)
                 cp.run_imported = r->imported;
                 cp.run_failed = r->failed;
         }
-        if (commit(p, pos, &cp))
+        if (commit(p, pos, &cp, r ? r->sync : NULL)) {
                 p->commit_retry_ms = now + 1000;
-        else if (r)
-                r->rows_at_cp = r->rows;
+        } else {
+                if (r)
+                        r->rows_at_cp = r->rows;
+                if (cp.nsyncs != p->cp.nsyncs) {
+                        /* what did not fit is forgotten here too */
+                        struct retl_checkpoint_sync *syncs = p->cp.syncs;
+                        size_t nsyncs = p->cp.nsyncs;
+                        p->cp.syncs = cp.syncs;
+                        p->cp.nsyncs = cp.nsyncs;
+                        cp.syncs = syncs;
+                        cp.nsyncs = nsyncs;
+                }
+        }
         retl_checkpoint_free(&cp);
 }
 
@@ -637,10 +763,11 @@ static int finish_run(struct retl_partition *p, struct run *r, int64_t offset,
                               (double)(retl_pace_wall_ms() - r->import_start_ms) / 1000.0,
                               lst, error ? "; " : "", error ? error : "");
         }
+        forget_deleted_syncs(p, r->sync);
         retl_checkpoint_copy(&cp, &p->cp);
         retl_checkpoint_set(&cp, r->sync, lst);
         cp.run_offset = -1;
-        rc = commit(p, offset, &cp);
+        rc = commit(p, offset, &cp, r->sync);
         if (!rc) {
                 retl_checkpoint_free(&p->cp);
                 p->cp = cp;
@@ -689,6 +816,7 @@ static void run_begin(struct retl_partition *p, const struct retl_run_started *r
         r->s.relationship_query = NULL;
         r->next = p->runs;
         p->runs = r;
+        note_run_sync(p, r->sync);
         if (offset == p->resume_run_offset) {
                 rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
                 rd_kafka_error_t *error;

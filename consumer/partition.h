@@ -47,8 +47,12 @@ struct retl_partition;
 
 /** @brief State for @p topic (partition 0) of workspace @p ws (NULL for a
  *  topic that is no workspace of the configuration: it is paused, never
- *  consumed nor committed). Nothing is consumed before retl_partition_init. */
+ *  consumed nor committed). Nothing is consumed before retl_partition_init.
+ *  @p cfg (borrowed, outlives the partition or the next
+ *  retl_partition_set_workspace) holds @p ws; its syncs say whose
+ *  last_sync_time the checkpoint keeps. */
 struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
+                                          const struct retl_cfg *cfg,
                                           const struct retl_cfg_workspace *ws,
                                           const char *topic);
 /** @brief Abandons in-flight requests and frees everything (commits
@@ -60,10 +64,12 @@ const char *retl_partition_topic(const struct retl_partition *p);
 /** @brief Declares the uploader's metric families (see consumer/README.md). */
 void retl_partition_declare_metrics(struct retl_metrics *m);
 
-/** @brief The workspace's settings changed (configuration reload): @p ws
- *  (same name, borrowed, outlives the partition or the next call) applies to
- *  the next requests; requests in flight finish with the old ones. */
-void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg_workspace *ws);
+/** @brief The configuration was reloaded: @p ws of @p cfg (same name,
+ *  borrowed, outlive the partition or the next call) applies to the next
+ *  requests; requests in flight finish with the old ones. The syncs of
+ *  @p cfg say whose last_sync_time the next commits keep. */
+void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg *cfg,
+                                  const struct retl_cfg_workspace *ws);
 
 /** @brief Refreshes retl_consumer_lag (high watermark - committed offset),
  *  asking the broker (blocking, up to @p timeout_ms).

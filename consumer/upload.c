@@ -105,7 +105,8 @@ static void usage(FILE *out)
                 "                             flight (25)\n"
                 "      --batch-bytes N        request body size cap (500000)\n"
                 "\n"
-                "SIGHUP, or a change of the file (checked every 2 s), reloads the workspaces.\n"
+                "SIGHUP, or a change of the file or of a secret file it names (checked every\n"
+                "2 s), reloads the workspaces.\n"
                 "With metrics.listen set: /metrics, /healthz, /readyz.\n"
                 "See consumer/README.md.\n");
 }
@@ -262,7 +263,8 @@ static void on_assign(struct upload *u, rd_kafka_topic_partition_list_t *parts)
                                                "configuration: not consumed, never committed",
                                                tp->topic, tp->partition, tp->topic + plen);
                 }
-                p = retl_partition_new(&u->env, tp->partition == 0 ? ws : NULL, tp->topic);
+                p = retl_partition_new(&u->env, u->cfg, tp->partition == 0 ? ws : NULL,
+                                       tp->topic);
                 u->parts = retl_realloc(u->parts, (u->nparts + 1) * sizeof(*u->parts));
                 u->parts[u->nparts++] = p;
                 if (ws && !retl_partition_init(p, 10000, &start))
@@ -406,7 +408,7 @@ static void reload(struct upload *u, const char *cli_log_level)
                     strcmp(topic, u->kcfg->kafka.failures_topic))
                         ws = retl_cfg_workspace_find(cfg, topic + plen);
                 if (ws && was) {
-                        retl_partition_set_workspace(p, ws);
+                        retl_partition_set_workspace(p, cfg, ws);
                         continue;
                 }
                 if (!ws && !was)
@@ -417,7 +419,7 @@ static void reload(struct upload *u, const char *cli_log_level)
                  * log for whoever consumes the workspace again. */
                 t = retl_strdup(topic);
                 retl_partition_destroy(p);
-                u->parts[i] = retl_partition_new(&u->env, ws, t);
+                u->parts[i] = retl_partition_new(&u->env, cfg, ws, t);
                 topic = retl_partition_topic(u->parts[i]);
                 free(t);
                 if (ws) {
@@ -632,7 +634,10 @@ int retl_upload_main(int argc, char **argv)
                 return 1;
         }
         u.kcfg = u.cfg;
+        /* the file and the secret files it names: a key rotated in its
+         * Secret is read again like a changed file */
         retl_cfgwatch_init(&watch, u.cfg->path);
+        retl_cfgwatch_rearm(&watch, u.cfg);
         if (o.log_level || u.cfg->log_level) {
                 int lvl = retl_log_parse_level(o.log_level ? o.log_level : u.cfg->log_level);
                 if (lvl < 0) {
@@ -724,6 +729,7 @@ int retl_upload_main(int argc, char **argv)
                         if (retl_cfgwatch_changed(&watch) || reload_requested) {
                                 reload_requested = 0;
                                 reload(&u, o.log_level);
+                                retl_cfgwatch_rearm(&watch, u.cfg);
                         }
                 }
                 if (u.metrics && now - last_refresh_ms >= 5000) {

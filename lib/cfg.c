@@ -318,6 +318,7 @@ struct loader {
         int nerrs;
         unsigned need;          /* RETL_CFG_SECRETS_* to read */
         unsigned section;       /* the secret class of the group being loaded */
+        struct retl_cfg *cfg;   /* being loaded: records the secret files read */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -351,6 +352,18 @@ static int valid_name(const char *s)
         return 1;
 }
 
+/* Notes @p path among the secret files read (each once), for the reload
+ * check: a secret rotated in its file is a changed configuration. */
+static void note_secret_file(struct retl_cfg *cfg, const char *path)
+{
+        for (size_t i = 0; i < cfg->nsecret_files; i++)
+                if (!strcmp(cfg->secret_files[i], path))
+                        return;
+        cfg->secret_files = retl_realloc(cfg->secret_files,
+                                         (cfg->nsecret_files + 1) * sizeof(char *));
+        cfg->secret_files[cfg->nsecret_files++] = retl_strdup(path);
+}
+
 /* Reads a secret from the environment or a file; NULL with a problem noted. */
 static char *read_secret(struct loader *ld, config_setting_t *st, const char *where,
                          int is_file)
@@ -380,6 +393,7 @@ static char *read_secret(struct loader *ld, config_setting_t *st, const char *wh
                 char chunk[4096];
                 size_t n;
 
+                note_secret_file(ld->cfg, ref);
                 if (!f) {
                         problem(ld, line, where, "cannot read secret file '%s': %s", ref,
                                 strerror(errno));
@@ -896,6 +910,7 @@ int retl_cfg_load_secrets(const char *path, unsigned need, struct retl_cfg **cfg
         retl_buf_init(&ld.errs, 64 * 1024);
         cfg = retl_calloc(1, sizeof(*cfg));
         cfg->path = retl_strdup(path);
+        ld.cfg = cfg;
 
         load_group(&ld, config_root_setting(&lc), "", top_fields, NFIELDS(top_fields), cfg, 0);
         for (int i = 0; i < config_setting_length(config_root_setting(&lc)); i++) {
@@ -972,6 +987,9 @@ void retl_cfg_destroy(struct retl_cfg *cfg)
         for (size_t i = 0; i < cfg->kafka.nsecret_refs; i++)
                 free(cfg->kafka.secret_refs[i]);
         free(cfg->kafka.secret_refs);
+        for (size_t i = 0; i < cfg->nsecret_files; i++)
+                free(cfg->secret_files[i]);
+        free(cfg->secret_files);
         for (size_t i = 0; i < cfg->nworkspaces; i++)
                 free_group(workspace_fields, NFIELDS(workspace_fields), &cfg->workspaces[i]);
         for (size_t i = 0; i < cfg->ndatabases; i++)

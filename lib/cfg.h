@@ -108,6 +108,10 @@ struct retl_cfg {
         size_t ndatabases;
         struct retl_cfg_sync *syncs;
         size_t nsyncs;
+        /* paths of the secret files read (X_file settings of the secrets
+         * loaded), each once, as written: retl_cfgwatch watches them */
+        char **secret_files;
+        size_t nsecret_files;
 };
 
 /* Which secrets a command reads: each daemon reads only its own, so a pod

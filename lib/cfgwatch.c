@@ -1,52 +1,98 @@
-/* retl — noticing that the configuration file changed, see cfgwatch.h. */
+/* retl — noticing that the configuration changed, see cfgwatch.h. */
 #include "cfgwatch.h"
 #include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void look(struct retl_cfgwatch *w, struct stat *st, int *exists)
+static void look(const struct retl_cfgwatch_file *f, struct stat *st, int *exists)
 {
-        *exists = stat(w->path, st) == 0;
+        *exists = stat(f->path, st) == 0;
         if (!*exists)
                 memset(st, 0, sizeof(*st));
 }
 
-static void remember(struct retl_cfgwatch *w, const struct stat *st, int exists)
+static void remember(struct retl_cfgwatch_file *f, const struct stat *st, int exists)
 {
-        w->dev = st->st_dev;
-        w->ino = st->st_ino;
-        w->size = st->st_size;
-        w->mtime = st->st_mtim;
-        w->exists = exists;
+        f->dev = st->st_dev;
+        f->ino = st->st_ino;
+        f->size = st->st_size;
+        f->mtime = st->st_mtim;
+        f->exists = exists;
 }
 
 void retl_cfgwatch_init(struct retl_cfgwatch *w, const char *path)
 {
-        struct stat st;
-        int exists;
-        w->path = retl_strdup(path);
-        look(w, &st, &exists);
-        remember(w, &st, exists);
+        w->files = NULL;
+        w->nfiles = 0;
+        retl_cfgwatch_add(w, path);
 }
 
 void retl_cfgwatch_free(struct retl_cfgwatch *w)
 {
-        free(w->path);
-        w->path = NULL;
+        for (size_t i = 0; i < w->nfiles; i++)
+                free(w->files[i].path);
+        free(w->files);
+        w->files = NULL;
+        w->nfiles = 0;
+}
+
+void retl_cfgwatch_add(struct retl_cfgwatch *w, const char *path)
+{
+        struct retl_cfgwatch_file *f;
+        struct stat st;
+        int exists;
+
+        for (size_t i = 0; i < w->nfiles; i++)
+                if (!strcmp(w->files[i].path, path))
+                        return;
+        w->files = retl_realloc(w->files, (w->nfiles + 1) * sizeof(*w->files));
+        f = &w->files[w->nfiles++];
+        f->path = retl_strdup(path);
+        look(f, &st, &exists);
+        remember(f, &st, exists);
+}
+
+void retl_cfgwatch_rearm(struct retl_cfgwatch *w, const struct retl_cfg *cfg)
+{
+        size_t keep = w->nfiles ? 1 : 0;
+
+        /* drop the secret files the configuration no longer names */
+        for (size_t i = keep; i < w->nfiles; i++) {
+                int named = 0;
+                for (size_t j = 0; j < cfg->nsecret_files && !named; j++)
+                        named = !strcmp(w->files[i].path, cfg->secret_files[j]);
+                if (named)
+                        w->files[keep++] = w->files[i];
+                else
+                        free(w->files[i].path);
+        }
+        w->nfiles = keep;
+        if (!w->nfiles)
+                retl_cfgwatch_add(w, cfg->path);
+        for (size_t j = 0; j < cfg->nsecret_files; j++)
+                retl_cfgwatch_add(w, cfg->secret_files[j]);
 }
 
 int retl_cfgwatch_changed(struct retl_cfgwatch *w)
 {
-        struct stat st;
-        int exists, changed;
+        int any = 0;
 
-        look(w, &st, &exists);
-        changed = exists != w->exists || st.st_dev != w->dev || st.st_ino != w->ino ||
-                  st.st_size != w->size || st.st_mtim.tv_sec != w->mtime.tv_sec ||
-                  st.st_mtim.tv_nsec != w->mtime.tv_nsec;
-        /* a file that vanished (mid-swap) is not a change worth reloading yet */
-        if (changed && exists)
-                remember(w, &st, exists);
-        return changed && exists;
+        for (size_t i = 0; i < w->nfiles; i++) {
+                struct retl_cfgwatch_file *f = &w->files[i];
+                struct stat st;
+                int exists, changed;
+
+                look(f, &st, &exists);
+                changed = exists != f->exists || st.st_dev != f->dev || st.st_ino != f->ino ||
+                          st.st_size != f->size || st.st_mtim.tv_sec != f->mtime.tv_sec ||
+                          st.st_mtim.tv_nsec != f->mtime.tv_nsec;
+                /* a file that vanished (mid-swap) is not a change worth
+                 * reloading yet */
+                if (changed && exists) {
+                        remember(f, &st, exists);
+                        any = 1;
+                }
+        }
+        return any;
 }

@@ -57,6 +57,19 @@ void retl_checkpoint_set(struct retl_checkpoint *cp, const char *sync, int64_t l
         cp->nsyncs++;
 }
 
+int retl_checkpoint_remove(struct retl_checkpoint *cp, const char *sync)
+{
+        for (size_t i = 0; i < cp->nsyncs; i++)
+                if (!strcmp(cp->syncs[i].name, sync)) {
+                        free(cp->syncs[i].name);
+                        memmove(&cp->syncs[i], &cp->syncs[i + 1],
+                                (cp->nsyncs - i - 1) * sizeof(*cp->syncs));
+                        cp->nsyncs--;
+                        return 1;
+                }
+        return 0;
+}
+
 static int parse_i64(const char **p, const char *end, int64_t *v)
 {
         char tmp[32];

@@ -49,5 +49,8 @@ char *retl_checkpoint_format(const struct retl_checkpoint *cp, char *errstr, siz
 /** @brief A sync's last_sync_time, 0 when it has none yet. */
 int64_t retl_checkpoint_get(const struct retl_checkpoint *cp, const char *sync);
 void retl_checkpoint_set(struct retl_checkpoint *cp, const char *sync, int64_t last_sync_time);
+/** @brief Forgets a sync's last_sync_time (the others keep their order).
+ *  @returns 1 when it had one, else 0. */
+int retl_checkpoint_remove(struct retl_checkpoint *cp, const char *sync);
 
 #endif

@@ -203,6 +203,7 @@ static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
         char err[4096];
 
         retl_cfgwatch_init(&watch, cfg->path);
+        retl_cfgwatch_rearm(&watch, cfg); /* the secret files it read, too */
         for (size_t i = 0; i < cfg->nsyncs; i++) {
                 plan[i].slot = retl_schedule_first(cfg->syncs[i].start, cfg->syncs[i].interval_s,
                                                    now);
@@ -226,6 +227,7 @@ static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
                                 reload_requested = 0;
                                 reload(cfgp, &plan, sink);
                                 cfg = *cfgp;
+                                retl_cfgwatch_rearm(&watch, cfg);
                         }
                 }
                 for (size_t i = 0; i < cfg->nsyncs; i++)

@@ -47,6 +47,33 @@ static void test_roundtrip(void **state)
         retl_checkpoint_free(&cp);
 }
 
+static void test_remove(void **state)
+{
+        struct retl_checkpoint cp;
+        char err[256], *text;
+
+        retl_checkpoint_init(&cp);
+        retl_checkpoint_set(&cp, "a", 1);
+        retl_checkpoint_set(&cp, "b", 2);
+        retl_checkpoint_set(&cp, "c", 3);
+        assert_int_equal(retl_checkpoint_remove(&cp, "b"), 1);
+        assert_int_equal(retl_checkpoint_remove(&cp, "b"), 0);
+        assert_int_equal(retl_checkpoint_remove(&cp, "zz"), 0);
+        assert_true(retl_checkpoint_get(&cp, "b") == 0);
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_string_equal(text, "retl1 s=a:1 s=c:3");
+        free(text);
+        assert_int_equal(retl_checkpoint_remove(&cp, "c"), 1);
+        assert_int_equal(retl_checkpoint_remove(&cp, "a"), 1);
+        assert_int_equal(cp.nsyncs, 0);
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_string_equal(text, "retl1");
+        free(text);
+        retl_checkpoint_set(&cp, "b", 5);
+        assert_true(retl_checkpoint_get(&cp, "b") == 5);
+        retl_checkpoint_free(&cp);
+}
+
 static void test_empty_and_bad(void **state)
 {
         struct retl_checkpoint cp;
@@ -85,6 +112,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_roundtrip),
+                cmocka_unit_test(test_remove),
                 cmocka_unit_test(test_empty_and_bad),
                 cmocka_unit_test(test_size_limit),
         };

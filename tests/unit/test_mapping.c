@@ -81,6 +81,33 @@ static void test_people(void **state)
                    "{\"type\":\"person\",\"identifiers\":{\"id\":\"u1\"},\"action\":\"identify\","
                    "\"attributes\":{\"phone\":null,\"nick\":null,\"_update\":true}}");
         }
+        /* delete: a person's identifier attributes are never sent as null
+         * (the workspace refuses to remove them and fails the row) */
+        s = people();
+        s.empty_values = RETL_EMPTY_DELETE;
+        {
+                const struct retl_column c[] = {LNG("id", 7), NUL("email"), STR("CIO_ID", ""),
+                                                NUL("phone"), STR("name", "Ada")};
+                OK(&s, RETL_PART_MAIN, c,
+                   "{\"type\":\"person\",\"identifiers\":{\"id\":\"7\"},\"action\":\"identify\","
+                   "\"attributes\":{\"phone\":null,\"name\":\"Ada\"}}");
+        }
+        s.identify_by = RETL_IDENT_EMAIL;
+        {
+                const struct retl_column c[] = {STR("email", "a@example.com"), NUL("Id"),
+                                                STR("Email2", ""), NUL("cio_id")};
+                OK(&s, RETL_PART_MAIN, c,
+                   "{\"type\":\"person\",\"identifiers\":{\"email\":\"a@example.com\"},"
+                   "\"action\":\"identify\",\"attributes\":{\"Email2\":null}}");
+        }
+        s.identify_by = RETL_IDENT_ID;
+        s.empty_values = RETL_EMPTY_IGNORE;
+        {
+                const struct retl_column c[] = {LNG("id", 7), NUL("email"), NUL("phone")};
+                OK(&s, RETL_PART_MAIN, c,
+                   "{\"type\":\"person\",\"identifiers\":{\"id\":\"7\"},\"action\":\"identify\","
+                   "\"attributes\":{}}");
+        }
         s = people();
         s.identify_by = RETL_IDENT_EMAIL;
         {
@@ -146,6 +173,14 @@ static void test_objects(void **state)
            "\"action\":\"identify\",\"attributes\":{\"employees\":12}}");
         FAILS(&s, RETL_PART_MAIN, bad, "not a number");
         FAILS(&s, RETL_PART_MAIN, none, "no object_id");
+        /* an object's email is an ordinary attribute: delete removes it */
+        s.empty_values = RETL_EMPTY_DELETE;
+        {
+                const struct retl_column c[] = {STR("object_id", "acme"), NUL("email")};
+                OK(&s, RETL_PART_MAIN, c,
+                   "{\"type\":\"object\",\"identifiers\":{\"object_type_id\":\"2\","
+                   "\"object_id\":\"acme\"},\"action\":\"identify\",\"attributes\":{\"email\":null}}");
+        }
 }
 
 static void test_relationships(void **state)
