@@ -20,6 +20,7 @@
 #include "lib/codec.h"
 #include "lib/kafka.h"
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "lib/mem.h"
 #include "lib/metrics.h"
 
@@ -357,17 +358,6 @@ static void init_waiting(struct upload *u)
 
 /* ============================================================== reload */
 
-static int same_kafka(const struct retl_cfg_kafka *a, const struct retl_cfg_kafka *b)
-{
-        int same = !strcmp(a->brokers, b->brokers) && !strcmp(a->group, b->group) &&
-                   !strcmp(a->topic_prefix, b->topic_prefix) &&
-                   !strcmp(a->imports_topic, b->imports_topic) &&
-                   !strcmp(a->failures_topic, b->failures_topic) && a->nprops == b->nprops;
-        for (size_t i = 0; same && i < 2 * a->nprops; i++)
-                same = !strcmp(a->props[i], b->props[i]);
-        return same;
-}
-
 static int same_str(const char *a, const char *b)
 {
         return (!a && !b) || (a && b && !strcmp(a, b));
@@ -387,7 +377,7 @@ static void reload(struct upload *u, const char *cli_log_level)
                                err);
                 return;
         }
-        if (!same_kafka(&u->kcfg->kafka, &cfg->kafka))
+        if (!retl_cfg_kafka_same(&u->kcfg->kafka, &cfg->kafka))
                 retl_log_warn("upload", "the kafka settings changed: they apply after a restart; "
                               "the workspaces' changes apply now");
         if (!same_str(u->kcfg->metrics.listen, cfg->metrics.listen))
@@ -618,7 +608,6 @@ int retl_upload_main(int argc, char **argv)
         rd_kafka_topic_partition_list_t *sub = NULL;
         rd_kafka_queue_t *cq = NULL;
         rd_kafka_resp_err_t err;
-        struct sigaction sa;
         int64_t drain_deadline = 0, last_look_ms = 0, last_refresh_ms = 0;
         struct retl_cfgwatch watch;
 
@@ -653,14 +642,7 @@ int retl_upload_main(int argc, char **argv)
         snprintf(cid, sizeof(cid), "retl-upload-%d", (int)getpid());
         u.client_id = o.client_id ? o.client_id : cid;
 
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        sa.sa_handler = on_hup;
-        sigaction(SIGHUP, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        retl_signals_install(on_signal, on_hup);
         curl_global_init(CURL_GLOBAL_DEFAULT);
 
         if (u.cfg->metrics.listen) {

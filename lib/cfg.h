@@ -141,6 +141,10 @@ const struct retl_cfg_workspace *retl_cfg_workspace_find(const struct retl_cfg *
 const struct retl_cfg_database *retl_cfg_database_find(const struct retl_cfg *cfg,
                                                        const char *name);
 
+/** @brief Whether two configurations connect to Kafka the same way (brokers,
+ *  group, topics, properties): what a reload cannot change without a restart. */
+int retl_cfg_kafka_same(const struct retl_cfg_kafka *a, const struct retl_cfg_kafka *b);
+
 /** @brief The workspace's topic name: prefix + name; free() it. */
 char *retl_cfg_workspace_topic(const struct retl_cfg *cfg, const char *workspace);
 

@@ -21,6 +21,7 @@
 #include "lib/cfgwatch.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "lib/signals.h"
 #include "lib/mem.h"
 #include "producer/recover.h"
 #include "producer/run.h"
@@ -50,21 +51,6 @@ static void on_signal(int sig)
         if (stop_requested)
                 _exit(128 + sig);
         stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        sa.sa_handler = on_hup;
-        sigaction(SIGHUP, &sa, NULL);
-        sa.sa_handler = SIG_IGN;
-        sigaction(SIGPIPE, &sa, NULL);
 }
 
 static void usage(FILE *out)
@@ -124,15 +110,6 @@ static void log_plan(const struct retl_cfg_sync *s, const struct plan *p, int64_
                               (long long)(p->slot > now ? p->slot - now : 0));
 }
 
-static int same_kafka(const struct retl_cfg_kafka *a, const struct retl_cfg_kafka *b)
-{
-        int same = !strcmp(a->brokers, b->brokers) && !strcmp(a->group, b->group) &&
-                   !strcmp(a->topic_prefix, b->topic_prefix) && a->nprops == b->nprops;
-        for (size_t i = 0; same && i < 2 * a->nprops; i++)
-                same = !strcmp(a->props[i], b->props[i]);
-        return same;
-}
-
 /* Loads the file again; on success swaps it in and re-plans the syncs. */
 static void reload(struct retl_cfg **cfgp, struct plan **planp, struct retl_sink *sink)
 {
@@ -146,7 +123,7 @@ static void reload(struct retl_cfg **cfgp, struct plan **planp, struct retl_sink
                                err);
                 return;
         }
-        if (!same_kafka(&old->kafka, &cfg->kafka))
+        if (!retl_cfg_kafka_same(&old->kafka, &cfg->kafka))
                 retl_log_warn("extract", "the kafka settings changed: they apply after a "
                               "restart; the syncs' changes apply now");
         plan = retl_calloc(cfg->nsyncs ? cfg->nsyncs : 1, sizeof(*plan));
@@ -307,7 +284,7 @@ int retl_extract_main(int argc, char **argv)
                 }
                 retl_log_set_level((enum retl_log_level)l);
         }
-        install_signals();
+        retl_signals_install(on_signal, on_hup);
         if (!once) {
                 /* a long query beats through its rows; 15 min of silence is a hang */
                 metrics = retl_metrics_new(cfg->metrics.listen, 900, err, sizeof(err));
