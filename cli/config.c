@@ -42,7 +42,8 @@ static int check_more(const struct retl_cfg *cfg)
                 struct retl_checkpoint cp;
                 char *text;
                 retl_checkpoint_init(&cp);
-                cp.run_offset = cp.run_rows = cp.run_imported = cp.run_failed = INT64_MAX / 2;
+                cp.run_offset = cp.run_rows = cp.run_imported = cp.run_failed =
+                        cp.run_suppressed = INT64_MAX / 2;
                 for (size_t i = 0; i < cfg->nsyncs; i++)
                         if (!strcmp(cfg->syncs[i].workspace, cfg->workspaces[w].name))
                                 retl_checkpoint_set(&cp, cfg->syncs[i].name, 9999999999LL);

@@ -678,6 +678,7 @@ static void checkpoint(struct retl_partition *p, int force)
                 cp.run_rows = r->rows;
                 cp.run_imported = r->imported;
                 cp.run_failed = r->failed;
+                cp.run_suppressed = r->suppressed;
         }
         if (commit(p, pos, &cp, r ? r->sync : NULL)) {
                 p->commit_retry_ms = now + 1000;
@@ -826,6 +827,7 @@ static void run_begin(struct retl_partition *p, const struct retl_run_started *r
                 r->rows = r->rows_at_cp = p->cp.run_rows;
                 r->imported = p->cp.run_imported;
                 r->failed = p->cp.run_failed;
+                r->suppressed = p->cp.run_suppressed;
                 /* the rows up to the checkpoint are done: go past them */
                 rd_kafka_topic_partition_list_add(l, p->topic, 0)->offset = p->resume_offset;
                 error = rd_kafka_seek_partitions(p->env.rk, l, 10000);

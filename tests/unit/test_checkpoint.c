@@ -37,6 +37,15 @@ static void test_roundtrip(void **state)
         free(text);
         retl_checkpoint_free(&back);
 
+        /* suppressed people ignored ride along when there are any */
+        cp.run_suppressed = 3;
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_string_equal(text, "retl1 run=120,10000,9990,10,3 s=people:1714570000 s=companies.v2:0");
+        assert_int_equal(retl_checkpoint_parse(&back, text, strlen(text), err, sizeof(err)), 0);
+        assert_true(back.run_suppressed == 3 && back.run_failed == 10);
+        free(text);
+        retl_checkpoint_free(&back);
+
         cp.run_offset = -1;
         text = retl_checkpoint_format(&cp, err, sizeof(err));
         assert_string_equal(text, "retl1 s=people:1714570000 s=companies.v2:0");
