@@ -251,7 +251,8 @@ int retl_status_main(int argc, char **argv)
         }
         reader = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, "retl-status", NULL, err,
                                          sizeof(err));
-        qsort(h.runs, h.n, sizeof(*h.runs), by_start_desc);
+        if (h.n)
+                qsort(h.runs, h.n, sizeof(*h.runs), by_start_desc);
 
         if (json)
                 printf("{\"syncs\":[");

@@ -59,6 +59,7 @@ struct run {
         int64_t rel_rows;
         int progress_s;
         char label[160];        /* sync="..." for metrics */
+        int reported;           /* the extractor wrote this run's import report */
 };
 
 void retl_run_declare_metrics(struct retl_metrics *m)
@@ -244,29 +245,42 @@ static void settings_of(const struct retl_cfg_sync *s, const char *query, const 
         st->interval_s = s->interval_s;
 }
 
-static enum retl_run_result skip(struct run *r, int64_t started_at_ms, int64_t last_sync_time,
-                                 int64_t pending, char *errstr, size_t errstr_size)
+/* An import report the extractor writes itself: a skipped run, or one that
+ * failed before anything reached the workspace's topic. @returns 0 or -1. */
+static int report(struct run *r, enum retl_import_status status, int64_t started_at_ms,
+                  int64_t last_sync_time, const char *reason, char *errstr, size_t errstr_size)
 {
         struct retl_record rec = {.type = RETL_REC_IMPORT_REPORT};
         struct retl_import_report *ir = &rec.u.import_report;
+
+        ir->run_id = r->run_id;
+        ir->sync = r->sync->name;
+        ir->workspace = r->sync->workspace;
+        ir->status = status;
+        ir->started_at_ms = started_at_ms;
+        ir->finished_at_ms = retl_run_now_ms();
+        ir->last_sync_time = last_sync_time;
+        ir->error = reason;
+        r->reported = 1;
+        retl_sink_begin(r->sink);
+        if (retl_sink_send(r->sink, r->cfg->kafka.imports_topic, r->sync->name, &rec, errstr,
+                           errstr_size) ||
+            retl_sink_flush(r->sink, FLUSH_TIMEOUT_MS, errstr, errstr_size))
+                return -1;
+        return 0;
+}
+
+static enum retl_run_result skip(struct run *r, int64_t started_at_ms, int64_t last_sync_time,
+                                 int64_t pending, char *errstr, size_t errstr_size)
+{
         char reason[200];
 
         snprintf(reason, sizeof(reason),
                  "previous import still in progress (%lld records not yet imported)",
                  (long long)pending);
-        ir->run_id = r->run_id;
-        ir->sync = r->sync->name;
-        ir->workspace = r->sync->workspace;
-        ir->status = RETL_IMPORT_SKIPPED;
-        ir->started_at_ms = started_at_ms;
-        ir->finished_at_ms = retl_run_now_ms();
-        ir->last_sync_time = last_sync_time;
-        ir->error = reason;
         retl_log_warn(r->ctx, "skipped: %s", reason);
-        retl_sink_begin(r->sink);
-        if (retl_sink_send(r->sink, r->cfg->kafka.imports_topic, r->sync->name, &rec, errstr,
-                           errstr_size) ||
-            retl_sink_flush(r->sink, FLUSH_TIMEOUT_MS, errstr, errstr_size)) {
+        if (report(r, RETL_IMPORT_SKIPPED, started_at_ms, last_sync_time, reason, errstr,
+                   errstr_size)) {
                 retl_log_error(r->ctx, "the skip could not be reported: %s", errstr);
                 return RETL_RUN_FAILED;
         }
@@ -297,9 +311,11 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
 
         /* Kafka first: without it there is nowhere to publish or to read
          * the state from, and nothing reaches the database. */
-        if (retl_sink_ensure_topic(sink, r.topic, err, sizeof(err)) ||
-            retl_sink_ensure_topic(sink, cfg->kafka.imports_topic, err, sizeof(err)) ||
-            retl_sink_ensure_topic(sink, cfg->kafka.failures_topic, err, sizeof(err)))
+        /* the history topics first: a workspace topic refused below is
+         * still reported there */
+        if (retl_sink_ensure_topic(sink, cfg->kafka.imports_topic, err, sizeof(err)) ||
+            retl_sink_ensure_topic(sink, cfg->kafka.failures_topic, err, sizeof(err)) ||
+            retl_sink_ensure_topic(sink, r.topic, err, sizeof(err)))
                 goto done;
         if (retl_sink_last_sync_time(sink, r.topic, sync->name, &last_sync_time, &committed, err,
                                      sizeof(err)))
@@ -403,6 +419,11 @@ done:
                               (long long)r.rows, (long long)r.rel_rows);
         else if (res == RETL_RUN_FAILED)
                 retl_log_error(r.ctx, "failed%s: %s", published ? "" : " before it started", err);
+        /* The import history shows it too, when Kafka takes the report (it
+         * may be what failed); a run that started is reported by the uploaders. */
+        if (res == RETL_RUN_FAILED && !published && !r.reported &&
+            report(&r, RETL_IMPORT_FAILED, started_at_ms, last_sync_time, err, ferr, sizeof(ferr)))
+                retl_log_warn(r.ctx, "the failure could not be reported either: %s", ferr);
         snprintf(errstr, errstr_size, "%s", err);
         free(query);
         free(rel_query);

@@ -13,7 +13,7 @@
 
 /* Runs `$RETL ARGS` through the shell; returns its output (free() it) and
  * sets *status to its exit status. */
-static char *it_retl(const char *args, int *status)
+static inline char *it_retl(const char *args, int *status)
 {
         char cmd[2048], chunk[4096];
         struct retl_buf out;
@@ -31,7 +31,7 @@ static char *it_retl(const char *args, int *status)
 }
 
 /* Encodes @p rec and produces it to partition 0 of @p topic (copied). */
-static void it_produce(rd_kafka_t *rk, struct retl_codec *codec, const char *topic,
+static inline void it_produce(rd_kafka_t *rk, struct retl_codec *codec, const char *topic,
                        const struct retl_record *rec)
 {
         char err[512];
