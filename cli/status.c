@@ -381,12 +381,28 @@ out:
 /* retl errors                                                         */
 /* ------------------------------------------------------------------ */
 
+/* The CSV lists a run's failed rows in row order (the main query's, then the
+ * relationship query's), however the uploaders met them. Up to this many are
+ * held to sort; a run with more is written as read, and says so. */
+#define ERRORS_SORT_MAX 500000
+
+struct failed_row {
+        int part;
+        int64_t row_number;
+        char *identifier;
+        char *reason;
+        int64_t seq;            /* reading order: repeats after a retry stay in it */
+};
+
 struct errors_scan {
         const char *run_id;
         FILE *out;
         int64_t count;
         int64_t started_at_ms;  /* from the run's report, to seek */
         int found_report;
+        struct failed_row *rows;
+        size_t nrows, cap;
+        int unsorted;           /* over ERRORS_SORT_MAX: written as read */
 };
 
 static int find_report(void *opaque, int64_t offset, int64_t ts, const struct retl_record *rec,
@@ -419,23 +435,74 @@ static void csv_field(FILE *out, const char *s)
         fputc('"', out);
 }
 
+static void write_row(FILE *out, int part, int64_t row_number, const char *identifier,
+                      const char *reason)
+{
+        fprintf(out, "%lld,%s,", (long long)row_number,
+                part == RETL_PART_MAIN ? "main" : "relationships");
+        csv_field(out, identifier);
+        fputc(',', out);
+        csv_field(out, reason);
+        fputc('\n', out);
+}
+
+static void flush_rows(struct errors_scan *e)
+{
+        for (size_t i = 0; i < e->nrows; i++) {
+                struct failed_row *r = &e->rows[i];
+                write_row(e->out, r->part, r->row_number, r->identifier, r->reason);
+                free(r->identifier);
+                free(r->reason);
+        }
+        e->nrows = 0;
+}
+
+static int by_row(const void *a, const void *b)
+{
+        const struct failed_row *x = a, *y = b;
+        if (x->part != y->part)
+                return x->part < y->part ? -1 : 1;
+        if (x->row_number != y->row_number)
+                return x->row_number < y->row_number ? -1 : 1;
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static int on_failure(void *opaque, int64_t offset, int64_t ts, const struct retl_record *rec,
                       const char *why)
 {
         struct errors_scan *e = opaque;
         const struct retl_row_failure *f;
+        struct failed_row *r;
+
         if (!rec || rec->type != RETL_REC_ROW_FAILURE)
                 return 0;
         f = &rec->u.row_failure;
         if (strcmp(f->run_id, e->run_id))
                 return 0;
-        fprintf(e->out, "%lld,%s,", (long long)f->row_number,
-                f->part == RETL_PART_MAIN ? "main" : "relationships");
-        csv_field(e->out, f->identifier);
-        fputc(',', e->out);
-        csv_field(e->out, f->reason);
-        fputc('\n', e->out);
         e->count++;
+        if (e->unsorted) {
+                write_row(e->out, f->part, f->row_number, f->identifier, f->reason);
+                return 0;
+        }
+        if (e->nrows == ERRORS_SORT_MAX) {
+                fprintf(stderr, "retl errors: over %d failed rows: the rest are written in the "
+                        "order they were recorded\n", ERRORS_SORT_MAX);
+                qsort(e->rows, e->nrows, sizeof(*e->rows), by_row);
+                flush_rows(e);
+                e->unsorted = 1;
+                write_row(e->out, f->part, f->row_number, f->identifier, f->reason);
+                return 0;
+        }
+        if (e->nrows == e->cap) {
+                e->cap = e->cap ? e->cap * 2 : 1024;
+                e->rows = retl_realloc(e->rows, e->cap * sizeof(*e->rows));
+        }
+        r = &e->rows[e->nrows++];
+        r->part = (int)f->part;
+        r->row_number = f->row_number;
+        r->identifier = f->identifier ? retl_strdup(f->identifier) : NULL;
+        r->reason = retl_strdup(f->reason);
+        r->seq = e->count;
         return 0;
 }
 
@@ -503,11 +570,19 @@ int retl_errors_main(int argc, char **argv)
                 fprintf(stderr, "retl errors: %s\n", err);
                 goto out;
         }
+        if (e.nrows)
+                qsort(e.rows, e.nrows, sizeof(*e.rows), by_row);
+        flush_rows(&e);
         if (outpath)
                 fprintf(stderr, "retl errors: %lld failed rows of %s written to %s\n",
                         (long long)e.count, run, outpath);
         rc = 0;
 out:
+        for (size_t i = 0; i < e.nrows; i++) { /* after an error: nothing more is written */
+                free(e.rows[i].identifier);
+                free(e.rows[i].reason);
+        }
+        free(e.rows);
         if (e.out && e.out != stdout)
                 fclose(e.out);
         retl_cfg_destroy(cfg);

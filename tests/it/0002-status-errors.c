@@ -96,6 +96,10 @@ static void test_status_and_errors(void **state)
                                                       RETL_PART_RELATIONSHIPS, 7, NULL,
                                                       "person is suppressed, \"x\""};
         it_produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        /* recorded later (a 207), listed in row order */
+        rec.u.row_failure = (struct retl_row_failure){"people-1", "people", RETL_PART_MAIN, 2,
+                                                      "42", "failed attribute change"};
+        it_produce(rk, codec, cfg->kafka.failures_topic, &rec);
         assert_int_equal(rd_kafka_flush(rk, 10000), 0);
 
         /* the uploaders' checkpoint says last_sync_time = 1714570200 */
@@ -152,6 +156,7 @@ static void test_status_and_errors(void **state)
         out = it_retl(args, &status);
         assert_int_equal(status, 0);
         assert_string_equal(out, "row_number,query,identifier,reason\n"
+                                 "2,main,42,failed attribute change\n"
                                  "3,main,not-an-email,invalid email: no @\n"
                                  "7,relationships,,\"person is suppressed, \"\"x\"\"\"\n");
         free(out);
