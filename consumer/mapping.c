@@ -53,9 +53,12 @@ static const char *id_text(const struct retl_value *v, char *tmp, size_t tmpsz, 
         }
 }
 
+/* NULL, '' and an empty binary (whose base64 would be "", which the Track
+ * API takes as "remove the attribute") are empty values. */
 static int is_empty(const struct retl_value *v)
 {
-        return v->type == RETL_V_NULL || (v->type == RETL_V_STRING && v->u.s.len == 0);
+        return v->type == RETL_V_NULL ||
+               ((v->type == RETL_V_STRING || v->type == RETL_V_BYTES) && v->u.s.len == 0);
 }
 
 /* Reads an identifier column into a malloc'd string.

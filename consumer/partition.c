@@ -264,7 +264,14 @@ int retl_partition_refresh_lag(struct retl_partition *p, int timeout_ms)
 
         if (!p->ws || !p->ready)
                 return 0;
-        err = rd_kafka_query_watermark_offsets(p->env.rk, p->topic, 0, &lo, &hi, timeout_ms);
+        /* The cached watermarks, which fetches keep fresh: asking the broker
+         * (rd_kafka_query_watermark_offsets) blocks past its timeout in
+         * librdkafka 2.0.2 when a broker stops answering, and with it this
+         * loop, its signals and its health. */
+        (void)timeout_ms;
+        err = rd_kafka_get_watermark_offsets(p->env.rk, p->topic, 0, &lo, &hi);
+        if (!err && hi < 0)
+                err = RD_KAFKA_RESP_ERR__PARTIAL; /* nothing fetched yet */
         if (err) {
                 retl_log_debug(p->ctx, "watermarks: %s", rd_kafka_err2str(err));
                 return -1;

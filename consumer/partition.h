@@ -71,9 +71,9 @@ void retl_partition_declare_metrics(struct retl_metrics *m);
 void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg *cfg,
                                   const struct retl_cfg_workspace *ws);
 
-/** @brief Refreshes retl_consumer_lag (high watermark - committed offset),
- *  asking the broker (blocking, up to @p timeout_ms).
- *  @returns 0, or -1 when the broker did not answer. */
+/** @brief Refreshes retl_consumer_lag (high watermark - committed offset)
+ *  from librdkafka's cached watermarks: never blocks (@p timeout_ms is
+ *  unused). @returns 0, or -1 when no watermark is known yet. */
 int retl_partition_refresh_lag(struct retl_partition *p, int timeout_ms);
 
 /** @brief Reads the group's committed offset and checkpoint (blocking, up to

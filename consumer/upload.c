@@ -433,24 +433,17 @@ static void reload(struct upload *u, const char *cli_log_level)
  * broker answers (for /readyz). */
 static void refresh(struct upload *u)
 {
-        int ok = 0;
+        const struct rd_kafka_metadata *md = NULL;
+        int ok;
 
-        for (size_t i = 0; i < u->nparts; i++) {
-                if (!retl_partition_usable(u->parts[i]) || !retl_partition_ready(u->parts[i]))
-                        continue;
-                /* one unanswered query is enough: the loop must not stall
-                 * for a second per partition while the broker is away */
-                if (retl_partition_refresh_lag(u->parts[i], 1000))
-                        break;
-                ok = 1;
-        }
-        if (!ok) {
-                const struct rd_kafka_metadata *md = NULL;
-                /* brokers only: no topic */
-                ok = !rd_kafka_metadata(u->rk, 0, NULL, &md, 1000);
-                if (md)
-                        rd_kafka_metadata_destroy(md);
-        }
+        for (size_t i = 0; i < u->nparts; i++)
+                if (retl_partition_usable(u->parts[i]) && retl_partition_ready(u->parts[i]))
+                        retl_partition_refresh_lag(u->parts[i], 0);
+        /* Brokers only, no topic: librdkafka honours this timeout even when a
+         * broker stops answering, so the loop pauses a second at most. */
+        ok = !rd_kafka_metadata(u->rk, 0, NULL, &md, 1000);
+        if (md)
+                rd_kafka_metadata_destroy(md);
         if (ok != u->kafka_ok)
                 retl_log_info("upload", "Kafka %s", ok ? "answers" : "does not answer");
         u->kafka_ok = ok;

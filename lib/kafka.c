@@ -60,14 +60,20 @@ static int consumer_only(const char *name)
         return 0;
 }
 
+/* defaults: set before kafka.properties, which may override them; extra:
+ * after, which they may not. */
 static rd_kafka_conf_t *conf_for(const struct retl_cfg_kafka *kc, int producer,
-                                 const char *const *extra, char *errstr, size_t errstr_size)
+                                 const char *const *defaults, const char *const *extra,
+                                 char *errstr, size_t errstr_size)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
         rd_kafka_conf_set_log_cb(conf, log_cb);
         if (set(conf, "bootstrap.servers", kc->brokers, 0, errstr, errstr_size))
                 goto fail;
+        for (size_t i = 0; defaults && defaults[i]; i += 2)
+                if (set(conf, defaults[i], defaults[i + 1], 0, errstr, errstr_size))
+                        goto fail;
         for (size_t i = 0; i < kc->nprops; i++)
                 if (!(producer && consumer_only(kc->props[2 * i])) &&
                     set(conf, kc->props[2 * i], kc->props[2 * i + 1],
@@ -85,7 +91,7 @@ fail:
 rd_kafka_conf_t *retl_kafka_conf_new(const struct retl_cfg_kafka *kc, const char *const *extra,
                                      char *errstr, size_t errstr_size)
 {
-        return conf_for(kc, 0, extra, errstr, errstr_size);
+        return conf_for(kc, 0, NULL, extra, errstr, errstr_size);
 }
 
 rd_kafka_t *retl_kafka_producer_new(const struct retl_cfg_kafka *kc, const char *client_id,
@@ -98,7 +104,7 @@ rd_kafka_t *retl_kafka_producer_new(const struct retl_cfg_kafka *kc, const char 
         const char *extra[] = {"client.id", client_id, "enable.idempotence", "true",
                                "acks", "all", "linger.ms", "5",
                                "compression.type", "lz4", NULL};
-        rd_kafka_conf_t *conf = conf_for(kc, 1, extra, errstr, errstr_size);
+        rd_kafka_conf_t *conf = conf_for(kc, 1, NULL, extra, errstr, errstr_size);
         rd_kafka_t *rk;
 
         if (!conf)
@@ -120,7 +126,13 @@ rd_kafka_t *retl_kafka_consumer_new(const struct retl_cfg_kafka *kc, const char 
                                "enable.auto.commit", "false",
                                "enable.auto.offset.store", "false",
                                "auto.offset.reset", "earliest", NULL};
-        rd_kafka_conf_t *conf = retl_kafka_conf_new(kc, fixed, errstr, errstr_size);
+        /* A dead worker's workspaces move after session.timeout.ms:
+         * librdkafka's 45 s leaves them idle that long; 10 s, with a
+         * heartbeat every second, is a kinder default (kafka.properties
+         * may set either). */
+        static const char *const defaults[] = {"session.timeout.ms", "10000",
+                                               "heartbeat.interval.ms", "1000", NULL};
+        rd_kafka_conf_t *conf = conf_for(kc, 0, defaults, fixed, errstr, errstr_size);
         rd_kafka_t *rk;
 
         if (!conf)

@@ -109,6 +109,15 @@ static void test_people(void **state)
                    "\"attributes\":{}}");
         }
         s = people();
+        {
+                /* an empty binary is an empty value: left alone under ignore */
+                const struct retl_column c[] = {STR("id", "u2"),
+                                                {"raw", {.type = RETL_V_BYTES, .u.s = {"", 0}}},
+                                                STR("plan", "team")};
+                OK(&s, RETL_PART_MAIN, c,
+                   "{\"type\":\"person\",\"identifiers\":{\"id\":\"u2\"},\"action\":\"identify\","
+                   "\"attributes\":{\"plan\":\"team\"}}");
+        }
         s.identify_by = RETL_IDENT_EMAIL;
         {
                 const struct retl_column c[] = {STR("email", "Ada@Example.com"), LNG("id", 5)};
