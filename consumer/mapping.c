@@ -146,6 +146,12 @@ static int put_value(struct retl_buf *b, const struct retl_column *c, char *errs
         case RETL_V_DECIMAL:
                 rc = retl_jsonw_decimal(b, v->u.s.ptr, v->u.s.len);
                 break;
+        case RETL_V_OVERSIZE:
+                /* the extractor kept the value out of Kafka: no entity holds it */
+                snprintf(errstr, errstr_size,
+                         "entity is over %d bytes, the Track API's limit (column '%s' alone is "
+                         "%lld bytes)", RETL_MAPPING_ENTITY_MAX, c->name, (long long)v->u.l);
+                return -1;
         default: /* string, dates, times, uuid: their text */
                 rc = retl_jsonw_string(b, v->u.s.ptr, v->u.s.len);
                 break;

@@ -46,7 +46,7 @@ const char *retl_vtype_name(enum retl_vtype t)
 {
         static const char *const n[RETL_V__COUNT] = {
                 "null", "boolean", "long", "double", "string", "bytes", "Decimal",
-                "Date", "Time", "DateTime", "DateTimeOffset", "Uuid",
+                "Date", "Time", "DateTime", "DateTimeOffset", "Uuid", "Oversize",
         };
         return (unsigned)t < RETL_V__COUNT ? n[t] : "?";
 }
@@ -252,6 +252,10 @@ static void set_value(struct enc *e, avro_value_t *u, const struct retl_value *v
         case RETL_V_STRING: rc = set_text_len(&br, v->u.s.ptr, v->u.s.len); break;
         case RETL_V_BYTES:
                 rc = avro_value_set_bytes(&br, (void *)(uintptr_t)v->u.s.ptr, v->u.s.len);
+                break;
+        case RETL_V_OVERSIZE:
+                rc = avro_value_get_by_index(&br, 0, &txt, NULL) ||
+                     avro_value_set_long(&txt, v->u.l);
                 break;
         default:
                 rc = avro_value_get_by_index(&br, 0, &txt, NULL) ||
@@ -526,6 +530,10 @@ static void get_value(struct dec *d, avro_value_t *u, struct retl_value *v)
                 rc = avro_value_get_bytes(&br, &p, &size);
                 v->u.s.ptr = p;
                 v->u.s.len = size;
+                break;
+        case RETL_V_OVERSIZE:
+                rc = avro_value_get_by_index(&br, 0, &txt, NULL) ||
+                     avro_value_get_long(&txt, &v->u.l);
                 break;
         default:
                 rc = avro_value_get_by_index(&br, 0, &txt, NULL) ||

@@ -34,6 +34,7 @@ enum retl_vtype {
         RETL_V_DATETIME,        /* text: "2024-05-01T12:34:56.1234567" */
         RETL_V_DATETIMEOFFSET,  /* text: "2024-05-01T12:34:56.1234567+02:00" */
         RETL_V_UUID,            /* text: "6F9619FF-8B86-D011-B42D-00C04FC964FF" */
+        RETL_V_OVERSIZE,        /* u.l: the size of a value too large to import */
         RETL_V__COUNT
 };
 

@@ -80,6 +80,7 @@ json_t *retl_jsonval_new(const struct retl_value *v)
         case RETL_V_BOOL: return json_boolean(v->u.b);
         case RETL_V_LONG: return json_integer(v->u.l);
         case RETL_V_DOUBLE: return json_real(v->u.d);
+        case RETL_V_OVERSIZE: return json_pack("{s:I}", "oversize_bytes", (json_int_t)v->u.l);
         case RETL_V_BYTES:
                 retl_buf_init(&b, 0);
                 hex((const unsigned char *)v->u.s.ptr, v->u.s.len, &b, (size_t)-1);
@@ -106,6 +107,10 @@ void retl_jsonval_text(const struct retl_value *v, size_t max, struct retl_buf *
                 break;
         case RETL_V_DOUBLE:
                 snprintf(tmp, sizeof(tmp), "%.17g", v->u.d);
+                r = retl_buf_puts(out, tmp);
+                break;
+        case RETL_V_OVERSIZE:
+                snprintf(tmp, sizeof(tmp), "(%lld bytes: too large)", (long long)v->u.l);
                 r = retl_buf_puts(out, tmp);
                 break;
         case RETL_V_BYTES:

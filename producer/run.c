@@ -60,6 +60,7 @@ struct run {
         int progress_s;
         char label[160];        /* sync="..." for metrics */
         int reported;           /* the extractor wrote this run's import report */
+        int64_t oversize;       /* values published as Oversize */
 };
 
 void retl_run_declare_metrics(struct retl_metrics *m)
@@ -105,6 +106,54 @@ static void record_metrics(struct run *r, enum retl_run_result res, int64_t star
 static int stopped(const struct run *r)
 {
         return r->opts && r->opts->stop && *r->opts->stop;
+}
+
+/* A value over the Track API's entity limit can never be imported, and a
+ * row over Kafka's message limit (1 MB by default) would fail the whole run
+ * and every run after it. Such values are published as Oversize (their size
+ * only): the uploaders report the row as failed, the other rows go on. */
+#define ROW_VALUE_MAX (32 * 1024)
+#define ROW_VALUES_MAX (512 * 1024)
+
+static int is_blob(const struct retl_value *v)
+{
+        return v->type == RETL_V_STRING || v->type == RETL_V_BYTES;
+}
+
+static void shrink_row(struct run *r, struct retl_column *cols, size_t n, int64_t row)
+{
+        size_t total = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                struct retl_value *v = &cols[i].value;
+                if (!is_blob(v))
+                        continue;
+                if (v->u.s.len > ROW_VALUE_MAX) {
+                        if (!r->oversize++)
+                                retl_log_warn(r->ctx, "row %lld: column '%s' is %zu bytes, over "
+                                              "the Track API's 32 KB entity limit: published "
+                                              "without its value, the row will fail (further "
+                                              "such values are counted at the end)",
+                                              (long long)row, cols[i].name, v->u.s.len);
+                        v->u.l = (int64_t)v->u.s.len;
+                        v->type = RETL_V_OVERSIZE;
+                } else {
+                        total += v->u.s.len;
+                }
+        }
+        while (total > ROW_VALUES_MAX) {
+                /* many values under the limit each, over it together: the
+                 * entity is too large anyway; the largest go first */
+                struct retl_value *big = NULL;
+                for (size_t i = 0; i < n; i++)
+                        if (is_blob(&cols[i].value) &&
+                            (!big || cols[i].value.u.s.len > big->u.s.len))
+                                big = &cols[i].value;
+                total -= big->u.s.len;
+                r->oversize++;
+                big->u.l = (int64_t)big->u.s.len;
+                big->type = RETL_V_OVERSIZE;
+        }
 }
 
 /* Runs one query and publishes its rows as @p part.
@@ -175,6 +224,7 @@ static enum retl_run_result stream_query(struct run *r, struct retl_source *src,
                 for (size_t i = 0; i < n; i++)
                         cols[i].value = vals[i];
                 rec.u.row.row_number = ++*count;
+                shrink_row(r, cols, n, rec.u.row.row_number);
                 if (retl_sink_send(r->sink, r->topic, r->sync->name, &rec, errstr, errstr_size)) {
                         retl_source_cancel(src);
                         goto out;
@@ -411,6 +461,9 @@ done:
         retl_source_close(src);
         if (res != RETL_RUN_BUSY)
                 record_metrics(&r, res, started_at_ms, mono_s() - t0);
+        if (r.oversize)
+                retl_log_warn(r.ctx, "%lld values were too large to import and were published "
+                              "without their content (their rows fail)", (long long)r.oversize);
         if (res == RETL_RUN_OK)
                 retl_log_info(r.ctx, "finished: %lld rows, %lld relationship rows in %.1f s",
                               (long long)r.rows, (long long)r.rel_rows, mono_s() - t0);

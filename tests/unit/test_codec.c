@@ -117,6 +117,7 @@ static void test_row_every_type(void **state)
                 {"dto", {.type = RETL_V_DATETIMEOFFSET,
                          .u.s = {"2024-05-01T12:34:56.1234567+02:00", 33}}},
                 {"g", {.type = RETL_V_UUID, .u.s = {"6F9619FF-8B86-D011-B42D-00C04FC964FF", 36}}},
+                {"big", {.type = RETL_V_OVERSIZE, .u.l = 1048576}},
         };
         size_t n = sizeof(cols) / sizeof(cols[0]);
         struct retl_record in = {.type = RETL_REC_ROW}, out;
@@ -136,7 +137,8 @@ static void test_row_every_type(void **state)
                 switch (a->value.type) {
                 case RETL_V_NULL: break;
                 case RETL_V_BOOL: assert_int_equal(a->value.u.b, b->value.u.b); break;
-                case RETL_V_LONG: assert_true(a->value.u.l == b->value.u.l); break;
+                case RETL_V_LONG:
+                case RETL_V_OVERSIZE: assert_true(a->value.u.l == b->value.u.l); break;
                 case RETL_V_DOUBLE: assert_true(a->value.u.d == b->value.u.d); break;
                 default:
                         assert_int_equal(a->value.u.s.len, b->value.u.s.len);

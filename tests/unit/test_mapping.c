@@ -156,6 +156,12 @@ static void test_people_failures(void **state)
         huge[1].value.u.s.ptr = big;
         huge[1].value.u.s.len = sizeof(big);
         FAILS(&s, RETL_PART_MAIN, huge, "over 32768 bytes");
+        {
+                /* a value the extractor kept out of Kafka for its size */
+                const struct retl_column over[] = {STR("id", "1"),
+                                                   {"bio", {.type = RETL_V_OVERSIZE, .u.l = 1048576}}};
+                FAILS(&s, RETL_PART_MAIN, over, "column 'bio' alone is 1048576 bytes");
+        }
         s.identify_by = RETL_IDENT_EMAIL;
         FAILS(&s, RETL_PART_MAIN, bademail, "invalid email");
 }
