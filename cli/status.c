@@ -163,33 +163,57 @@ static void json_str(FILE *out, const char *s)
         fputc('"', out);
 }
 
-/* The sync's current last_sync_time from the uploaders' committed checkpoint,
- * and how many records of its workspace's topic the uploaders have not
- * committed yet (an import in progress, or uploaders that are down).
- * @returns 0, or -1 when Kafka did not say. */
-static int current_state(const struct retl_cfg *cfg, rd_kafka_t *reader, const char *ws,
-                         const char *sync, int64_t *lst, int64_t *pending)
+/* A workspace as the uploaders left it: a sync's last_sync_time from their
+ * committed checkpoint, the records not imported yet (an import in progress,
+ * or uploaders that are down), and the counts so far of a run part-way
+ * through (its mid-run checkpoint). */
+struct ws_state {
+        int known;              /* 0: why says what went wrong */
+        int no_topic;           /* nothing was ever published to the workspace */
+        int64_t lst, pending;
+        int in_run;             /* a mid-run checkpoint: the counts below */
+        int64_t run_rows, run_imported, run_failed;
+        char why[512];
+};
+
+static void current_state(const struct retl_cfg *cfg, rd_kafka_t *reader, const char *ws,
+                          const char *sync, struct ws_state *st)
 {
         char *topic = retl_cfg_workspace_topic(cfg, ws);
-        char err[512], *md = NULL;
+        char *md = NULL;
         int64_t off, low, high;
+        int count = 0;
         struct retl_checkpoint cp;
-        int rc = -1;
 
-        *lst = *pending = 0;
-        if (reader && !retl_kafka_committed(reader, topic, 10000, &off, &md, err, sizeof(err)) &&
-            !retl_kafka_watermarks(reader, topic, 10000, &low, &high, err, sizeof(err)) &&
-            !retl_checkpoint_parse(&cp, md, md ? strlen(md) : 0, err, sizeof(err))) {
-                *lst = retl_checkpoint_get(&cp, sync);
-                *pending = high - (off > low ? off : low);
-                if (*pending < 0)
-                        *pending = 0;
+        memset(st, 0, sizeof(*st));
+        if (!reader) {
+                snprintf(st->why, sizeof(st->why), "no Kafka client");
+        } else if (retl_kafka_partition_count(reader, topic, 10000, &count, st->why,
+                                              sizeof(st->why))) {
+                /* why says it */
+        } else if (count == 0) {
+                st->known = st->no_topic = 1;
+        } else if (!retl_kafka_committed(reader, topic, 10000, &off, &md, st->why,
+                                         sizeof(st->why)) &&
+                   !retl_kafka_watermarks(reader, topic, 10000, &low, &high, st->why,
+                                          sizeof(st->why)) &&
+                   !retl_checkpoint_parse(&cp, md, md ? strlen(md) : 0, st->why,
+                                          sizeof(st->why))) {
+                st->known = 1;
+                st->lst = retl_checkpoint_get(&cp, sync);
+                st->pending = high - (off > low ? off : low);
+                if (st->pending < 0)
+                        st->pending = 0;
+                if (cp.run_offset >= 0) {
+                        st->in_run = 1;
+                        st->run_rows = cp.run_rows;
+                        st->run_imported = cp.run_imported;
+                        st->run_failed = cp.run_failed;
+                }
                 retl_checkpoint_free(&cp);
-                rc = 0;
         }
         free(md);
         free(topic);
-        return rc;
 }
 
 static int usage_status(FILE *out)
@@ -261,8 +285,7 @@ int retl_status_main(int argc, char **argv)
                 size_t count = pass == 0 ? cfg->nsyncs : h.n;
                 for (size_t k = 0; k < count; k++) {
                         const char *sync, *ws;
-                        int64_t lst, pending;
-                        int known;
+                        struct ws_state st;
                         long shown = 0;
                         if (pass == 0) {
                                 sync = cfg->syncs[k].name;
@@ -280,32 +303,36 @@ int retl_status_main(int argc, char **argv)
                                 if (j < k)
                                         continue; /* shown already */
                         }
-                        known = !current_state(cfg, reader, ws, sync, &lst, &pending);
+                        current_state(cfg, reader, ws, sync, &st);
                         if (json) {
                                 printf("%s{\"sync\":", first ? "" : ",");
                                 json_str(stdout, sync);
                                 printf(",\"workspace\":");
                                 json_str(stdout, ws);
-                                if (known)
+                                if (st.known)
                                         printf(",\"last_sync_time\":%lld,\"pending_records\":%lld",
-                                               (long long)lst, (long long)pending);
+                                               (long long)st.lst, (long long)st.pending);
                                 printf(",\"configured\":%s,\"imports\":[",
                                        pass == 0 ? "true" : "false");
                         } else {
                                 char t[32], p[96] = "";
-                                fmt_time(t, sizeof(t), lst);
-                                if (pending)
+                                fmt_time(t, sizeof(t), st.lst);
+                                if (st.pending)
                                         snprintf(p, sizeof(p),
                                                  "  (%lld records of %s not imported yet)",
-                                                 (long long)pending, ws);
-                                if (known)
+                                                 (long long)st.pending, ws);
+                                if (st.no_topic)
+                                        printf("%s%s  workspace %s  last_sync_time 0 (nothing "
+                                               "published to the workspace's topic yet)%s\n",
+                                               first ? "" : "\n", sync, ws,
+                                               pass == 1 ? "  [no longer configured]" : "");
+                                else if (st.known)
                                         printf("%s%s  workspace %s  last_sync_time %lld (%s)%s%s\n",
-                                               first ? "" : "\n", sync, ws, (long long)lst, t, p,
+                                               first ? "" : "\n", sync, ws, (long long)st.lst, t, p,
                                                pass == 1 ? "  [no longer configured]" : "");
                                 else
-                                        printf("%s%s  workspace %s  last_sync_time unknown (Kafka "
-                                               "did not answer)%s\n",
-                                               first ? "" : "\n", sync, ws,
+                                        printf("%s%s  workspace %s  last_sync_time unknown (%s)%s\n",
+                                               first ? "" : "\n", sync, ws, st.why,
                                                pass == 1 ? "  [no longer configured]" : "");
                                 printf("  %-20s  %-10s  %-16s  %9s  %9s  %7s  %s\n", "STARTED",
                                        "DURATION", "STATUS", "ROWS", "IMPORTED", "FAILED", "RUN");
@@ -313,6 +340,7 @@ int retl_status_main(int argc, char **argv)
                         first = 0;
                         for (size_t i = 0; i < h.n; i++) {
                                 const struct retl_import_report *r = &h.runs[i].r;
+                                struct retl_import_report running;
                                 int64_t dur;
                                 if (strcmp(r->sync, sync))
                                         continue;
@@ -321,6 +349,16 @@ int retl_status_main(int argc, char **argv)
                                 dur = r->status == RETL_IMPORT_RUNNING
                                               ? (int64_t)time(NULL) * 1000 - r->started_at_ms
                                               : r->finished_at_ms - r->started_at_ms;
+                                /* one import per workspace at a time: a running
+                                 * run's progress is the workspace's mid-run
+                                 * checkpoint */
+                                if (r->status == RETL_IMPORT_RUNNING && st.in_run && !shown) {
+                                        running = *r;
+                                        running.rows = st.run_rows;
+                                        running.imported = st.run_imported;
+                                        running.failed = st.run_failed;
+                                        r = &running;
+                                }
                                 if (json) {
                                         printf("%s{\"run\":", shown ? "," : "");
                                         json_str(stdout, r->run_id);

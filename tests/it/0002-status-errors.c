@@ -100,6 +100,11 @@ static void test_status_and_errors(void **state)
         rec.u.row_failure = (struct retl_row_failure){"people-1", "people", RETL_PART_MAIN, 2,
                                                       "42", "failed attribute change"};
         it_produce(rk, codec, cfg->kafka.failures_topic, &rec);
+        /* an import in progress */
+        rec.type = RETL_REC_IMPORT_REPORT;
+        rec.u.import_report = (struct retl_import_report){"people-5", "people", "acme",
+                RETL_IMPORT_RUNNING, t0 + 10800000, 0, 0, 0, 0, 1714570200, NULL, NULL};
+        it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         assert_int_equal(rd_kafka_flush(rk, 10000), 0);
 
         /* the uploaders' checkpoint says last_sync_time = 1714570200 */
@@ -111,7 +116,8 @@ static void test_status_and_errors(void **state)
                 rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
                 rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, wstopic, 0);
                 tp->offset = 0;
-                tp->metadata = retl_strdup("retl1 s=people:1714570200");
+                /* part-way through a run: its counts so far */
+                tp->metadata = retl_strdup("retl1 run=0,1234,1200,34 s=people:1714570200");
                 tp->metadata_size = strlen(tp->metadata);
                 assert_int_equal(rd_kafka_commit(c, l, 0), 0);
                 rd_kafka_topic_partition_list_destroy(l);
@@ -138,7 +144,10 @@ static void test_status_and_errors(void **state)
         assert_true(strstr(out, "people-3") < strstr(out, "people-2"));
         assert_true(strstr(out, "people-2") < strstr(out, "people-1"));
         assert_non_null(strstr(out, "some rows failed"));
-        assert_null(strstr(out, "running"));
+        /* the running import shows its progress from the mid-run checkpoint;
+         * people-1's first report (running) gave way to its last */
+        assert_non_null(strstr(out, "running                1234       1200       34  people-5"));
+        assert_null(strstr(strstr(out, "people-5") + 1, "running"));
         assert_non_null(strstr(out, "skipped"));
         assert_non_null(strstr(out, "previous import still in progress"));
         free(out);
@@ -151,6 +160,21 @@ static void test_status_and_errors(void **state)
                                     "\"started_at_ms\":1714566600000,\"duration_ms\":4000,"
                                     "\"rows\":10,\"imported\":8,\"failed\":2"));
         free(out);
+
+        /* a workspace whose topic was never published to */
+        {
+                char other[600], cmd[1400];
+                snprintf(other, sizeof(other), "%s/other.cfg", getenv("RETL_TEST_TMP"));
+                snprintf(cmd, sizeof(cmd), "sed 's/topic_prefix = \"%s.ws.\"/topic_prefix = "
+                         "\"%s.none.\"/' %s > %s", prefix, prefix, cfgpath, other);
+                assert_int_equal(system(cmd), 0);
+                snprintf(args, sizeof(args), "status -c %s", other);
+                out = it_retl(args, &status);
+                assert_int_equal(status, 0);
+                assert_non_null(strstr(out, "last_sync_time 0 (nothing published to the "
+                                            "workspace's topic yet)"));
+                free(out);
+        }
 
         snprintf(args, sizeof(args), "errors -c %s people-1", cfgpath);
         out = it_retl(args, &status);
