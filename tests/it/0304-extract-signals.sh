@@ -7,17 +7,11 @@
 . "$(dirname "$0")/extract-lib.sh"
 PREFIX=t0304
 
-cat > "$T/src.sql" <<'X'
-CREATE TABLE people(id INT, email NVARCHAR(100), note NVARCHAR(100));
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000)
- INSERT INTO people SELECT x, 'p' || x || '@x.io', 'some text for row ' || x FROM c;
-X
-start_standin "$T/src.sql"
+start_big_standin
 write_cfg $PREFIX '
  { name = "big"; workspace = "acme"; database = "src"; import = "people"; interval = "1h";
    query = "SELECT id, email, note FROM people ORDER BY id"; }'
 
-high() { kcat -b "$RETL_KAFKA_BROKERS" -Q -t "$1:0:-1" 2>/dev/null | awk '{print $NF}'; }
 has_rows() { local h; h=$(high "$PREFIX.acme"); [ -n "$h" ] && [ "$h" -gt 2000 ]; }
 
 "$RETL" extract -c "$T/retl.cfg" --once big 2> "$T/big.log" &

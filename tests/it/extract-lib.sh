@@ -42,6 +42,20 @@ start_standin() {
         PORT=$(cat "$T/standin.port")
 }
 
+# start_big_standin: the stand-in over a people table of 1,000,000 rows, long
+# enough to stop a run in the middle of.
+start_big_standin() {
+        cat > "$T/src.sql" <<'X'
+CREATE TABLE people(id INT, email NVARCHAR(100), note NVARCHAR(100));
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000)
+ INSERT INTO people SELECT x, 'p' || x || '@x.io', 'some text for row ' || x FROM c;
+X
+        start_standin "$T/src.sql"
+}
+
+# high TOPIC: the topic's high watermark (end offset).
+high() { kcat -b "$RETL_KAFKA_BROKERS" -Q -t "$1:0:-1" 2>/dev/null | awk '{print $NF}'; }
+
 # write_cfg PREFIX SYNCS [DATABASE-EXTRA]: the test configuration in $T/retl.cfg.
 write_cfg() {
         cat > "$T/retl.cfg" <<X
