@@ -1353,8 +1353,11 @@ static void send_ready(struct retl_partition *p, int64_t now, int64_t *wake)
                 struct req *q = p->ready_head;
                 int64_t wait;
 
-                if (!q && !p->draining) {
-                        if (queue_flushable(p, now))
+                /* Draining (SIGTERM) goes on sending the rows already read,
+                 * so that the last commit covers as much as the drain time
+                 * allows; nothing new is read meanwhile. */
+                if (!q) {
+                        if (queue_flushable(p, now) || (p->draining && p->qhead))
                                 q = build_batch(p);
                         if (!q && p->shead &&
                             (p->nseg >= SEGMENT_MAX_IDS || now - p->seg_since_ms >= 200 ||
