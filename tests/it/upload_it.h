@@ -181,13 +181,34 @@ struct it_sandbox {
         char url[64];
 };
 
+/* Waits up to 15 s for the port a server wrote to @p portfile; fills
+ * sb->port and sb->url. */
+static __attribute__((unused)) void it_wait_port(struct it_sandbox *sb, const char *portfile,
+                                                 const char *what)
+{
+        int64_t end = it_now_ms() + 15000;
+
+        sb->port = 0;
+        while (!sb->port && it_now_ms() < end) {
+                FILE *f = fopen(portfile, "r");
+                if (f) {
+                        if (fscanf(f, "%d", &sb->port) != 1)
+                                sb->port = 0;
+                        fclose(f);
+                }
+                if (!sb->port)
+                        it_sleep_ms(50);
+        }
+        CHECKF(sb->port, "%s did not start", what);
+        snprintf(sb->url, sizeof(sb->url), "http://127.0.0.1:%d", sb->port);
+}
+
 /* extra: more sandbox options, NULL-terminated (may be NULL). */
 static __attribute__((unused)) void it_sandbox_start(struct it_sandbox *sb, const char *name, const char *const *extra)
 {
-        char portfile[512], log[128];
+        char portfile[512], log[128], what[128];
         char *argv[40];
         int n = 0;
-        int64_t end = it_now_ms() + 15000;
 
         snprintf(portfile, sizeof(portfile), "%s/%s.port", it_tmp, name);
         snprintf(log, sizeof(log), "sandbox-%s.log", name);
@@ -206,19 +227,8 @@ static __attribute__((unused)) void it_sandbox_start(struct it_sandbox *sb, cons
                 argv[n++] = (char *)extra[i];
         argv[n] = NULL;
         sb->pid = it_spawn(log, argv);
-        sb->port = 0;
-        while (!sb->port && it_now_ms() < end) {
-                FILE *f = fopen(portfile, "r");
-                if (f) {
-                        if (fscanf(f, "%d", &sb->port) != 1)
-                                sb->port = 0;
-                        fclose(f);
-                }
-                if (!sb->port)
-                        it_sleep_ms(50);
-        }
-        CHECKF(sb->port, "sandbox %s did not start", name);
-        snprintf(sb->url, sizeof(sb->url), "http://127.0.0.1:%d", sb->port);
+        snprintf(what, sizeof(what), "sandbox %s", name);
+        it_wait_port(sb, portfile, what);
 }
 
 static __attribute__((unused)) size_t it_wcb(char *p, size_t s, size_t n, void *ud)
