@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # 0005: the README documents every configuration setting and every command
-# that `retl` knows (the reference comes from the loader's own table).
+# that `retl` knows (the reference comes from the loader's own table), and
+# every link in the docs (*.md) resolves inside the repository: a relative
+# link must name a file of the checkout; a link or a path in the text that
+# leaves it (an absolute link, ../ above the top, ../shared/..., /work/...)
+# fails, since a clone of the repository alone has nothing there.
 set -euo pipefail
 cd "$RETL_ROOT"
 fail=0
@@ -15,6 +19,28 @@ set +e
 "$RETL" no-such-command > /dev/null 2>&1; [ $? = 2 ] || { echo "FAIL: unknown command exit"; fail=1; }
 "$RETL" status --no-such-option > /dev/null 2>&1; [ $? = 2 ] || { echo "FAIL: unknown option exit"; fail=1; }
 set -e
+top=$(pwd -P)
+docs=$(find . \( -path ./.git -o -path ./.cache -o -path ./build -o -path ./bin -o -path ./tests/.run \) \
+        -prune -o -name '*.md' -print | sort)
+for md in $docs; do
+        while IFS= read -r target; do
+                target=${target%% *}            # a link title follows a space
+                target=${target%%#*}            # an anchor
+                case "$target" in ''|http://*|https://*|mailto:*) continue ;; esac
+                real=$(realpath -m "$(dirname "$md")/$target")
+                case "$target:$real/" in
+                /*) echo "FAIL: $md links to $target, an absolute path"; fail=1 ;;
+                *:"$top"/*) [ -e "$real" ] || { echo "FAIL: $md links to $target, which does not exist"; fail=1; } ;;
+                *) echo "FAIL: $md links to $target, outside the repository"; fail=1 ;;
+                esac
+        done < <(grep -oE '\]\([^)]+\)' "$md" | sed -E 's/^\]\((.*)\)$/\1/')
+        # paths in the text (`code` included, links checked above) that lead out
+        if sed -E 's/\]\([^)]*\)/]()/g' "$md" | grep -nE '(^|[^A-Za-z0-9_.-])(\.\./|/work/)[A-Za-z0-9_.]|(^|[^A-Za-z0-9_./-])shared/reference/'; then
+                echo "FAIL: $md names a path outside the repository (lines above)"; fail=1
+        fi
+done
+[ -n "$docs" ] || { echo "FAIL: no *.md found"; fail=1; }
 grep -q '^make demo' README.md && grep -q '^make test' README.md || { echo "FAIL: first screen"; fail=1; }
-[ $fail = 0 ] && echo "   ok: every setting and command is documented; --help works; usage errors exit 2"
+[ $fail = 0 ] && echo "   ok: every setting and command is documented; --help works; usage errors exit 2;" \
+        "the links of $(echo $docs | wc -w) *.md files resolve inside the repository"
 exit $fail
