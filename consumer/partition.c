@@ -818,7 +818,7 @@ static void run_begin(struct retl_partition *p, const struct retl_run_started *r
         r->started_at_ms = rs->started_at_ms;
         /* the database's clock; a record from before retl read it has only
          * the extractor's */
-        r->watermark_s = (rs->db_clock_ms >= 0 ? rs->db_clock_ms : rs->started_at_ms) / 1000;
+        r->watermark_s = (rs->db_clock_ms > 0 ? rs->db_clock_ms : rs->started_at_ms) / 1000;
         r->start_offset = offset;
         r->import_start_ms = retl_pace_wall_ms();
         r->s = rs->settings;
