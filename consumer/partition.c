@@ -26,6 +26,7 @@
 struct run {
         char *run_id, *sync, *replay_of;
         int64_t started_at_ms;
+        int64_t watermark_s;            /* its last_sync_time once completed */
         int64_t start_offset;           /* its RunStarted */
         int64_t import_start_ms;        /* wall clock when we began it */
         struct retl_sync_settings s;    /* strings owned: object_type_id */
@@ -753,15 +754,15 @@ static int finish_run(struct retl_partition *p, struct run *r, int64_t offset,
         } else {
                 st = RETL_IMPORT_COMPLETED;
                 /* a replay never moves last_sync_time; nothing moves it back */
-                if (!r->replay_of && r->started_at_ms / 1000 > old)
-                        lst = r->started_at_ms / 1000;
+                if (!r->replay_of && r->watermark_s > old)
+                        lst = r->watermark_s;
         }
         if (!r->reported) {
                 report(p, r, st, lst, error);
                 r->reported = 1;
                 metric_import(p, r->sync, st);
                 if (st == RETL_IMPORT_COMPLETED && !r->replay_of)
-                        metric_last_completed(p, r->sync, r->started_at_ms / 1000);
+                        metric_last_completed(p, r->sync, r->watermark_s);
                 retl_log_info(p->ctx,
                               "run=%s sync=%s %s: %" PRId64 " rows, %" PRId64
                               " imported, %" PRId64 " failed, %" PRId64
@@ -815,6 +816,9 @@ static void run_begin(struct retl_partition *p, const struct retl_run_started *r
         r->sync = retl_strdup(rs->sync);
         r->replay_of = rs->replay_of ? retl_strdup(rs->replay_of) : NULL;
         r->started_at_ms = rs->started_at_ms;
+        /* the database's clock; a record from before retl read it has only
+         * the extractor's */
+        r->watermark_s = (rs->db_clock_ms > 0 ? rs->db_clock_ms : rs->started_at_ms) / 1000;
         r->start_offset = offset;
         r->import_start_ms = retl_pace_wall_ms();
         r->s = rs->settings;

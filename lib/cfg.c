@@ -149,6 +149,9 @@ static const struct field sync_fields[] = {
          "objects: object type when the query has no object_type_id column"},
         {"interval", F_DURATION, OFF(retl_cfg_sync, interval_s), 1, NULL, 1, 366 * 86400,
          NULL, "time between runs: a number with s, m, h or d, e.g. \"1h\""},
+        {"overlap", F_DURATION, OFF(retl_cfg_sync, overlap_s), 0, "5m", 1, 7 * 86400, NULL,
+         "rows changed this long before the last run started are read again: the query sees "
+         "{{last_sync_time}} minus this (at least 1s, which closes the run's own second)"},
         {"start", F_TIME, OFF(retl_cfg_sync, start), 0, NULL, 0, 0, NULL,
          "first run not before this time, e.g. \"2024-05-01T12:30:00Z\" (unset: at once); "
          "later runs follow every interval after the last start"},

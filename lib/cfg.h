@@ -79,6 +79,7 @@ struct retl_cfg_sync {
         enum retl_people_mode people_mode;
         char *object_type_id;   /* objects: used when the query has none */
         int64_t interval_s;
+        int64_t overlap_s;      /* {{last_sync_time}} = last_sync_time - overlap_s (> 0) */
         int64_t start;          /* Unix seconds; first run not before (0 = at once) */
         enum retl_empty empty_values;
         enum retl_suppressed suppressed;

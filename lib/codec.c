@@ -16,6 +16,7 @@
 #define HEADER_LEN 10
 
 struct codec_type {
+        int type;               /* enum retl_record_type */
         avro_schema_t schema;
         avro_value_iface_t *iface;
         avro_value_t value;
@@ -25,6 +26,8 @@ struct codec_type {
 
 struct retl_codec {
         struct codec_type t[RETL_REC__COUNT];
+        struct codec_type *old; /* earlier versions, decoded only */
+        size_t nold;
         avro_reader_t reader;
         /* decode scratch: columns of the last row, runs of the last control */
         struct retl_column *cols;
@@ -64,53 +67,74 @@ const char *retl_extract_status_name(enum retl_extract_status s)
         return (unsigned)s < 3 ? n[s] : "?";
 }
 
+static int load_type(struct codec_type *ct, int type, const char *json, char *errstr,
+                     size_t errstr_size)
+{
+        ct->type = type;
+        if (avro_schema_from_json_length(json, strlen(json), &ct->schema)) {
+                snprintf(errstr, errstr_size, "schema %s: %s", record_names[type],
+                         avro_strerror());
+                return -1;
+        }
+        if (retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size))
+                return -1;
+        ct->iface = avro_generic_class_from_schema(ct->schema);
+        if (!ct->iface || avro_generic_value_new(ct->iface, &ct->value)) {
+                snprintf(errstr, errstr_size, "schema %s: %s", record_names[type],
+                         avro_strerror());
+                return -1;
+        }
+        ct->header[0] = 0xC3;
+        ct->header[1] = 0x01;
+        for (int b = 0; b < 8; b++)
+                ct->header[2 + b] = (unsigned char)(ct->fp >> (8 * b));
+        return 0;
+}
+
+static void free_type(struct codec_type *ct)
+{
+        if (ct->iface) {
+                if (ct->value.self)
+                        avro_value_decref(&ct->value);
+                avro_value_iface_decref(ct->iface);
+        }
+        if (ct->schema)
+                avro_schema_decref(ct->schema);
+}
+
 struct retl_codec *retl_codec_new(char *errstr, size_t errstr_size)
 {
         struct retl_codec *c = retl_calloc(1, sizeof(*c));
+        size_t n = 0;
 
-        for (int i = 0; i < RETL_REC__COUNT; i++) {
-                struct codec_type *ct = &c->t[i];
-                const char *json = retl_schema_json[i];
-                if (avro_schema_from_json_length(json, strlen(json), &ct->schema)) {
-                        snprintf(errstr, errstr_size, "schema %s: %s", record_names[i],
-                                 avro_strerror());
-                        retl_codec_destroy(c);
-                        return NULL;
+        for (int i = 0; i < RETL_REC__COUNT; i++)
+                if (load_type(&c->t[i], i, retl_schema_json[i], errstr, errstr_size))
+                        goto fail;
+        while (retl_schema_history[n].type >= 0)
+                n++;
+        c->old = retl_calloc(n ? n : 1, sizeof(*c->old));
+        for (c->nold = 0; c->nold < n; c->nold++)
+                if (load_type(&c->old[c->nold], retl_schema_history[c->nold].type,
+                              retl_schema_history[c->nold].json, errstr, errstr_size)) {
+                        c->nold++;
+                        goto fail;
                 }
-                if (retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size)) {
-                        retl_codec_destroy(c);
-                        return NULL;
-                }
-                ct->iface = avro_generic_class_from_schema(ct->schema);
-                if (!ct->iface || avro_generic_value_new(ct->iface, &ct->value)) {
-                        snprintf(errstr, errstr_size, "schema %s: %s", record_names[i],
-                                 avro_strerror());
-                        retl_codec_destroy(c);
-                        return NULL;
-                }
-                ct->header[0] = 0xC3;
-                ct->header[1] = 0x01;
-                for (int b = 0; b < 8; b++)
-                        ct->header[2 + b] = (unsigned char)(ct->fp >> (8 * b));
-        }
         c->reader = avro_reader_memory(NULL, 0);
         return c;
+fail:
+        retl_codec_destroy(c);
+        return NULL;
 }
 
 void retl_codec_destroy(struct retl_codec *c)
 {
         if (!c)
                 return;
-        for (int i = 0; i < RETL_REC__COUNT; i++) {
-                struct codec_type *ct = &c->t[i];
-                if (ct->iface) {
-                        if (ct->value.self)
-                                avro_value_decref(&ct->value);
-                        avro_value_iface_decref(ct->iface);
-                }
-                if (ct->schema)
-                        avro_schema_decref(ct->schema);
-        }
+        for (int i = 0; i < RETL_REC__COUNT; i++)
+                free_type(&c->t[i]);
+        for (size_t i = 0; i < c->nold; i++)
+                free_type(&c->old[i]);
+        free(c->old);
         if (c->reader)
                 avro_reader_free(c->reader);
         free(c->cols);
@@ -128,7 +152,8 @@ uint64_t retl_codec_fingerprint(const struct retl_codec *c, enum retl_record_typ
 /* ------------------------------------------------------------------ */
 
 /* Field positions, as in the .avsc files (tests/unit/test_codec.c checks). */
-enum { RS_RUN_ID, RS_SYNC, RS_WORKSPACE, RS_STARTED, RS_LST, RS_REPLAY_OF, RS_SETTINGS };
+enum { RS_RUN_ID, RS_SYNC, RS_WORKSPACE, RS_STARTED, RS_LST, RS_REPLAY_OF, RS_SETTINGS,
+       RS_DB_CLOCK };
 enum { SS_IMPORT, SS_IDENT, SS_UPDATE_ONLY, SS_OTYPE, SS_EMPTY, SS_SUPPRESSED, SS_SEGMENT,
        SS_REL_IDENT, SS_QUERY, SS_REL_QUERY, SS_INTERVAL };
 enum { ROW_RUN_ID, ROW_SYNC, ROW_PART, ROW_NUMBER, ROW_COLUMNS };
@@ -294,6 +319,7 @@ static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_reco
                 set_long(e, v, RS_STARTED, "started_at_ms", x->started_at_ms);
                 set_long(e, v, RS_LST, "last_sync_time", x->last_sync_time);
                 set_opt_str(e, v, RS_REPLAY_OF, "replay_of", x->replay_of);
+                set_long(e, v, RS_DB_CLOCK, "db_clock_ms", x->db_clock_ms);
                 field(e, v, RS_SETTINGS, &sub, "settings");
                 if (!e->failed)
                         encode_settings(e, &sub, &x->settings);
@@ -457,6 +483,14 @@ static const char *get_str(struct dec *d, avro_value_t *rec, int idx, const char
         return s ? s : "";
 }
 
+/* A field added since an earlier version of the schema: its default when the
+ * writer's version has no such field (fields are only ever appended). */
+static int has_field(avro_value_t *rec, int idx)
+{
+        size_t n = 0;
+        return !avro_value_get_size(rec, &n) && (size_t)idx < n;
+}
+
 static int64_t get_long(struct dec *d, avro_value_t *rec, int idx, const char *name)
 {
         avro_value_t f = get_field(d, rec, idx, name);
@@ -576,6 +610,9 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 ss->query = get_str(d, &sub, SS_QUERY, "query");
                 ss->relationship_query = get_opt_str(d, &sub, SS_REL_QUERY, "relationship_query");
                 ss->interval_s = get_long(d, &sub, SS_INTERVAL, "interval_s");
+                x->db_clock_ms = has_field(v, RS_DB_CLOCK)
+                                         ? get_long(d, v, RS_DB_CLOCK, "db_clock_ms")
+                                         : -1;
                 break;
         }
         case RETL_REC_ROW: {
@@ -680,15 +717,26 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
         }
 }
 
-int retl_codec_peek_type(const struct retl_codec *c, const void *data, size_t len)
+/* The schema a message was written with: the current one or an earlier
+ * version; NULL when neither. */
+static struct codec_type *writer_of(struct retl_codec *c, const void *data, size_t len)
 {
         const unsigned char *p = data;
         if (len < HEADER_LEN || p[0] != 0xC3 || p[1] != 0x01)
-                return -1;
+                return NULL;
         for (int i = 0; i < RETL_REC__COUNT; i++)
                 if (!memcmp(p, c->t[i].header, HEADER_LEN))
-                        return i;
-        return -1;
+                        return &c->t[i];
+        for (size_t i = 0; i < c->nold; i++)
+                if (!memcmp(p, c->old[i].header, HEADER_LEN))
+                        return &c->old[i];
+        return NULL;
+}
+
+int retl_codec_peek_type(const struct retl_codec *c, const void *data, size_t len)
+{
+        struct codec_type *ct = writer_of((struct retl_codec *)c, data, len);
+        return ct ? ct->type : -1;
 }
 
 int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
@@ -696,10 +744,9 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
 {
         struct dec d = {.err = errstr, .errsize = errstr_size};
         const unsigned char *p = data;
-        int t = retl_codec_peek_type(c, data, len);
-        struct codec_type *ct;
+        struct codec_type *ct = writer_of(c, data, len);
 
-        if (t < 0) {
+        if (!ct) {
                 if (len < HEADER_LEN || p[0] != 0xC3 || p[1] != 0x01)
                         snprintf(errstr, errstr_size,
                                  "not an Avro single-object message (%zu bytes)", len);
@@ -713,8 +760,7 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
                 }
                 return -1;
         }
-        ct = &c->t[t];
-        d.rec = record_names[t];
+        d.rec = record_names[ct->type];
         avro_reader_memory_set_source(c->reader, (const char *)p + HEADER_LEN,
                                       (int64_t)(len - HEADER_LEN));
         if (avro_value_read(c->reader, &ct->value)) {
@@ -722,7 +768,7 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
                 return -1;
         }
         memset(rec, 0, sizeof(*rec));
-        rec->type = (enum retl_record_type)t;
+        rec->type = (enum retl_record_type)ct->type;
         decode_fields(c, &d, &ct->value, rec);
         return d.failed ? -1 : 0;
 }

@@ -80,6 +80,8 @@ struct retl_run_started {
         int64_t last_sync_time;
         const char *replay_of;  /* NULL = not a replay */
         struct retl_sync_settings settings;
+        int64_t db_clock_ms;    /* the database's clock at the run's start, Unix ms;
+                                   -1 (0 in a struct left zeroed) = not read */
 };
 
 struct retl_row {

@@ -236,7 +236,7 @@ int retl_preview_main(int argc, char **argv)
         enum retl_source_fail fail;
         char err[16384], connerr[4096] = "";
         int json = 0, rc = 1, np = 0, ok = 1;
-        int64_t lst = 0;
+        int64_t lst = 0, subst;
 
         memset(pv, 0, sizeof(pv));
         for (int i = 1; i < argc; i++) {
@@ -309,6 +309,9 @@ int retl_preview_main(int argc, char **argv)
         pv[1].kind = RETL_QK_RELATIONSHIPS;
         pv[1].ident = sync->relationship_identify_by;
         np = sync->relationship_query ? 2 : 1;
+        /* As the next run would: the sync's overlap window taken off what
+         * Kafka holds; --last-sync-time is substituted as given. */
+        subst = lst_arg ? lst : retl_query_watermark(lst, sync->overlap_s);
         /* Each query is printed before the next runs: its columns belong to
          * the source until then. */
         if (json) {
@@ -317,10 +320,11 @@ int retl_preview_main(int argc, char **argv)
                 json_object_set_new(doc, "import", json_string(retl_import_name(sync->import)));
                 json_object_set_new(doc, "last_sync_time", json_integer(lst));
                 json_object_set_new(doc, "last_sync_time_source", json_string(lst_from));
+                json_object_set_new(doc, "substituted", json_integer(subst));
                 json_object_set_new(doc, "connection_error",
                                     src ? json_null() : json_string(connerr));
                 for (int i = 0; i < np; i++) {
-                        run_preview(src, i ? sync->relationship_query : sync->query, lst, &pv[i]);
+                        run_preview(src, i ? sync->relationship_query : sync->query, subst, &pv[i]);
                         if (!src && !pv[i].error[0])
                                 snprintf(pv[i].error, sizeof(pv[i].error), "%s", connerr);
                         json_array_append_new(qs, to_json(&pv[i]));
@@ -332,12 +336,13 @@ int retl_preview_main(int argc, char **argv)
                 fputc('\n', stdout);
                 json_decref(doc);
         } else {
-                printf("sync %s (%s), last_sync_time %lld (%s)\n", sync->name,
-                       retl_import_name(sync->import), (long long)lst, lst_from);
+                printf("sync %s (%s), last_sync_time %lld (%s), {{last_sync_time}} = %lld%s\n",
+                       sync->name, retl_import_name(sync->import), (long long)lst, lst_from,
+                       (long long)subst, lst_arg ? "" : " (less the overlap window)");
                 if (!src)
                         printf("FAILED to connect: %s\n", connerr);
                 for (int i = 0; i < np; i++) {
-                        run_preview(src, i ? sync->relationship_query : sync->query, lst, &pv[i]);
+                        run_preview(src, i ? sync->relationship_query : sync->query, subst, &pv[i]);
                         if (!src && !pv[i].error[0])
                                 snprintf(pv[i].error, sizeof(pv[i].error), "%s", connerr);
                         print_text(stdout, &pv[i]);

@@ -302,3 +302,10 @@ int retl_query_check(const char *sql, struct retl_query_info *info, char *errstr
                 info->has_star = has_star;
         return 0;
 }
+
+int64_t retl_query_watermark(int64_t last_sync_time, int64_t overlap_s)
+{
+        if (last_sync_time <= 0)
+                return 0;
+        return last_sync_time > overlap_s ? last_sync_time - overlap_s : 0;
+}

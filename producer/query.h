@@ -19,6 +19,12 @@
 int retl_query_render(const char *tmpl, int64_t last_sync_time, char **out, char *errstr,
                       size_t errstr_size) __attribute__((warn_unused_result));
 
+/** @brief The value a run substitutes for {{last_sync_time}}: the sync's
+ *  @p last_sync_time less its overlap window, so that rows committed late,
+ *  or later within the second the last run started, are read again; 0 (the
+ *  whole table) while the sync has never completed a run. */
+int64_t retl_query_watermark(int64_t last_sync_time, int64_t overlap_s);
+
 struct retl_query_info {
         int has_star;           /* SELECT * or alias.* in a select list */
 };

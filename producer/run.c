@@ -21,8 +21,18 @@
 int64_t retl_run_now_ms(void)
 {
         struct timeval tv;
+        int64_t ms;
+
         gettimeofday(&tv, NULL);
-        return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+        ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+#ifdef RETL_UNITTEST
+        /* Test builds only: an extractor host whose clock is off, to prove
+         * that it decides nothing about which rows a run reads. */
+        const char *skew = getenv("RETL_TEST_CLOCK_SKEW_MS");
+        if (skew)
+                ms += strtoll(skew, NULL, 10);
+#endif
+        return ms;
 }
 
 static double mono_s(void)
@@ -347,9 +357,10 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
         struct retl_source *src = NULL;
         char *query = NULL, *rel_query = NULL;
         char err[4096] = "", ferr[1024];
-        enum retl_source_fail fail;
+        enum retl_source_fail fail = RETL_SRC_OK;
         enum retl_run_result res = RETL_RUN_FAILED;
         int64_t started_at_ms = retl_run_now_ms(), last_sync_time = 0, committed, low, high;
+        int64_t db_clock_ms = -1, watermark = 0;
         double t0 = mono_s();
         int published = 0;
 
@@ -382,15 +393,27 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
                 goto done;
         }
 
-        if (retl_query_render(sync->query, last_sync_time, &query, ferr, sizeof(ferr)) ||
-            (sync->relationship_query &&
-             retl_query_render(sync->relationship_query, last_sync_time, &rel_query, ferr,
-                               sizeof(ferr))))
-                /* Published all the same, so that the import history shows it. */
+        /* The database next: the run's watermark is the server's own clock,
+         * read before the query runs, so that neither the extractor's clock
+         * nor the time it takes to connect decides which rows are new. A
+         * failure here is still published, so the import history shows it. */
+        src = retl_source_open(sync->db, r.ctx, opts ? opts->stop : NULL, &fail, err, sizeof(err));
+        if (src && retl_source_clock_ms(src, &db_clock_ms, &fail, err, sizeof(err)))
+                db_clock_ms = -1;
+        if (fail == RETL_SRC_CANCELLED)
+                res = RETL_RUN_CANCELLED;
+        watermark = retl_query_watermark(last_sync_time, sync->overlap_s);
+        if (!err[0] &&
+            (retl_query_render(sync->query, watermark, &query, ferr, sizeof(ferr)) ||
+             (sync->relationship_query &&
+              retl_query_render(sync->relationship_query, watermark, &rel_query, ferr,
+                                sizeof(ferr)))))
                 snprintf(err, sizeof(err), "%s: %s", query ? "relationship query" : "query",
                          ferr);
-        retl_log_info(r.ctx, "started: workspace %s, topic %s, last_sync_time %lld", sync->workspace,
-                      r.topic, (long long)last_sync_time);
+        retl_log_info(r.ctx, "started: workspace %s, topic %s, last_sync_time %lld, "
+                      "{{last_sync_time}} = %lld (overlap %llds), database clock %lld ms",
+                      sync->workspace, r.topic, (long long)last_sync_time, (long long)watermark,
+                      (long long)sync->overlap_s, (long long)db_clock_ms);
         retl_sink_begin(sink);
         memset(&rec, 0, sizeof(rec));
         rec.type = RETL_REC_RUN_STARTED;
@@ -398,24 +421,22 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
         rec.u.run_started.sync = sync->name;
         rec.u.run_started.workspace = sync->workspace;
         rec.u.run_started.started_at_ms = started_at_ms;
-        rec.u.run_started.last_sync_time = last_sync_time;
+        rec.u.run_started.last_sync_time = watermark;
+        rec.u.run_started.db_clock_ms = db_clock_ms;
         rec.u.run_started.replay_of = NULL;
         settings_of(sync, query ? query : sync->query,
                     rel_query ? rel_query : sync->relationship_query, &rec.u.run_started.settings);
         if (retl_sink_send(sink, r.topic, sync->name, &rec, ferr, sizeof(ferr))) {
+                if (err[0])
+                        retl_log_error(r.ctx, "%s", err);
                 snprintf(err, sizeof(err), "%s", ferr);
+                res = RETL_RUN_FAILED;
                 goto done;
         }
         published = 1;
         if (err[0])
                 goto finish;
 
-        src = retl_source_open(sync->db, r.ctx, opts ? opts->stop : NULL, &fail, err, sizeof(err));
-        if (!src) {
-                if (fail == RETL_SRC_CANCELLED)
-                        res = RETL_RUN_CANCELLED;
-                goto finish;
-        }
         /* The relationship query's columns are checked before the first
          * row of the main query goes out: it is started, its columns
          * read, and cancelled (rows are not fetched). */

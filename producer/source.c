@@ -91,6 +91,56 @@ void retl_source_cancel(struct retl_source *src)
         src->drv->cancel(src->state);
 }
 
+/* One run of a clock query: 0 and *ms, -1 with the failure. */
+static int clock_once(struct retl_source *src, const char *sql, int64_t *ms,
+                      enum retl_source_fail *fail, char *errstr, size_t errstr_size)
+{
+        const struct retl_value *v = NULL;
+        int rc;
+
+        if (retl_source_query(src, sql, fail, errstr, errstr_size))
+                return -1;
+        rc = retl_source_next(src, &v, fail, errstr, errstr_size);
+        if (rc == 1 && retl_source_ncolumns(src) == 1 && v[0].type == RETL_V_LONG) {
+                *ms = v[0].u.l;
+                rc = 0;
+        } else if (rc >= 0) {
+                snprintf(errstr, errstr_size, "reading the server's clock: '%s' answered no "
+                         "integer", sql);
+                *fail = RETL_SRC_QUERY;
+                rc = -1;
+        }
+        /* the result holds one row; drain it so the connection is free */
+        if (rc == 0) {
+                char scratch[256];
+                enum retl_source_fail f2;
+                while (retl_source_next(src, &v, &f2, scratch, sizeof(scratch)) == 1)
+                        ;
+        }
+        return rc;
+}
+
+int retl_source_clock_ms(struct retl_source *src, int64_t *ms, enum retl_source_fail *fail,
+                         char *errstr, size_t errstr_size)
+{
+        enum retl_source_fail f = RETL_SRC_OTHER;
+        int rc = -1;
+
+        snprintf(errstr, errstr_size, "driver '%s' cannot read the server's clock",
+                 src->drv->name);
+        for (const char *const *q = src->drv->clock_sql; q && *q; q++) {
+                rc = clock_once(src, *q, ms, &f, errstr, errstr_size);
+                /* only a refused query (an older server) tries the next form */
+                if (!rc || f != RETL_SRC_QUERY)
+                        break;
+        }
+        if (!rc && errstr_size)
+                errstr[0] = '\0';
+        if (fail)
+                *fail = rc ? f : RETL_SRC_OK;
+        return rc;
+}
+
 void retl_source_close(struct retl_source *src)
 {
         if (!src)

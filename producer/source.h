@@ -59,6 +59,10 @@ struct retl_source_driver {
         /** Stops the current query; the connection stays usable. */
         void (*cancel)(void *state);
         void (*close)(void *state);
+        /** Queries that answer the server's UTC clock as one integer column
+         *  of Unix milliseconds, tried in order until one runs (the first
+         *  may need a newer server); NULL-terminated. */
+        const char *const *clock_sql;
 };
 
 extern const struct retl_source_driver retl_source_mssql_driver;
@@ -80,6 +84,11 @@ const struct retl_source_column *retl_source_columns(const struct retl_source *s
 int retl_source_next(struct retl_source *src, const struct retl_value **values,
                      enum retl_source_fail *fail, char *errstr, size_t errstr_size);
 void retl_source_cancel(struct retl_source *src);
+/** @brief The database server's UTC clock, Unix milliseconds: what a run's
+ *  watermark is taken from, so that the extractor's own clock never decides
+ *  which rows are new. @returns 0 and *ms, or -1 with *fail and errstr. */
+int retl_source_clock_ms(struct retl_source *src, int64_t *ms, enum retl_source_fail *fail,
+                         char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 void retl_source_close(struct retl_source *src); /* NULL is fine */
 
 /** @brief A short name of the failure kind: "name resolution", "login" ... */

@@ -797,6 +797,15 @@ static void mssql_cancel(void *state)
         tls_conn = NULL;
 }
 
+/* SYSUTCDATETIME() is UTC whatever the server's time zone. DATEDIFF_BIG
+ * needs SQL Server 2016; 2014 gets seconds through DATEDIFF (an int, enough
+ * until 2038), which is all last_sync_time keeps. */
+static const char *const mssql_clock_sql[] = {
+        "SELECT DATEDIFF_BIG(millisecond, '1970-01-01', SYSUTCDATETIME())",
+        "SELECT CAST(DATEDIFF(second, '1970-01-01', SYSUTCDATETIME()) AS bigint) * 1000",
+        NULL,
+};
+
 const struct retl_source_driver retl_source_mssql_driver = {
         .name = "mssql",
         .connect = mssql_connect,
@@ -806,4 +815,5 @@ const struct retl_source_driver retl_source_mssql_driver = {
         .next_row = mssql_next_row,
         .cancel = mssql_cancel,
         .close = mssql_close,
+        .clock_sql = mssql_clock_sql,
 };

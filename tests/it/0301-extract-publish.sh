@@ -101,7 +101,8 @@ X
 ok "people: every type and NULL decoded back value by value"
 
 # The uploader imports the run and commits; a second run sees the first
-# run's start as last_sync_time and picks only the rows changed since.
+# run's start as last_sync_time, less the default overlap window (300 s),
+# and picks only the rows changed since.
 started_s=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["started_at_ms"] // 1000)' "$T/dump.jsonl")
 commit_all people "$started_s"
 sqlite3 "$T/src.sqlite" "UPDATE people SET email = 'bo@example.com', updated = $started_s + 1 WHERE id = 2"
@@ -112,8 +113,8 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])][5:]
 lst = int(sys.argv[2])
 assert [r["type"] for r in recs] == ["RunStarted", "Row", "RunFinished"], [r["type"] for r in recs]
-assert recs[0]["last_sync_time"] == lst, recs[0]["last_sync_time"]
-assert recs[0]["settings"]["query"] == "SELECT * FROM people WHERE updated > %d ORDER BY id" % lst
+assert recs[0]["last_sync_time"] == lst - 300, recs[0]["last_sync_time"]
+assert recs[0]["settings"]["query"] == "SELECT * FROM people WHERE updated > %d ORDER BY id" % (lst - 300)
 cols = {c["name"]: c["value"] for c in recs[1]["columns"]}
 assert cols["id"] == 2 and cols["email"] == "bo@example.com" and recs[1]["row_number"] == 1
 assert recs[2]["status"] == "OK" and recs[2]["rows"] == 1

@@ -98,6 +98,44 @@ static void test_run_started(void **state)
         retl_buf_free(&buf);
 }
 
+/* A RunStarted written by a retl before db_clock_ms (schemas/history/
+ * RunStarted.1.avsc) still decodes, with the field's default. Its body is
+ * today's without the last field: db_clock_ms = 0 is one byte at the end. */
+static void test_run_started_v1(void **state)
+{
+        struct retl_codec *c = *state;
+        struct retl_record in = {.type = RETL_REC_RUN_STARTED}, out;
+        struct retl_buf buf;
+        unsigned char msg[512];
+        uint64_t fp = 0;
+        size_t len;
+
+        assert_int_equal(retl_schema_history[0].type, RETL_REC_RUN_STARTED);
+        assert_int_equal(retl_avro_fingerprint(retl_schema_history[0].json, &fp, err,
+                                               sizeof(err)), 0);
+        assert_true(fp != retl_codec_fingerprint(c, RETL_REC_RUN_STARTED));
+        in.u.run_started = (struct retl_run_started){
+                .run_id = "people-1-ab", .sync = "people", .workspace = "acme",
+                .started_at_ms = 1700000000123, .last_sync_time = 5, .db_clock_ms = 0,
+                .settings = {.object_type_id = "1", .query = "SELECT id FROM t"}};
+        roundtrip(c, &in, &out, &buf);
+        assert_true(out.u.run_started.db_clock_ms == 0);
+        len = retl_buf_len(&buf) - 1;
+        assert_true(len <= sizeof(msg));
+        memcpy(msg, retl_buf_str(&buf), len);
+        /* the dropped byte was zigzag 0 */
+        assert_int_equal(((const unsigned char *)retl_buf_str(&buf))[len], 0);
+        for (int b = 0; b < 8; b++)
+                msg[2 + b] = (unsigned char)(fp >> (8 * b));
+        assert_int_equal(retl_codec_peek_type(c, msg, len), RETL_REC_RUN_STARTED);
+        assert_int_equal(retl_codec_decode(c, msg, len, &out, err, sizeof(err)), 0);
+        assert_string_equal(out.u.run_started.run_id, "people-1-ab");
+        assert_true(out.u.run_started.started_at_ms == 1700000000123);
+        assert_string_equal(out.u.run_started.settings.query, "SELECT id FROM t");
+        assert_true(out.u.run_started.db_clock_ms == -1);
+        retl_buf_free(&buf);
+}
+
 static void test_row_every_type(void **state)
 {
         struct retl_codec *c = *state;
@@ -289,6 +327,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_run_started),
+                cmocka_unit_test(test_run_started_v1),
                 cmocka_unit_test(test_row_every_type),
                 cmocka_unit_test(test_finished_report_failure_control),
                 cmocka_unit_test(test_fields_by_name),

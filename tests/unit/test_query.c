@@ -49,6 +49,15 @@ static void test_render(void **state)
         }
 }
 
+static void test_watermark(void **state)
+{
+        (void)state;
+        assert_int_equal(retl_query_watermark(0, 300), 0);              /* first run: all */
+        assert_int_equal(retl_query_watermark(1714564800, 300), 1714564500);
+        assert_int_equal(retl_query_watermark(1714564800, 1), 1714564799);
+        assert_int_equal(retl_query_watermark(100, 300), 0);            /* never negative */
+}
+
 static void test_check(void **state)
 {
         static const struct {
@@ -127,6 +136,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_render),
+                cmocka_unit_test(test_watermark),
                 cmocka_unit_test(test_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
