@@ -9,6 +9,7 @@
 #include "lib/mem.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,9 @@ struct partial {
         struct req *q;
         char **reasons;
         int *suppressed;
+        int unmatched;                  /* errors naming no row of the batch */
+        long first_index;               /* the first of those: its batch_index ... */
+        char first_reason[120];         /* ... and reason */
 };
 
 static void partial_cb(void *arg, long index, const char *reason, const char *field,
@@ -48,7 +52,17 @@ static void partial_cb(void *arg, long index, const char *reason, const char *fi
 {
         struct partial *pa = arg;
 
-        if (index < 0 || (size_t)index >= pa->q->n || pa->reasons[index])
+        if (index < 0 || (size_t)index >= pa->q->n) {
+                /* out of range, negative, absent or not a number: the
+                 * workspace refused something we cannot tell */
+                if (!pa->unmatched++) {
+                        pa->first_index = index;
+                        snprintf(pa->first_reason, sizeof(pa->first_reason), "%s%s%s", reason,
+                                 *message ? ": " : "", message);
+                }
+                return;
+        }
+        if (pa->reasons[index])
                 return;
         if (!strcmp(reason, "suppressed")) {
                 pa->suppressed[index] = 1;
@@ -64,17 +78,44 @@ static void partial_cb(void *arg, long index, const char *reason, const char *fi
         }
 }
 
+/* A 207 of batch @p q had errors no row of it matches: said once per
+ * answer, counted, and noted in each run the batch holds rows of, whose
+ * report then says so (partition_commit.c). Its rows without an error of
+ * their own count as imported. */
+static void unmatched_errors(struct retl_partition *p, struct req *q, const struct partial *pa,
+                             int nerr)
+{
+        const struct run *last = NULL;
+
+        retl_log_warn(p->ctx,
+                      "207 answer to a batch of %zu rows: %d of its %d errors name no row of it "
+                      "(batch_index out of range, negative or not a number; the first: %ld, "
+                      "%s); they cannot be matched to a row, the run's report says so",
+                      q->n, pa->unmatched, nerr, pa->first_index, pa->first_reason);
+        retl_partition_metrics_unmatched(p, pa->unmatched);
+        /* rows are queued in log order: a run's rows are contiguous */
+        for (size_t i = 0; i < q->n; i++) {
+                if (q->items[i]->run == last)
+                        continue;
+                last = q->items[i]->run;
+                q->items[i]->run->unmatched += pa->unmatched;
+        }
+}
+
 /* The outcome of every row of an answered batch. */
 static void batch_answered(struct retl_partition *p, struct req *q,
                            const struct retl_track_result *r, int partial)
 {
-        struct partial pa = {q, retl_calloc(q->n, sizeof(char *)), retl_calloc(q->n, sizeof(int))};
+        struct partial pa = {q, retl_calloc(q->n, sizeof(char *)), retl_calloc(q->n, sizeof(int)),
+                             0, 0, ""};
         int nerr = 0;
 
         if (partial) {
                 nerr = retl_track_errors(r->body, r->body_len, partial_cb, &pa);
                 if (nerr < 0)
                         retl_log_warn(p->ctx, "unreadable 207 answer: %.200s", r->body);
+                else if (pa.unmatched)
+                        unmatched_errors(p, q, &pa, nerr);
         }
         for (size_t i = 0; i < q->n; i++) {
                 struct entry *e = q->items[i];

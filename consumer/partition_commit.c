@@ -199,7 +199,7 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
 {
         int64_t old = retl_checkpoint_get(&p->cp, r->sync), lst = old;
         enum retl_import_status st;
-        char why[300];
+        char why[300], full[600];
         const char *error = NULL;
         struct retl_checkpoint cp;
         int rc;
@@ -226,13 +226,25 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
                          " were in the log",
                          expected_rows, r->rows);
                 error = why;
-        } else if (r->failed) {
+        } else if (r->failed || r->unmatched) {
                 st = RETL_IMPORT_SOME_ROWS_FAILED;
         } else {
                 st = RETL_IMPORT_COMPLETED;
                 /* a replay never moves last_sync_time; nothing moves it back */
                 if (!r->replay_of && r->started_at_ms / 1000 > old)
                         lst = r->started_at_ms / 1000;
+        }
+        if (r->unmatched) {
+                /* The workspace refused something no row can be matched
+                 * to: the run is no plain success, and its last_sync_time
+                 * stays, so the next run sends these rows again. */
+                snprintf(full, sizeof(full),
+                         "%s%sthe workspace answered %" PRId64 " error%s retl could not match "
+                         "to a row (batch_index out of range, negative or not a number); the "
+                         "rows without an error of their own count as imported",
+                         error ? error : "", error ? "; " : "", r->unmatched,
+                         r->unmatched == 1 ? "" : "s");
+                error = full;
         }
         if (!r->reported) {
                 retl_partition_report_import(p, r, st, lst, error);

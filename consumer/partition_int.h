@@ -37,6 +37,7 @@ struct run {
         int64_t rows, imported, failed, suppressed;     /* retired rows */
         int64_t main_pending;           /* MAIN rows not yet answered */
         int64_t corrupt;                /* records we could not decode */
+        int64_t unmatched;              /* 207 errors that named no row (see answer) */
         int64_t rows_at_cp;             /* rows at the last checkpoint */
         int resumed;
         int64_t resume_at;              /* resumed: first offset not yet done */

@@ -14,6 +14,9 @@ void retl_partition_metrics_declare(struct retl_metrics *m)
                              "Failed rows (refused by the workspace or not importable).");
         retl_metrics_declare(m, "retl_http_responses_total", RETL_COUNTER,
                              "Track API answers by HTTP status (\"error\" = no answer).");
+        retl_metrics_declare(m, "retl_unmatched_answer_errors_total", RETL_COUNTER,
+                             "Errors in 207 answers whose batch_index names no row of the "
+                             "request (out of range, negative or not a number).");
         retl_metrics_declare(m, "retl_http_request_duration_seconds", RETL_HISTOGRAM,
                              "Track API request duration.");
         retl_metrics_declare(m, "retl_consumer_lag", RETL_GAUGE,
@@ -112,4 +115,9 @@ void retl_partition_metrics_row(const struct retl_partition *p, const char *sync
         sync_labels(p, sync, lb, sizeof(lb));
         retl_metrics_add(p->env.metrics,
                          imported ? "retl_rows_sent_total" : "retl_rows_failed_total", lb, 1);
+}
+
+void retl_partition_metrics_unmatched(const struct retl_partition *p, int n)
+{
+        retl_metrics_add(p->env.metrics, "retl_unmatched_answer_errors_total", p->lbl, n);
 }

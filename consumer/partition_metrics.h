@@ -26,6 +26,8 @@ void retl_partition_metrics_import(const struct retl_partition *p, const char *s
 /** @brief One Track API answer: its status and duration. */
 void retl_partition_metrics_answer(const struct retl_partition *p,
                                    const struct retl_track_result *r);
+/** @brief @p n errors of a 207 answer that named no row of the request. */
+void retl_partition_metrics_unmatched(const struct retl_partition *p, int n);
 /** @brief One retired row of @p sync: imported, or (@p imported 0) failed. */
 void retl_partition_metrics_row(const struct retl_partition *p, const char *sync, int imported);
 
