@@ -60,8 +60,9 @@ int retl_track_perform(struct retl_track *t,
 enum retl_track_class retl_track_classify(const struct retl_track_result *r);
 
 /** @brief Reads the errors[] of a 207 (or 400) answer: calls @p cb for each
- *  with its batch_index (-1 when absent), reason, field and message ("" when
- *  absent). @returns how many, or -1 when the body is not such an answer. */
+ *  with its batch_index as given (-1 when absent or not an integer: the
+ *  caller checks it against its request), reason, field and message (""
+ *  when absent). @returns how many, or -1 when the body is not such an answer. */
 int retl_track_errors(const char *body, size_t len,
                       void (*cb)(void *arg, long index, const char *reason, const char *field,
                                  const char *message),

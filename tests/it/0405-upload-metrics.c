@@ -11,73 +11,6 @@
 
 static char topic[128], group[128];
 
-/* GET http://127.0.0.1:port/path: the body (free it) and *status. */
-static char *get(int port, const char *path, long *status)
-{
-        CURL *c = curl_easy_init();
-        struct retl_buf b;
-        char url[256];
-        CURLcode rc;
-
-        retl_buf_init(&b, 0);
-        snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, it_wcb);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-        rc = curl_easy_perform(c);
-        CHECKF(rc == CURLE_OK, "GET %s: %s", url, curl_easy_strerror(rc));
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-        curl_easy_cleanup(c);
-        return retl_buf_take(&b, NULL);
-}
-
-/* The value of series `name{labels}` in an exposition text, -1 if absent. */
-static double metric(const char *text, const char *series)
-{
-        size_t n = strlen(series);
-
-        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-                if (!strncmp(l, series, n) && l[n] == ' ')
-                        return strtod(l + n + 1, NULL);
-        return -1;
-}
-
-static double scrape(int port, const char *series)
-{
-        long st = 0;
-        char *t = get(port, "/metrics", &st);
-        double v;
-
-        CHECK(st == 200);
-        v = metric(t, series);
-        free(t);
-        return v;
-}
-
-/* The metrics port the worker logged in TMP/<log>, waiting up to 20 s. */
-static int log_port(const char *log)
-{
-        static const char needle[] = "metrics and health on port ";
-        char path[512], line[4096];
-        int port = 0;
-
-        snprintf(path, sizeof(path), "%s/%s", it_tmp, log);
-        for (int64_t end = it_now_ms() + 20000; !port && it_now_ms() < end;) {
-                FILE *f = fopen(path, "r");
-                while (f && fgets(line, sizeof(line), f)) {
-                        char *p = strstr(line, needle);
-                        if (p)
-                                port = atoi(p + strlen(needle));
-                }
-                if (f)
-                        fclose(f);
-                if (!port)
-                        it_sleep_ms(100);
-        }
-        return port;
-}
-
 static void people_run(const char *run, const char *sync, int64_t t, int n, int bad)
 {
         struct retl_sync_settings s = it_settings(RETL_IMPORT_PEOPLE, RETL_IDENT_ID);
@@ -131,7 +64,7 @@ int main(void)
 
         people_run("m-1", "people", t, 7, 0);
         up = it_upload_start(config, "upload.log", NULL);
-        port = log_port("upload.log");
+        port = it_log_port("upload.log");
         CHECKF(port > 0, "the worker did not log its metrics port");
 
         it_wait_committed(group, topic, it_end_offset(topic), 60000, &cp);
@@ -140,38 +73,38 @@ int main(void)
 
         /* ready once in the group with Kafka reachable; healthy while it beats */
         for (int64_t end = it_now_ms() + 20000; it_now_ms() < end; it_sleep_ms(200)) {
-                free(get(port, "/readyz", &st));
+                free(it_get(port, "/readyz", &st));
                 if (st == 200)
                         break;
         }
         CHECKF(st == 200, "/readyz answers %ld", st);
-        free(get(port, "/healthz", &st));
+        free(it_get(port, "/healthz", &st));
         CHECKF(st == 200, "/healthz answers %ld", st);
 
-        CHECK(scrape(port, "retl_rows_sent_total{workspace=\"acme\",sync=\"people\"}") == 7);
-        CHECK(scrape(port, "retl_http_responses_total{workspace=\"acme\",status=\"200\"}") >= 1);
-        CHECK(scrape(port, "retl_http_request_duration_seconds_count{workspace=\"acme\"}") >= 1);
-        CHECK(scrape(port, "retl_imports_total{workspace=\"acme\",sync=\"people\","
+        CHECK(it_scrape(port, "retl_rows_sent_total{workspace=\"acme\",sync=\"people\"}") == 7);
+        CHECK(it_scrape(port, "retl_http_responses_total{workspace=\"acme\",status=\"200\"}") >= 1);
+        CHECK(it_scrape(port, "retl_http_request_duration_seconds_count{workspace=\"acme\"}") >= 1);
+        CHECK(it_scrape(port, "retl_imports_total{workspace=\"acme\",sync=\"people\","
                            "status=\"completed\"}") == 1);
-        CHECK(scrape(port, "retl_last_completed_import_timestamp_seconds{workspace=\"acme\","
+        CHECK(it_scrape(port, "retl_last_completed_import_timestamp_seconds{workspace=\"acme\","
                            "sync=\"people\"}") == (double)(t / 1000));
         /* the lag is refreshed every 5 s: 0 once the commit is seen */
         snprintf(want, sizeof(want), "retl_consumer_lag{workspace=\"acme\"}");
         for (int64_t end = it_now_ms() + 20000; it_now_ms() < end; it_sleep_ms(250))
-                if (scrape(port, want) == 0)
+                if (it_scrape(port, want) == 0)
                         break;
-        CHECKF(scrape(port, want) == 0, "lag %g", scrape(port, want));
+        CHECKF(it_scrape(port, want) == 0, "lag %g", it_scrape(port, want));
 
         /* a failed row: counted, the import is some_rows_failed, nothing moves */
         people_run("m-2", "people2", t + 1000, 3, 2);
         it_wait_committed(group, topic, it_end_offset(topic), 60000, &cp);
-        CHECK(scrape(port, "retl_rows_sent_total{workspace=\"acme\",sync=\"people2\"}") == 2);
-        CHECK(scrape(port, "retl_rows_failed_total{workspace=\"acme\",sync=\"people2\"}") == 1);
-        CHECK(scrape(port, "retl_imports_total{workspace=\"acme\",sync=\"people2\","
+        CHECK(it_scrape(port, "retl_rows_sent_total{workspace=\"acme\",sync=\"people2\"}") == 2);
+        CHECK(it_scrape(port, "retl_rows_failed_total{workspace=\"acme\",sync=\"people2\"}") == 1);
+        CHECK(it_scrape(port, "retl_imports_total{workspace=\"acme\",sync=\"people2\","
                            "status=\"some_rows_failed\"}") == 1);
-        CHECK(scrape(port, "retl_last_completed_import_timestamp_seconds{workspace=\"acme\","
+        CHECK(it_scrape(port, "retl_last_completed_import_timestamp_seconds{workspace=\"acme\","
                            "sync=\"people2\"}") == -1);
-        body = get(port, "/metrics", &st);
+        body = it_get(port, "/metrics", &st);
         CHECK(strstr(body, "# TYPE retl_http_request_duration_seconds histogram"));
         free(body);
         CHECK(it_log_count("upload.log", "IT_NO_SUCH_DB_PASSWORD") == 0);
@@ -188,15 +121,15 @@ int main(void)
         }
         /* a restarted worker shows the last completed import from its checkpoint */
         up = it_upload_start(config, "upload2.log", NULL);
-        port = log_port("upload2.log");
+        port = it_log_port("upload2.log");
         CHECK(port > 0);
         snprintf(want, sizeof(want),
                  "retl_last_completed_import_timestamp_seconds{workspace=\"acme\","
                  "sync=\"people\"}");
         for (int64_t end = it_now_ms() + 30000; it_now_ms() < end; it_sleep_ms(250))
-                if (scrape(port, want) == (double)(t / 1000))
+                if (it_scrape(port, want) == (double)(t / 1000))
                         break;
-        CHECK(scrape(port, want) == (double)(t / 1000));
+        CHECK(it_scrape(port, want) == (double)(t / 1000));
         CHECKF(it_stop(up, SIGTERM, 30000) == 0, "upload did not exit 0 on SIGTERM");
 
         retl_checkpoint_free(&cp);

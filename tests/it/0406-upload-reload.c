@@ -12,27 +12,7 @@
 
 #include <sys/stat.h>
 
-#define STR(n, v) {n, {.type = RETL_V_STRING, .u.s = {v, sizeof(v) - 1}}}
-#define LNG(n, v) {n, {.type = RETL_V_LONG, .u.l = v}}
-
 static char prefix[64], group[128], config[512];
-
-static void people_run(const char *topic, const char *run, int64_t t, int n)
-{
-        struct retl_sync_settings s = it_settings(RETL_IMPORT_PEOPLE, RETL_IDENT_ID);
-
-        it_run_started(topic, run, "people", t, &s);
-        for (int i = 1; i <= n; i++) {
-                char id[64];
-                struct retl_column c[] = {STR("id", ""), LNG("n", i)};
-                snprintf(id, sizeof(id), "%s-%d", run, i);
-                c[0].value.u.s.ptr = id;
-                c[0].value.u.s.len = strlen(id);
-                it_row(topic, run, "people", RETL_PART_MAIN, i, c, 2);
-        }
-        it_run_finished(topic, run, "people", RETL_EXTRACT_OK, n, 0);
-        it_flush();
-}
 
 /* Writes the configuration to a new file and renames it over @p config.
  * @p acme_key: the variable holding acme's key, NULL = acme absent;
@@ -105,8 +85,8 @@ int main(void)
 
         /* a wrong key: refused, blocked, nothing committed */
         write_config(&acme, "IT_BAD_KEY", &beta, 0, 0);
-        people_run(ta, "a-1", t, 5);
-        people_run(tb, "b-1", t, 3);
+        it_people_run(ta, "a-1", "people", t, 5);
+        it_people_run(tb, "b-1", "people", t, 3);
         up = it_upload_start(config, "upload.log", up_extra);
         wait_log("refused the credentials", 1, 30000);
         wait_log("workspace 'beta' is not in the configuration", 1, 30000);
@@ -141,8 +121,8 @@ int main(void)
         end_a = it_end_offset(ta);
         write_config(&acme, NULL, &beta, 1, 0);
         wait_log("workspace acme removed from the configuration", 1, 15000);
-        people_run(ta, "a-2", t + 1000, 4);
-        people_run(tb, "b-2", t + 1000, 2);
+        it_people_run(ta, "a-2", "people", t + 1000, 4);
+        it_people_run(tb, "b-2", "people", t + 1000, 2);
         it_wait_committed(group, tb, it_end_offset(tb), 30000, &cp);
         CHECK(it_count(&beta, "people") == 5);
         CHECK(it_committed(group, ta, NULL) == end_a);

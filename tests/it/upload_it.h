@@ -427,6 +427,32 @@ static __attribute__((unused)) void it_run_finished(const char *topic, const cha
         it_produce(topic, sync, &rec);
 }
 
+/* A run of @p n people rows (id "<run>-<i>", column n = i), finished OK. */
+static __attribute__((unused)) void it_people_run(const char *topic, const char *run, const char *sync,
+                                                  int64_t t, int n)
+{
+        struct retl_sync_settings s = it_settings(RETL_IMPORT_PEOPLE, RETL_IDENT_ID);
+
+        it_run_started(topic, run, sync, t, &s);
+        for (int i = 1; i <= n; i++) {
+                char id[64];
+                struct retl_column c[2];
+
+                memset(c, 0, sizeof(c));
+                snprintf(id, sizeof(id), "%s-%d", run, i);
+                c[0].name = "id";
+                c[0].value.type = RETL_V_STRING;
+                c[0].value.u.s.ptr = id;
+                c[0].value.u.s.len = strlen(id);
+                c[1].name = "n";
+                c[1].value.type = RETL_V_LONG;
+                c[1].value.u.l = i;
+                it_row(topic, run, sync, RETL_PART_MAIN, i, c, 2);
+        }
+        it_run_finished(topic, run, sync, RETL_EXTRACT_OK, n, 0);
+        it_flush();
+}
+
 /* ================================================================ outputs */
 
 /* The group's committed offset and checkpoint on @p topic. */
@@ -582,6 +608,75 @@ static __attribute__((unused)) int it_log_count(const char *log, const char *nee
                         n++;
         fclose(f);
         return n;
+}
+
+/* ================================================================ metrics */
+
+/* GET http://127.0.0.1:port/path: the body (free it) and *status. */
+static __attribute__((unused)) char *it_get(int port, const char *path, long *status)
+{
+        CURL *c = curl_easy_init();
+        struct retl_buf b;
+        char url[256];
+        CURLcode rc;
+
+        retl_buf_init(&b, 0);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, it_wcb);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+        rc = curl_easy_perform(c);
+        CHECKF(rc == CURLE_OK, "GET %s: %s", url, curl_easy_strerror(rc));
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+        curl_easy_cleanup(c);
+        return retl_buf_take(&b, NULL);
+}
+
+/* The value of series `name{labels}` in an exposition text, -1 if absent. */
+static __attribute__((unused)) double it_metric(const char *text, const char *series)
+{
+        size_t n = strlen(series);
+
+        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                if (!strncmp(l, series, n) && l[n] == ' ')
+                        return strtod(l + n + 1, NULL);
+        return -1;
+}
+
+static __attribute__((unused)) double it_scrape(int port, const char *series)
+{
+        long st = 0;
+        char *t = it_get(port, "/metrics", &st);
+        double v;
+
+        CHECK(st == 200);
+        v = it_metric(t, series);
+        free(t);
+        return v;
+}
+
+/* The metrics port the worker logged in TMP/<log>, waiting up to 20 s. */
+static __attribute__((unused)) int it_log_port(const char *log)
+{
+        static const char needle[] = "metrics and health on port ";
+        char path[512], line[4096];
+        int port = 0;
+
+        snprintf(path, sizeof(path), "%s/%s", it_tmp, log);
+        for (int64_t end = it_now_ms() + 20000; !port && it_now_ms() < end;) {
+                FILE *f = fopen(path, "r");
+                while (f && fgets(line, sizeof(line), f)) {
+                        char *p = strstr(line, needle);
+                        if (p)
+                                port = (int)strtol(p + strlen(needle), NULL, 10);
+                }
+                if (f)
+                        fclose(f);
+                if (!port)
+                        it_sleep_ms(100);
+        }
+        return port;
 }
 
 static __attribute__((unused)) pid_t it_upload_start(const char *config, const char *log, const char *const *extra)

@@ -59,6 +59,19 @@ static void test_errors(void **state)
         assert_int_equal(s.idx[1], 0);
         assert_string_equal(s.reason[1], "suppressed||");
         assert_int_equal(s.idx[2], -1);
+        /* indexes no row can have: passed on as they are (negative) or as -1
+         * (not an integer), for the caller to check against its batch */
+        body = "{\"errors\":[{\"batch_index\":-3,\"reason\":\"a\"},{\"batch_index\":\"1\","
+               "\"reason\":\"b\"},{\"batch_index\":1.5,\"reason\":\"c\"},{\"batch_index\":"
+               "null,\"reason\":\"d\"},{\"batch_index\":99999,\"reason\":\"e\"}]}";
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(retl_track_errors(body, strlen(body), cb, &s), 5);
+        assert_int_equal(s.idx[0], -3);
+        assert_int_equal(s.idx[1], -1);
+        assert_int_equal(s.idx[2], -1);
+        assert_int_equal(s.idx[3], -1);
+        assert_int_equal(s.idx[4], 99999);
+        assert_string_equal(s.reason[4], "e||");
         assert_int_equal(retl_track_errors("nope", 4, cb, &s), -1);
         assert_int_equal(retl_track_errors("{}", 2, cb, &s), -1);
 }
