@@ -9,6 +9,7 @@
  * connection, each with its own SQLite connection. SIGTERM/SIGINT: stop
  * accepting, shut the client sockets down, join the threads, exit 0. */
 #include "sandbox/mssql/session.h"
+#include "sandbox/mssql/session_tls.h"
 
 #include "log.h"
 #include "mem.h"

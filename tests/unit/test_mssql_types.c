@@ -12,7 +12,14 @@
 
 #include "sandbox/mssql/wire.c"
 #include "sandbox/mssql/types.c"
-#include "sandbox/mssql/tsql.c"
+#include "sandbox/mssql/types_binary.c"
+#include "sandbox/mssql/types_convert.c"
+#include "sandbox/mssql/types_datetime.c"
+#include "sandbox/mssql/types_number.c"
+#include "sandbox/mssql/types_string.c"
+#include "sandbox/mssql/tsql_errors.c"
+#include "sandbox/mssql/tsql_functions.c"
+#include "sandbox/mssql/tsql_rewrite.c"
 
 /* ------------------------------------------------------------ parse */
 
