@@ -6,12 +6,15 @@
 #include <signal.h>
 #include <stddef.h>
 
+struct retl_mssql_session_log;
+
 struct retl_mssql_conf {
         const char *mc_db_path;  /* SQLite file, opened read-write per connection */
         const char *mc_database; /* the database name clients log in to */
         const char *mc_user;     /* NULL: any user and password are accepted */
         const char *mc_password;
         void *mc_tls;            /* retl_mssql_tls_new, or NULL: ENCRYPT_NOT_SUP */
+        struct retl_mssql_session_log *mc_session_log; /* --log-session, or NULL */
 };
 
 /** @brief Serves one connection until the client leaves or @p stop is set

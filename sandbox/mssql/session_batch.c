@@ -2,10 +2,12 @@
  * statement by statement, results streamed as COLMETADATA, ROW/NBCROW, DONE. */
 #include "sandbox/mssql/session_batch.h"
 #include "sandbox/mssql/session_io.h"
+#include "sandbox/mssql/session_log.h"
 #include "sandbox/mssql/session_token.h"
 #include "sandbox/mssql/tsql_errors.h"
 #include "sandbox/mssql/tsql_rewrite.h"
 #include "sandbox/mssql/types.h"
+#include "sandbox/mssql/types_convert.h"
 
 #include "log.h"
 #include "mem.h"
@@ -116,6 +118,22 @@ static unsigned stmt_curcmd(const char *sql)
         return 0;
 }
 
+/* Is result column @p i a table column declared NOT NULL? Expressions and
+ * columns SQLite cannot trace to a table are nullable. */
+static int column_not_null(sqlite3 *db, sqlite3_stmt *st, int i)
+{
+        const char *schema = sqlite3_column_database_name(st, i);
+        const char *table = sqlite3_column_table_name(st, i);
+        const char *column = sqlite3_column_origin_name(st, i);
+        int not_null = 0;
+
+        if (!schema || !table || !column ||
+            sqlite3_table_column_metadata(db, schema, table, column, NULL, NULL, &not_null,
+                                          NULL, NULL) != SQLITE_OK)
+                return 0;
+        return not_null;
+}
+
 /* Encodes one row; @returns 0, or -1 with err set (conversion). */
 static int send_row(struct retl_mssql_sess *s, sqlite3_stmt *st, int ncols,
                     const struct retl_mssql_type *types, size_t *offs,
@@ -131,6 +149,17 @@ static int send_row(struct retl_mssql_sess *s, sqlite3_stmt *st, int ncols,
                 struct retl_mssql_value v = {0};
                 value_of(st, i, &v);
                 offs[i] = s->row.wb_len;
+                if (v.v_type == SQLITE_NULL && retl_mssql_type_is_fixed(&types[i])) {
+                        /* an outer join can bring NULL into a NOT NULL
+                         * column, and SQLite does not tell us beforehand */
+                        const char *name = sqlite3_column_name(st, i);
+                        retl_mssql_error_set(err, 50000, 16,
+                                             "Column '%s' is NOT NULL in its table, so the "
+                                             "stand-in sends it as a fixed-length type, but "
+                                             "the query returned NULL for it.",
+                                             name ? name : "");
+                        return -1;
+                }
                 if (v.v_type == SQLITE_NULL) {
                         bits[i / 8] |= (uint8_t)(1u << (i % 8));
                         null_bytes += retl_mssql_null_size(&types[i]);
@@ -221,9 +250,11 @@ static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pen
                         if (rc == SQLITE_ROW)
                                 value_of(st, i, &v);
                         retl_mssql_type_infer(&v, &types[i]);
+                } else {
+                        types[i].mt_not_null = column_not_null(s->db, st, i);
                 }
-                retl_wbuf_u32le(&s->tok, 0);      /* user type */
-                retl_wbuf_u16le(&s->tok, 0x0001); /* nullable */
+                retl_wbuf_u32le(&s->tok, 0); /* user type */
+                retl_wbuf_u16le(&s->tok, types[i].mt_not_null ? 0x0000 : 0x0001); /* nullable */
                 retl_mssql_type_info(&types[i], &s->tok);
                 retl_tds_bvarchar(&s->tok, name ? name : "");
         }
@@ -348,6 +379,8 @@ void retl_mssql_batch_run(struct retl_mssql_sess *s)
         }
         retl_log_info(s->ctx, "batch: %zu characters", (n - hdr) / 2);
         retl_log_debug(s->ctx, "batch text: %.400s", (const char *)text.wb_data);
+        retl_mssql_session_log_batch(s->conf->mc_session_log, s->spid,
+                                     (const char *)text.wb_data, text.wb_len - 1);
         sql = retl_mssql_rewrite((const char *)text.wb_data, text.wb_len - 1, s->spid);
         retl_wbuf_free(&text);
         retl_log_debug(s->ctx, "as SQLite: %.400s", sql);

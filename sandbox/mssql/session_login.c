@@ -3,6 +3,7 @@
 #include "sandbox/mssql/session_login.h"
 #include "sandbox/mssql/session_cancel.h"
 #include "sandbox/mssql/session_io.h"
+#include "sandbox/mssql/session_log.h"
 #include "sandbox/mssql/session_tls.h"
 #include "sandbox/mssql/session_token.h"
 #include "sandbox/mssql/tsql_functions.h"
@@ -138,7 +139,7 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
         uint8_t type;
         const uint8_t *p;
         size_t n;
-        char password[256], app[130], host[130], psize[16];
+        char password[256], app[130], host[130], library[130], psize[16];
         uint32_t tds_version, req_packet;
         char db_msg[300];
 
@@ -158,7 +159,24 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
         login_field(p, n, 40, s->user, sizeof(s->user), 0);
         login_field(p, n, 44, password, sizeof(password), 1);
         login_field(p, n, 48, app, sizeof(app), 0);
+        login_field(p, n, 60, library, sizeof(library), 0);
         login_field(p, n, 68, s->database, sizeof(s->database), 0);
+        {
+                /* OptionFlags1, OptionFlags2, TypeFlags, OptionFlags3 */
+                struct retl_mssql_login_info li = {
+                        .li_tds_version = tds_version,
+                        .li_option_flags1 = p[24],
+                        .li_option_flags2 = p[25],
+                        .li_type_flags = p[26],
+                        .li_option_flags3 = p[27],
+                        .li_user = s->user,
+                        .li_database = s->database,
+                        .li_app = app,
+                        .li_host = host,
+                        .li_library = library,
+                };
+                retl_mssql_session_log_login(s->conf->mc_session_log, s->spid, &li);
+        }
 
         retl_mssql_io_begin(s, TDS_PKT_REPLY);
         if (s->conf->mc_user &&

@@ -136,6 +136,7 @@ int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t)
                 t->mt_length = type_names[i].def_len;
                 t->mt_precision = 0;
                 t->mt_scale = 0;
+                t->mt_not_null = 0;
                 switch (type_names[i].args) {
                 case 0:
                         if (have_args)
@@ -192,6 +193,7 @@ void retl_mssql_type_infer(const struct retl_mssql_value *v, struct retl_mssql_t
         t->mt_precision = 0;
         t->mt_scale = 0;
         t->mt_length = 0;
+        t->mt_not_null = 0;
         switch (v->v_type) {
         case SQLITE_INTEGER:
                 t->mt_kind = RETL_MT_BIGINT;
@@ -280,6 +282,34 @@ void retl_mssql_type_name(const struct retl_mssql_type *t, char *out, size_t out
 
 /* ------------------------------------------------------------ TYPE_INFO */
 
+/* The fixed-length type byte of a NOT NULL column, or 0 for a type that
+ * keeps its nullable form (decimal, strings, binary, date/time 2008 types,
+ * uniqueidentifier: SQL Server sends those the same way either way). */
+static unsigned fixed_type(const struct retl_mssql_type *t)
+{
+        if (!t->mt_not_null)
+                return 0;
+        switch (t->mt_kind) {
+        case RETL_MT_TINYINT: return TDS_T_INT1;
+        case RETL_MT_SMALLINT: return TDS_T_INT2;
+        case RETL_MT_INT: return TDS_T_INT4;
+        case RETL_MT_BIGINT: return TDS_T_INT8;
+        case RETL_MT_BIT: return TDS_T_BIT;
+        case RETL_MT_REAL: return TDS_T_FLT4;
+        case RETL_MT_FLOAT: return TDS_T_FLT8;
+        case RETL_MT_MONEY: return TDS_T_MONEY;
+        case RETL_MT_SMALLMONEY: return TDS_T_MONEY4;
+        case RETL_MT_DATETIME: return TDS_T_DATETIME;
+        case RETL_MT_SMALLDATETIME: return TDS_T_DATETIM4;
+        default: return 0;
+        }
+}
+
+int retl_mssql_type_is_fixed(const struct retl_mssql_type *t)
+{
+        return fixed_type(t) != 0;
+}
+
 int retl_mssql_type_is_plp(const struct retl_mssql_type *t)
 {
         return t->mt_length == RETL_MT_MAX &&
@@ -291,6 +321,10 @@ void retl_mssql_type_info(const struct retl_mssql_type *t, struct retl_wbuf *wb)
 {
         unsigned maxlen;
 
+        if (fixed_type(t)) {
+                retl_wbuf_u8(wb, fixed_type(t)); /* the type says the length */
+                return;
+        }
         switch (t->mt_kind) {
         case RETL_MT_TINYINT:
                 retl_wbuf_u8(wb, TDS_T_INTN); retl_wbuf_u8(wb, 1); break;
@@ -389,8 +423,8 @@ void retl_mssql_put_null(const struct retl_mssql_type *t, struct retl_wbuf *wb)
 
 /* ------------------------------------------------------------ encode */
 
-int retl_mssql_encode(const struct retl_mssql_type *t, const struct retl_mssql_value *v,
-                      struct retl_wbuf *wb, struct retl_mssql_error *err)
+static int encode_value(const struct retl_mssql_type *t, const struct retl_mssql_value *v,
+                        struct retl_wbuf *wb, struct retl_mssql_error *err)
 {
         switch (t->mt_kind) {
         case RETL_MT_TINYINT:
@@ -429,4 +463,20 @@ int retl_mssql_encode(const struct retl_mssql_type *t, const struct retl_mssql_v
         }
         retl_mssql_error_conversion(err, v, t);
         return -1;
+}
+
+int retl_mssql_encode(const struct retl_mssql_type *t, const struct retl_mssql_value *v,
+                      struct retl_wbuf *wb, struct retl_mssql_error *err)
+{
+        size_t at = wb->wb_len;
+
+        if (encode_value(t, v, wb, err))
+                return -1;
+        /* A fixed-length type is the nullable form's bytes without the
+         * length byte the encoders write first. */
+        if (fixed_type(t) && !wb->wb_over && wb->wb_len > at) {
+                memmove(wb->wb_data + at, wb->wb_data + at + 1, wb->wb_len - at - 1);
+                wb->wb_len--;
+        }
+        return 0;
 }

@@ -43,6 +43,7 @@ struct retl_mssql_type {
         int mt_length;    /* characters (CHAR, NCHAR...), bytes (BINARY), or RETL_MT_MAX */
         int mt_precision; /* DECIMAL/NUMERIC */
         int mt_scale;     /* DECIMAL/NUMERIC, TIME, DATETIME2, DATETIMEOFFSET */
+        int mt_not_null;  /* a NOT NULL table column: see retl_mssql_type_is_fixed */
 };
 
 /* A value as SQLite hands it over: vtype is SQLITE_INTEGER, SQLITE_FLOAT,
@@ -82,6 +83,14 @@ void retl_mssql_type_name(const struct retl_mssql_type *t, char *out, size_t out
 
 /** @brief Appends TYPE_INFO (type byte and its length/precision/collation). */
 void retl_mssql_type_info(const struct retl_mssql_type *t, struct retl_wbuf *wb);
+
+/** @brief True when @p t travels as a fixed-length type, as SQL Server sends
+ *  a NOT NULL tinyint, smallint, int, bigint, bit, real, float, money,
+ *  smallmoney, datetime or smalldatetime column: INT1, INT2, INT4, INT8,
+ *  BIT, FLT4, FLT8, MONEY, MONEY4, DATETIME, DATETIM4 instead of INTN,
+ *  BITN, FLTN, MONEYN, DATETIMN, and each value without its length byte.
+ *  Such a column cannot carry a NULL. */
+int retl_mssql_type_is_fixed(const struct retl_mssql_type *t);
 
 /** @brief True for the MAX types, which travel as PLP. */
 int retl_mssql_type_is_plp(const struct retl_mssql_type *t);
