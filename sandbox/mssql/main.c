@@ -3,12 +3,15 @@
  *   retl-mssql-standin --listen 127.0.0.1:PORT --db FILE.sqlite
  *       [--database NAME] [--user U (--password-env VAR | --password-file F)]
  *       [--tls-cert PEM --tls-key PEM] [--port-file F] [--log-level L]
+ *       [--log-session FILE]
  *
  * PORT 0 picks a free port. Once listening it prints "listening on
  * 127.0.0.1:NNNN" on stdout and writes NNNN to the port file. One thread per
  * connection, each with its own SQLite connection. SIGTERM/SIGINT: stop
  * accepting, shut the client sockets down, join the threads, exit 0. */
 #include "sandbox/mssql/session.h"
+#include "sandbox/mssql/session_log.h"
+#include "sandbox/mssql/session_tls.h"
 
 #include "log.h"
 #include "mem.h"
@@ -59,7 +62,8 @@ static void usage(FILE *f)
 {
         fprintf(f, "usage: retl-mssql-standin --listen HOST:PORT --db FILE.sqlite\n"
                    "         [--database NAME] [--user U (--password-env VAR | --password-file F)]\n"
-                   "         [--tls-cert PEM --tls-key PEM] [--port-file F] [--log-level L]\n");
+                   "         [--tls-cert PEM --tls-key PEM] [--port-file F] [--log-level L]\n"
+                   "         [--log-session FILE]\n");
 }
 
 static char *read_password_file(const char *path)
@@ -99,7 +103,7 @@ static void reap(struct client **list, int all)
 int main(int argc, char **argv)
 {
         const char *listen_at = NULL, *port_file = NULL, *cert = NULL, *key = NULL;
-        const char *password_env = NULL, *password_file = NULL;
+        const char *password_env = NULL, *password_file = NULL, *session_log = NULL;
         struct retl_mssql_conf conf = {.mc_database = "retl"};
         char *password = NULL, host[64], errstr[256];
         int port, lfd = -1, one = 1, spid = 51, rc = 1;
@@ -138,6 +142,8 @@ int main(int argc, char **argv)
                         key = v;
                 else if (strcmp(a, "--port-file") == 0)
                         port_file = v;
+                else if (strcmp(a, "--log-session") == 0)
+                        session_log = v;
                 else if (strcmp(a, "--log-level") == 0) {
                         int lvl = retl_log_parse_level(v);
                         if (lvl < 0) {
@@ -200,6 +206,14 @@ int main(int argc, char **argv)
                         goto out;
                 }
                 sqlite3_close(db);
+        }
+        if (session_log) {
+                conf.mc_session_log = retl_mssql_session_log_open(session_log, errstr,
+                                                                  sizeof(errstr));
+                if (!conf.mc_session_log) {
+                        fprintf(stderr, "--log-session: %s\n", errstr);
+                        goto out;
+                }
         }
         if (cert) {
                 conf.mc_tls = retl_mssql_tls_new(cert, key, errstr, sizeof(errstr));
@@ -293,6 +307,7 @@ out:
         if (lfd >= 0)
                 close(lfd);
         retl_mssql_tls_free(conf.mc_tls);
+        retl_mssql_session_log_close(conf.mc_session_log);
         if (password) {
                 memset(password, 0, strlen(password));
                 free(password);

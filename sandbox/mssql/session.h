@@ -6,20 +6,16 @@
 #include <signal.h>
 #include <stddef.h>
 
+struct retl_mssql_session_log;
+
 struct retl_mssql_conf {
         const char *mc_db_path;  /* SQLite file, opened read-write per connection */
         const char *mc_database; /* the database name clients log in to */
         const char *mc_user;     /* NULL: any user and password are accepted */
         const char *mc_password;
-        void *mc_tls;            /* SSL_CTX *, or NULL: ENCRYPT_NOT_SUP */
+        void *mc_tls;            /* retl_mssql_tls_new, or NULL: ENCRYPT_NOT_SUP */
+        struct retl_mssql_session_log *mc_session_log; /* --log-session, or NULL */
 };
-
-/** @brief Loads a certificate and key for TLS.
- *  @returns an SSL_CTX * to free with retl_mssql_tls_free, or NULL with the
- *  reason in errstr. */
-void *retl_mssql_tls_new(const char *cert_pem, const char *key_pem, char *errstr,
-                         size_t errstr_size);
-void retl_mssql_tls_free(void *tls); /* NULL is fine */
 
 /** @brief Serves one connection until the client leaves or @p stop is set
  *  (checked between requests; the caller shuts the socket down to wake a

@@ -1,5 +1,6 @@
 /* retl-mssql-standin — SQL Server types: parse SQLite declared types, write
- * TYPE_INFO for COLMETADATA and encode values into their TDS wire form. */
+ * TYPE_INFO for COLMETADATA and encode values into their TDS wire form (the
+ * encoders of each family live in types_<family>.c). */
 #ifndef RETL_MSSQL_TYPES_H
 #define RETL_MSSQL_TYPES_H
 
@@ -42,6 +43,7 @@ struct retl_mssql_type {
         int mt_length;    /* characters (CHAR, NCHAR...), bytes (BINARY), or RETL_MT_MAX */
         int mt_precision; /* DECIMAL/NUMERIC */
         int mt_scale;     /* DECIMAL/NUMERIC, TIME, DATETIME2, DATETIMEOFFSET */
+        int mt_not_null;  /* a NOT NULL table column: see retl_mssql_type_is_fixed */
 };
 
 /* A value as SQLite hands it over: vtype is SQLITE_INTEGER, SQLITE_FLOAT,
@@ -73,11 +75,22 @@ int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t);
  *  longer, BLOB→VARBINARY(MAX), NULL→NVARCHAR(4000). */
 void retl_mssql_type_infer(const struct retl_mssql_value *v, struct retl_mssql_type *t);
 
+/** @brief The lowercase SQL Server name of @p k, e.g. "datetime2". */
+const char *retl_mssql_type_kind_name(enum retl_mssql_kind k);
+
 /** @brief Writes "NAME(args)" into @p out, e.g. "DECIMAL(12,4)". */
 void retl_mssql_type_name(const struct retl_mssql_type *t, char *out, size_t out_size);
 
 /** @brief Appends TYPE_INFO (type byte and its length/precision/collation). */
 void retl_mssql_type_info(const struct retl_mssql_type *t, struct retl_wbuf *wb);
+
+/** @brief True when @p t travels as a fixed-length type, as SQL Server sends
+ *  a NOT NULL tinyint, smallint, int, bigint, bit, real, float, money,
+ *  smallmoney, datetime or smalldatetime column: INT1, INT2, INT4, INT8,
+ *  BIT, FLT4, FLT8, MONEY, MONEY4, DATETIME, DATETIM4 instead of INTN,
+ *  BITN, FLTN, MONEYN, DATETIMN, and each value without its length byte.
+ *  Such a column cannot carry a NULL. */
+int retl_mssql_type_is_fixed(const struct retl_mssql_type *t);
 
 /** @brief True for the MAX types, which travel as PLP. */
 int retl_mssql_type_is_plp(const struct retl_mssql_type *t);
@@ -94,26 +107,5 @@ size_t retl_mssql_null_size(const struct retl_mssql_type *t);
  *  buffer may hold a partial value, callers truncate. */
 int retl_mssql_encode(const struct retl_mssql_type *t, const struct retl_mssql_value *v,
                       struct retl_wbuf *wb, struct retl_mssql_error *err);
-
-/* Date/time parsing shared with the T-SQL functions (DATEDIFF). */
-struct retl_mssql_dt {
-        int64_t dt_days;   /* since 0001-01-01 */
-        int64_t dt_ns;     /* since midnight */
-        int dt_has_date;
-        int dt_has_time;
-        int dt_has_offset;
-        int dt_offset_min; /* minutes east of UTC */
-};
-
-/** @brief Parses ISO 8601 text: "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.f…]]",
- *  "HH:MM[:SS[.f…]]", each optionally followed by "Z" or "±HH:MM".
- *  @returns 0 or -1. */
-int retl_mssql_dt_parse(const char *s, size_t n, struct retl_mssql_dt *dt);
-
-/** @brief Days since 0001-01-01 of a proleptic Gregorian date. */
-int64_t retl_mssql_days_from_civil(int64_t y, unsigned m, unsigned d);
-
-/** @brief The reverse of retl_mssql_days_from_civil. */
-void retl_mssql_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 #endif

@@ -42,7 +42,19 @@
 #define TDS_DONE_COUNT 0x0010
 #define TDS_DONE_ATTN  0x0020
 
-/* Data types (MS-TDS 2.2.5.4). */
+/* Data types (MS-TDS 2.2.5.4). Fixed-length ones first: SQL Server uses them
+ * for NOT NULL columns, with no length byte in front of each value. */
+#define TDS_T_INT1       0x30
+#define TDS_T_BIT        0x32
+#define TDS_T_INT2       0x34
+#define TDS_T_INT4       0x38
+#define TDS_T_DATETIM4   0x3A
+#define TDS_T_FLT4       0x3B
+#define TDS_T_MONEY      0x3C
+#define TDS_T_DATETIME   0x3D
+#define TDS_T_FLT8       0x3E
+#define TDS_T_MONEY4     0x7A
+#define TDS_T_INT8       0x7F
 #define TDS_T_GUID       0x24
 #define TDS_T_INTN       0x26
 #define TDS_T_DATEN      0x28

@@ -47,27 +47,11 @@ static DBPROCESS *conn(void)
         return dbproc;
 }
 
-static void exec_sql(DBPROCESS *dbproc, const char *sql)
-{
-        assert_int_equal(dbcmd(dbproc, sql), SUCCEED);
-        assert_int_equal(dbsqlexec(dbproc), SUCCEED);
-}
-
 static int group_setup(void **state)
 {
-        char sql_path[1100];
-        FILE *f;
-
         (void)state;
-        snprintf(db_path, sizeof(db_path), "%s/0101.sqlite", it_tmp());
-        snprintf(sql_path, sizeof(sql_path), "%s/0101.sql", it_tmp());
-        unlink(db_path);
-        f = fopen(sql_path, "w");
-        if (!f)
+        if (it_sqlite_create("0101", fixture_sql, db_path, sizeof(db_path)))
                 return -1;
-        fputs(fixture_sql, f);
-        fclose(f);
-        it_sh("sqlite3 '%s' < '%s'", db_path, sql_path);
         setenv("RETL_IT_PASSWORD", "s3cret", 1);
         if (dbinit() == FAIL)
                 return -1;
@@ -130,7 +114,7 @@ static void test_types(void **state)
         }
         strcat(sql, "c_datetime, c_sdt, c_binary, c_varbinary, c_vcmax, c_nvcmax, c_vbmax"
                     " FROM types_t ORDER BY id");
-        exec_sql(dbproc, sql);
+        it_exec_sql(dbproc, sql);
         assert_int_equal(dbresults(dbproc), SUCCEED);
         cols = dbnumcols(dbproc);
         assert_int_equal(cols, (int)(sizeof(ex) / sizeof(ex[0])) + 7);
@@ -225,7 +209,7 @@ static void test_decimal_exact(void **state)
         char buf[64];
 
         (void)state;
-        exec_sql(dbproc, "SELECT c_dec, c_num FROM types_t WHERE id = 1");
+        it_exec_sql(dbproc, "SELECT c_dec, c_num FROM types_t WHERE id = 1");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
         {
@@ -304,22 +288,12 @@ static void test_syntax_error(void **state)
         assert_string_equal(it_msgtext, "Invalid column name 'no_such_col'.");
 
         /* the connection still works */
-        exec_sql(dbproc, "SELECT 42");
+        it_exec_sql(dbproc, "SELECT 42");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
         assert_int_equal(*(DBBIGINT *)dbdata(dbproc, 1), 42);
         assert_int_equal(dbnextrow(dbproc), NO_MORE_ROWS);
         dbclose(dbproc);
-}
-
-/* Reads rows until the end; @returns how many, error seen in it_msgno. */
-static int read_all(DBPROCESS *dbproc)
-{
-        int rows = 0, rc;
-
-        while ((rc = dbnextrow(dbproc)) == REG_ROW)
-                rows++;
-        return rows;
 }
 
 static void test_error_mid_stream(void **state)
@@ -329,31 +303,31 @@ static void test_error_mid_stream(void **state)
         (void)state;
         /* RETL_FAIL_AT raises "Divide by zero" (8134) at n = 1001 */
         it_reset_msgs();
-        exec_sql(dbproc, "SELECT n, RETL_FAIL_AT(n, 1001) AS x FROM big ORDER BY n");
+        it_exec_sql(dbproc, "SELECT n, RETL_FAIL_AT(n, 1001) AS x FROM big ORDER BY n");
         assert_int_equal(dbresults(dbproc), SUCCEED);
-        assert_int_equal(read_all(dbproc), 1000);
+        assert_int_equal(it_read_all(dbproc), 1000);
         assert_int_equal(it_msgno, 8134);
         assert_string_equal(it_msgtext, "Divide by zero error encountered.");
         while (dbresults(dbproc) == SUCCEED)
-                read_all(dbproc);
+                it_read_all(dbproc);
 
         /* a value that does not convert to its INT column: 245, after 2 rows */
         it_reset_msgs();
-        exec_sql(dbproc, "SELECT id, v FROM bad ORDER BY id");
+        it_exec_sql(dbproc, "SELECT id, v FROM bad ORDER BY id");
         assert_int_equal(dbresults(dbproc), SUCCEED);
-        assert_int_equal(read_all(dbproc), 2);
+        assert_int_equal(it_read_all(dbproc), 2);
         assert_int_equal(it_msgno, 245);
         assert_string_equal(it_msgtext,
                             "Conversion failed when converting the varchar value 'abc' to data type int.");
         while (dbresults(dbproc) == SUCCEED)
-                read_all(dbproc);
+                it_read_all(dbproc);
 
         /* and the connection goes on */
-        exec_sql(dbproc, "SELECT COUNT(*) FROM big");
+        it_exec_sql(dbproc, "SELECT COUNT(*) FROM big");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
         assert_int_equal(*(DBBIGINT *)dbdata(dbproc, 1), 100000);
-        read_all(dbproc);
+        it_read_all(dbproc);
         dbclose(dbproc);
 }
 
@@ -366,7 +340,7 @@ static void test_cancel(void **state)
         (void)state;
         /* a result far bigger than socket buffers: the server is still
          * streaming when the cancel arrives */
-        exec_sql(dbproc, "SELECT a.n, a.label, b.n FROM big a, big b");
+        it_exec_sql(dbproc, "SELECT a.n, a.label, b.n FROM big a, big b");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         for (int i = 0; i < 1000; i++)
                 assert_int_equal(dbnextrow(dbproc), REG_ROW);
@@ -378,7 +352,7 @@ static void test_cancel(void **state)
         assert_int_equal(dbsqlsend(dbproc), SUCCEED);
         assert_int_equal(dbcancel(dbproc), SUCCEED);
 
-        exec_sql(dbproc, "SELECT label FROM big WHERE n = 77");
+        it_exec_sql(dbproc, "SELECT label FROM big WHERE n = 77");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
         assert_int_equal(dbdatlen(dbproc, 1), 6);
@@ -395,7 +369,7 @@ static void test_100k_rows(void **state)
         int rows = 0;
 
         (void)state;
-        exec_sql(dbproc, "SELECT n, label FROM big ORDER BY n");
+        it_exec_sql(dbproc, "SELECT n, label FROM big ORDER BY n");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         while (dbnextrow(dbproc) == REG_ROW) {
                 rows++;
@@ -418,7 +392,7 @@ static void test_concurrent(void **state)
         (void)state;
         for (int k = 0; k < 3; k++) {
                 d[k] = conn();
-                exec_sql(d[k], "SELECT n FROM big ORDER BY n");
+                it_exec_sql(d[k], "SELECT n FROM big ORDER BY n");
                 assert_int_equal(dbresults(d[k]), SUCCEED);
         }
         for (int i = 0; i < 100000; i++) {
@@ -444,14 +418,14 @@ static void test_tsql(void **state)
 
         (void)state;
         /* several statements, each with its result; SET is accepted */
-        exec_sql(dbproc, "SET NOCOUNT ON; SET ANSI_NULLS ON\n"
+        it_exec_sql(dbproc, "SET NOCOUNT ON; SET ANSI_NULLS ON\n"
                          "SELECT TOP (2) [id], [note] FROM [dbo].[order details] WITH (NOLOCK) ORDER BY id;\n"
                          "SELECT TOP 1 N'żółw' AS w, DATEDIFF(second, '1970-01-01', at) AS s,"
                          " DATEDIFF_BIG(millisecond, '2024-05-01', at) AS ms FROM \"order details\""
                          " WHERE id = 2");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnumcols(dbproc), 2);
-        assert_int_equal(read_all(dbproc), 2);
+        assert_int_equal(it_read_all(dbproc), 2);
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
         assert_string_equal(it_col_text(dbproc, 1, buf, sizeof(buf)), "żółw");
@@ -461,35 +435,35 @@ static void test_tsql(void **state)
         assert_int_equal(dbresults(dbproc), NO_MORE_RESULTS);
 
         /* USE: the configured name works, another is error 911 */
-        exec_sql(dbproc, "USE [retldb]");
+        it_exec_sql(dbproc, "USE [retldb]");
         while (dbresults(dbproc) == SUCCEED)
-                read_all(dbproc);
+                it_read_all(dbproc);
         it_reset_msgs();
         assert_int_equal(dbcmd(dbproc, "USE other"), SUCCEED);
         dbsqlexec(dbproc);
         while (dbresults(dbproc) == SUCCEED)
-                read_all(dbproc);
+                it_read_all(dbproc);
         assert_int_equal(it_msgno, 911);
 
         /* DML through the stand-in, with its row count */
-        exec_sql(dbproc, "SET NOCOUNT OFF; INSERT INTO bad VALUES (5, 50), (6, 60)");
+        it_exec_sql(dbproc, "SET NOCOUNT OFF; INSERT INTO bad VALUES (5, 50), (6, 60)");
         {
                 int saw2 = 0;
                 while (dbresults(dbproc) == SUCCEED)
                         saw2 |= DBCOUNT(dbproc) == 2;
                 assert_true(saw2);
         }
-        exec_sql(dbproc, "DELETE FROM bad WHERE id >= 5");
+        it_exec_sql(dbproc, "DELETE FROM bad WHERE id >= 5");
         while (dbresults(dbproc) == SUCCEED)
                 ;
 
         /* GETDATE() and SYSDATETIME() give the current time */
-        exec_sql(dbproc, "SELECT GETDATE(), SYSDATETIME()");
+        it_exec_sql(dbproc, "SELECT GETDATE(), SYSDATETIME()");
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
         assert_int_equal(dbdatlen(dbproc, 1), 23);
         assert_int_equal(dbdatlen(dbproc, 2), 27);
-        read_all(dbproc);
+        it_read_all(dbproc);
         dbclose(dbproc);
 }
 

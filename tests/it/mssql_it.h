@@ -87,6 +87,27 @@ static __attribute__((unused)) void it_sh(const char *fmt, ...)
         }
 }
 
+/* Creates RETL_TEST_TMP/NAME.sqlite afresh from the SQL script @p sql (run
+ * by the sqlite3 shell) and writes its path to @p path. @returns 0 or -1. */
+static __attribute__((unused)) int it_sqlite_create(const char *name, const char *sql,
+                                                    char *path, size_t path_size)
+{
+        char sql_path[1100];
+        FILE *f;
+
+        snprintf(path, path_size, "%s/%s.sqlite", it_tmp(), name);
+        snprintf(sql_path, sizeof(sql_path), "%s/%s.sql", it_tmp(), name);
+        unlink(path);
+        f = fopen(sql_path, "w");
+        if (!f)
+                return -1;
+        fputs(sql, f);
+        if (fclose(f))
+                return -1;
+        it_sh("sqlite3 '%s' < '%s'", path, sql_path);
+        return 0;
+}
+
 /* Starts the stand-in (extra arguments NULL-terminated) and reads its
  * "listening on 127.0.0.1:PORT" line: no sleeping, no guessing. */
 static __attribute__((unused)) int it_standin_start(struct it_standin *st, const char *db, ...)
@@ -180,6 +201,25 @@ static __attribute__((unused)) DBPROCESS *it_connect_port(int port, const char *
 
         snprintf(server, sizeof(server), "127.0.0.1:%d", port);
         return it_connect(server, user, password, database);
+}
+
+#ifdef cmocka_unit_test
+/* Sends @p sql; the test fails unless db-lib accepts it. */
+static __attribute__((unused)) void it_exec_sql(DBPROCESS *dbproc, const char *sql)
+{
+        assert_int_equal(dbcmd(dbproc, sql), SUCCEED);
+        assert_int_equal(dbsqlexec(dbproc), SUCCEED);
+}
+#endif
+
+/* Reads the rows left in the current result; @returns how many. */
+static __attribute__((unused)) int it_read_all(DBPROCESS *dbproc)
+{
+        int rows = 0;
+
+        while (dbnextrow(dbproc) == REG_ROW)
+                rows++;
+        return rows;
 }
 
 /* A column converted to text (NUL-terminated) in @p out; "NULL" for NULL. */

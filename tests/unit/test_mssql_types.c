@@ -12,7 +12,14 @@
 
 #include "sandbox/mssql/wire.c"
 #include "sandbox/mssql/types.c"
-#include "sandbox/mssql/tsql.c"
+#include "sandbox/mssql/types_binary.c"
+#include "sandbox/mssql/types_convert.c"
+#include "sandbox/mssql/types_datetime.c"
+#include "sandbox/mssql/types_number.c"
+#include "sandbox/mssql/types_string.c"
+#include "sandbox/mssql/tsql_errors.c"
+#include "sandbox/mssql/tsql_functions.c"
+#include "sandbox/mssql/tsql_rewrite.c"
 
 /* ------------------------------------------------------------ parse */
 
@@ -91,6 +98,33 @@ static void to_hex(const uint8_t *p, size_t n, char *out)
         out[2 * n] = '\0';
 }
 
+/* Encodes case @p c as type @p t and checks the bytes or the error;
+ * @p label names the case in failure messages. */
+static void expect_encoding(const struct enc_case *c, const struct retl_mssql_type *t,
+                            const char *label)
+{
+        struct retl_mssql_value v = {.v_type = c->vtype, .v_int = c->i, .v_real = c->d};
+        struct retl_mssql_error err = {0};
+        struct retl_wbuf wb;
+        char got[512];
+        int rc;
+
+        if (c->text) {
+                v.v_ptr = (const uint8_t *)c->text;
+                v.v_len = strlen(c->text);
+        }
+        retl_wbuf_init(&wb, 0);
+        rc = retl_mssql_encode(t, &v, &wb, &err);
+        to_hex(wb.wb_data, wb.wb_len > 200 ? 200 : wb.wb_len, got);
+        retl_wbuf_free(&wb);
+        if (c->hex && (rc != 0 || strcmp(got, c->hex) != 0))
+                fail_msg("%s %s '%s': got rc %d %s (%s), want %s", label, c->decl,
+                         c->text ? c->text : "", rc, got, err.me_msg, c->hex);
+        if (!c->hex && (rc != -1 || err.me_number != c->err))
+                fail_msg("%s %s '%s': got rc %d error %d, want error %d", label, c->decl,
+                         c->text ? c->text : "", rc, err.me_number, c->err);
+}
+
 static void test_encode(void **state)
 {
         static const struct enc_case cases[] = {
@@ -161,29 +195,61 @@ static void test_encode(void **state)
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 const struct enc_case *c = &cases[i];
                 struct retl_mssql_type t;
-                struct retl_mssql_value v = {.v_type = c->vtype, .v_int = c->i, .v_real = c->d};
-                struct retl_mssql_error err = {0};
-                struct retl_wbuf wb;
-                char got[512];
-                int rc;
+                char label[32];
 
                 if (!c->hex && !c->err)
                         continue; /* placeholder row */
                 assert_int_equal(retl_mssql_type_parse(c->decl, &t), 0);
-                if (c->text) {
-                        v.v_ptr = (const uint8_t *)c->text;
-                        v.v_len = strlen(c->text);
-                }
+                snprintf(label, sizeof(label), "case %zu", i);
+                expect_encoding(c, &t, label);
+        }
+}
+
+/* NOT NULL columns: fixed-length TYPE_INFO and values without a length
+ * byte where SQL Server uses them, the nullable forms elsewhere. */
+static void test_fixed_types(void **state)
+{
+        static const struct {
+                struct enc_case enc;
+                const char *info;
+                int fixed;
+        } cases[] = {
+                {{"TINYINT", SQLITE_INTEGER, NULL, 255, 0, "FF", 0}, "30", 1},
+                {{"SMALLINT", SQLITE_INTEGER, NULL, -2, 0, "FEFF", 0}, "34", 1},
+                {{"INT", SQLITE_INTEGER, NULL, 1, 0, "01000000", 0}, "38", 1},
+                {{"BIGINT", SQLITE_INTEGER, NULL, 1, 0, "0100000000000000", 0}, "7F", 1},
+                {{"BIT", SQLITE_INTEGER, NULL, 5, 0, "01", 0}, "32", 1},
+                {{"REAL", SQLITE_FLOAT, NULL, 0, 1.5, "0000C03F", 0}, "3B", 1},
+                {{"FLOAT", SQLITE_TEXT, "2", 0, 0, "0000000000000040", 0}, "3E", 1},
+                {{"MONEY", SQLITE_TEXT, "1.5", 0, 0, "00000000983A0000", 0}, "3C", 1},
+                {{"SMALLMONEY", SQLITE_INTEGER, NULL, 1, 0, "10270000", 0}, "7A", 1},
+                {{"DATETIME", SQLITE_TEXT, "1900-01-01 00:00:01", 0, 0, "000000002C010000", 0},
+                 "3D", 1},
+                {{"SMALLDATETIME", SQLITE_TEXT, "1900-01-02 00:01:30", 0, 0, "01000200", 0},
+                 "3A", 1},
+                {{"INT", SQLITE_TEXT, "abc", 0, 0, NULL, 245}, "38", 1},
+                {{"DECIMAL(5,2)", SQLITE_TEXT, "1.005", 0, 0, "050165000000", 0}, "6A050502", 0},
+                {{"NVARCHAR(2)", SQLITE_TEXT, "a", 0, 0, "02006100", 0}, "E7040009", 0},
+                {{"DATE", SQLITE_TEXT, "0001-01-01", 0, 0, "03000000", 0}, "28", 0},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const struct enc_case *c = &cases[i].enc;
+                struct retl_mssql_type t;
+                struct retl_wbuf wb;
+                char got[64];
+
+                assert_int_equal(retl_mssql_type_parse(c->decl, &t), 0);
+                assert_false(retl_mssql_type_is_fixed(&t));
+                t.mt_not_null = 1;
+                assert_int_equal(retl_mssql_type_is_fixed(&t), cases[i].fixed);
                 retl_wbuf_init(&wb, 0);
-                rc = retl_mssql_encode(&t, &v, &wb, &err);
-                to_hex(wb.wb_data, wb.wb_len > 200 ? 200 : wb.wb_len, got);
+                retl_mssql_type_info(&t, &wb);
+                to_hex(wb.wb_data, wb.wb_len > 4 ? 4 : wb.wb_len, got);
                 retl_wbuf_free(&wb);
-                if (c->hex && (rc != 0 || strcmp(got, c->hex) != 0))
-                        fail_msg("case %zu %s '%s': got rc %d %s (%s), want %s", i, c->decl,
-                                 c->text ? c->text : "", rc, got, err.me_msg, c->hex);
-                if (!c->hex && (rc != -1 || err.me_number != c->err))
-                        fail_msg("case %zu %s '%s': got rc %d error %d, want error %d", i,
-                                 c->decl, c->text ? c->text : "", rc, err.me_number, c->err);
+                if (strcmp(got, cases[i].info) != 0)
+                        fail_msg("%s NOT NULL: TYPE_INFO %s, want %s", c->decl, got,
+                                 cases[i].info);
+                expect_encoding(c, &t, "NOT NULL");
         }
 }
 
@@ -395,6 +461,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse),
                 cmocka_unit_test(test_encode),
+                cmocka_unit_test(test_fixed_types),
                 cmocka_unit_test(test_type_info),
                 cmocka_unit_test(test_utf16_round_trip),
                 cmocka_unit_test(test_rewrite),

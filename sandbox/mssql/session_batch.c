@@ -1,0 +1,436 @@
+/* retl-mssql-standin — SQL batches: the text rewritten for SQLite, run
+ * statement by statement, results streamed as COLMETADATA, ROW/NBCROW, DONE. */
+#include "sandbox/mssql/session_batch.h"
+#include "sandbox/mssql/session_io.h"
+#include "sandbox/mssql/session_log.h"
+#include "sandbox/mssql/session_token.h"
+#include "sandbox/mssql/tsql_errors.h"
+#include "sandbox/mssql/tsql_rewrite.h"
+#include "sandbox/mssql/types.h"
+#include "sandbox/mssql/types_convert.h"
+
+#include "log.h"
+#include "mem.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* DONE CurCmd values SQL Server uses. */
+#define CMD_SELECT 0xC1
+#define CMD_INSERT 0xC3
+#define CMD_DELETE 0xC4
+#define CMD_UPDATE 0xC5
+
+struct done_pending {
+        int set;
+        unsigned status, curcmd;
+        uint64_t count;
+};
+
+static void done_flush(struct retl_mssql_sess *s, struct done_pending *d, int more)
+{
+        if (!d->set)
+                return;
+        retl_mssql_token_done(s, d->status | (more ? TDS_DONE_MORE : 0), d->curcmd, d->count);
+        d->set = 0;
+}
+
+static void done_later(struct retl_mssql_sess *s, struct done_pending *d, unsigned status,
+                       unsigned curcmd, uint64_t count)
+{
+        done_flush(s, d, 1);
+        d->set = 1;
+        d->status = status;
+        d->curcmd = curcmd;
+        d->count = count;
+}
+
+static const char *skip_blank(const char *p)
+{
+        for (;;) {
+                while (isspace((unsigned char)*p))
+                        p++;
+                if (p[0] == '-' && p[1] == '-') {
+                        while (*p && *p != '\n')
+                                p++;
+                } else if (p[0] == '/' && p[1] == '*') {
+                        const char *e = strstr(p + 2, "*/");
+                        p = e ? e + 2 : p + strlen(p);
+                } else if (*p == ';') {
+                        p++;
+                } else {
+                        return p;
+                }
+        }
+}
+
+static int word_is(const char *p, const char *w)
+{
+        size_t n = strlen(w);
+        return strncasecmp(p, w, n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_';
+}
+
+/* The end of a SET or USE statement: ';' or end of line. */
+static const char *line_end(const char *p)
+{
+        while (*p && *p != ';' && *p != '\n')
+                p++;
+        return p;
+}
+
+static void value_of(sqlite3_stmt *st, int i, struct retl_mssql_value *v)
+{
+        v->v_type = sqlite3_column_type(st, i);
+        switch (v->v_type) {
+        case SQLITE_INTEGER:
+                v->v_int = sqlite3_column_int64(st, i);
+                break;
+        case SQLITE_FLOAT:
+                v->v_real = sqlite3_column_double(st, i);
+                break;
+        case SQLITE_TEXT:
+                v->v_ptr = sqlite3_column_text(st, i);
+                v->v_len = (size_t)sqlite3_column_bytes(st, i);
+                break;
+        case SQLITE_BLOB:
+                v->v_ptr = sqlite3_column_blob(st, i);
+                v->v_len = (size_t)sqlite3_column_bytes(st, i);
+                break;
+        default:
+                break;
+        }
+}
+
+static unsigned stmt_curcmd(const char *sql)
+{
+        sql = skip_blank(sql);
+        if (word_is(sql, "INSERT") || word_is(sql, "REPLACE"))
+                return CMD_INSERT;
+        if (word_is(sql, "UPDATE"))
+                return CMD_UPDATE;
+        if (word_is(sql, "DELETE"))
+                return CMD_DELETE;
+        if (word_is(sql, "SELECT") || word_is(sql, "WITH") || word_is(sql, "VALUES"))
+                return CMD_SELECT;
+        return 0;
+}
+
+/* Is result column @p i a table column declared NOT NULL? Expressions and
+ * columns SQLite cannot trace to a table are nullable. */
+static int column_not_null(sqlite3 *db, sqlite3_stmt *st, int i)
+{
+        const char *schema = sqlite3_column_database_name(st, i);
+        const char *table = sqlite3_column_table_name(st, i);
+        const char *column = sqlite3_column_origin_name(st, i);
+        int not_null = 0;
+
+        if (!schema || !table || !column ||
+            sqlite3_table_column_metadata(db, schema, table, column, NULL, NULL, &not_null,
+                                          NULL, NULL) != SQLITE_OK)
+                return 0;
+        return not_null;
+}
+
+/* Encodes one row; @returns 0, or -1 with err set (conversion). */
+static int send_row(struct retl_mssql_sess *s, sqlite3_stmt *st, int ncols,
+                    const struct retl_mssql_type *types, size_t *offs,
+                    struct retl_mssql_error *err)
+{
+        size_t null_bytes = 0, bitmap = ((size_t)ncols + 7) / 8;
+        int nulls = 0;
+        uint8_t bits[(1024 + 7) / 8];
+
+        retl_wbuf_reset(&s->row);
+        memset(bits, 0, bitmap);
+        for (int i = 0; i < ncols; i++) {
+                struct retl_mssql_value v = {0};
+                value_of(st, i, &v);
+                offs[i] = s->row.wb_len;
+                if (v.v_type == SQLITE_NULL && retl_mssql_type_is_fixed(&types[i])) {
+                        /* an outer join can bring NULL into a NOT NULL
+                         * column, and SQLite does not tell us beforehand */
+                        const char *name = sqlite3_column_name(st, i);
+                        retl_mssql_error_set(err, 50000, 16,
+                                             "Column '%s' is NOT NULL in its table, so the "
+                                             "stand-in sends it as a fixed-length type, but "
+                                             "the query returned NULL for it.",
+                                             name ? name : "");
+                        return -1;
+                }
+                if (v.v_type == SQLITE_NULL) {
+                        bits[i / 8] |= (uint8_t)(1u << (i % 8));
+                        null_bytes += retl_mssql_null_size(&types[i]);
+                        nulls++;
+                        continue;
+                }
+                if (retl_mssql_encode(&types[i], &v, &s->row, err))
+                        return -1;
+                if (s->row.wb_over) {
+                        err->me_number = 1101;
+                        err->me_severity = 17;
+                        err->me_state = 1;
+                        snprintf(err->me_msg, sizeof(err->me_msg),
+                                 "Row larger than the stand-in's %u MiB limit.",
+                                 MAX_ROW >> 20);
+                        return -1;
+                }
+        }
+        offs[ncols] = s->row.wb_len;
+        if (nulls && bitmap < null_bytes) {
+                uint8_t tokb = TDS_TOK_NBCROW;
+                retl_mssql_io_put(s, &tokb, 1);
+                retl_mssql_io_put(s, bits, bitmap);
+                retl_mssql_io_put(s, s->row.wb_data, s->row.wb_len);
+        } else {
+                uint8_t tokb = TDS_TOK_ROW;
+                retl_mssql_io_put(s, &tokb, 1);
+                for (int i = 0; i < ncols; i++) {
+                        if (bits[i / 8] & (1u << (i % 8))) {
+                                retl_wbuf_reset(&s->tok);
+                                retl_mssql_put_null(&types[i], &s->tok);
+                                retl_mssql_io_put_token(s);
+                        } else {
+                                retl_mssql_io_put(s, s->row.wb_data + offs[i],
+                                                  offs[i + 1] - offs[i]);
+                        }
+                }
+        }
+        return 0;
+}
+
+/* Runs one prepared statement and streams its result.
+ * @returns 0, -1 after an error (reported), 1 after ATTENTION. */
+static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pending *dp)
+{
+        int ncols = sqlite3_column_count(st), rc;
+        unsigned curcmd = stmt_curcmd(sqlite3_sql(st));
+        struct retl_mssql_error err;
+        struct retl_mssql_type *types = NULL;
+        size_t *offs = NULL;
+        uint64_t rows = 0;
+        int result = 0;
+
+        if (ncols > 1024) {
+                err = (struct retl_mssql_error){1702, 16, 1, "More than 1024 columns."};
+                goto fail;
+        }
+        rc = sqlite3_step(st);
+        if (ncols == 0) {
+                while (rc == SQLITE_ROW)
+                        rc = sqlite3_step(st);
+                if (rc == SQLITE_INTERRUPT && s->attn)
+                        return 1;
+                if (rc != SQLITE_DONE)
+                        goto sqlite_fail;
+                if (curcmd == CMD_INSERT || curcmd == CMD_UPDATE || curcmd == CMD_DELETE)
+                        done_later(s, dp, s->nocount ? 0 : TDS_DONE_COUNT, curcmd,
+                                   (uint64_t)sqlite3_changes64(s->db));
+                else
+                        done_later(s, dp, 0, curcmd, 0);
+                return 0;
+        }
+        if (rc == SQLITE_INTERRUPT && s->attn)
+                return 1;
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                goto sqlite_fail;
+
+        /* COLMETADATA; expression columns typed from the first row. */
+        types = retl_calloc((size_t)ncols, sizeof(*types));
+        offs = retl_calloc((size_t)ncols + 1, sizeof(*offs));
+        done_flush(s, dp, 1);
+        retl_wbuf_u8(&s->tok, TDS_TOK_COLMETADATA);
+        retl_wbuf_u16le(&s->tok, (unsigned)ncols);
+        for (int i = 0; i < ncols; i++) {
+                const char *name = sqlite3_column_name(st, i);
+                if (retl_mssql_type_parse(sqlite3_column_decltype(st, i), &types[i])) {
+                        struct retl_mssql_value v = {.v_type = SQLITE_NULL};
+                        if (rc == SQLITE_ROW)
+                                value_of(st, i, &v);
+                        retl_mssql_type_infer(&v, &types[i]);
+                } else {
+                        types[i].mt_not_null = column_not_null(s->db, st, i);
+                }
+                retl_wbuf_u32le(&s->tok, 0); /* user type */
+                retl_wbuf_u16le(&s->tok, types[i].mt_not_null ? 0x0000 : 0x0001); /* nullable */
+                retl_mssql_type_info(&types[i], &s->tok);
+                retl_tds_bvarchar(&s->tok, name ? name : "");
+        }
+        retl_mssql_io_put_token(s);
+
+        while (rc == SQLITE_ROW && !s->dead) {
+                if (send_row(s, st, ncols, types, offs, &err)) {
+                        retl_mssql_token_error(s, &err);
+                        retl_mssql_token_done(s, TDS_DONE_ERROR | TDS_DONE_COUNT, curcmd, rows);
+                        result = -1;
+                        goto out;
+                }
+                rows++;
+                if (s->attn) {
+                        result = 1;
+                        goto out;
+                }
+                rc = sqlite3_step(st);
+        }
+        if (rc == SQLITE_INTERRUPT && s->attn) {
+                result = 1;
+                goto out;
+        }
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+                retl_mssql_map_error(rc, sqlite3_errmsg(s->db), &err);
+                retl_mssql_token_error(s, &err);
+                retl_mssql_token_done(s, TDS_DONE_ERROR | TDS_DONE_COUNT, curcmd, rows);
+                result = -1;
+                goto out;
+        }
+        done_later(s, dp, s->nocount ? 0 : TDS_DONE_COUNT, curcmd, rows);
+        retl_log_debug(s->ctx, "statement: %llu rows", (unsigned long long)rows);
+out:
+        free(types);
+        free(offs);
+        return result;
+sqlite_fail:
+        retl_mssql_map_error(rc, sqlite3_errmsg(s->db), &err);
+fail:
+        done_flush(s, dp, 1);
+        retl_mssql_token_error(s, &err);
+        retl_mssql_token_done(s, TDS_DONE_ERROR, curcmd, 0);
+        return -1;
+}
+
+/* SET …: accepted and ignored, except NOCOUNT. Like SQL Server, no DONE
+ * of its own, so "SET NOCOUNT ON; SELECT …" gives the SELECT as the first
+ * result (the batch still ends with a DONE). */
+static void run_set(struct retl_mssql_sess *s, const char *p, const char *end,
+                    struct done_pending *dp)
+{
+        p += 3;
+        while (p < end && isspace((unsigned char)*p))
+                p++;
+        if (word_is(p, "NOCOUNT")) {
+                const char *q = p + 7;
+                while (q < end && isspace((unsigned char)*q))
+                        q++;
+                s->nocount = word_is(q, "ON");
+        }
+        (void)dp;
+}
+
+static void run_use(struct retl_mssql_sess *s, const char *p, const char *end,
+                    struct done_pending *dp)
+{
+        char name[130], msg[300];
+        size_t n = 0;
+
+        p += 3;
+        while (p < end && isspace((unsigned char)*p))
+                p++;
+        for (; p < end && n + 1 < sizeof(name); p++) {
+                if (*p == '"' || *p == '[' || *p == ']')
+                        continue;
+                if (isspace((unsigned char)*p))
+                        break;
+                name[n++] = *p;
+        }
+        name[n] = '\0';
+        if (strcasecmp(name, s->conf->mc_database) != 0) {
+                struct retl_mssql_error err = {911, 16, 1, ""};
+                snprintf(err.me_msg, sizeof(err.me_msg),
+                         "Database '%s' does not exist. Make sure that the name is entered "
+                         "correctly.",
+                         name);
+                done_flush(s, dp, 1);
+                retl_mssql_token_error(s, &err);
+                done_later(s, dp, TDS_DONE_ERROR, 0, 0);
+                return;
+        }
+        done_flush(s, dp, 1);
+        retl_mssql_token_envchange(s, 1, s->conf->mc_database, s->database);
+        snprintf(msg, sizeof(msg), "Changed database context to '%s'.", s->conf->mc_database);
+        retl_mssql_token_message(s, TDS_TOK_INFO, 5701, 1, 0, msg);
+        done_later(s, dp, 0, 0, 0);
+}
+
+void retl_mssql_batch_run(struct retl_mssql_sess *s)
+{
+        const uint8_t *p = s->msg.wb_data;
+        size_t n = s->msg.wb_len, hdr = 0;
+        struct retl_wbuf text;
+        char *sql;
+        const char *cur;
+        struct done_pending dp = {0};
+        int rc = 0;
+
+        /* ALL_HEADERS (TDS 7.2+): total length first, itself included. */
+        if (n >= 4) {
+                hdr = p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+                if (hdr < 4 || hdr > n)
+                        hdr = 0;
+        }
+        retl_wbuf_init(&text, 0);
+        retl_utf16le_to_utf8(&text, p + hdr, (n - hdr) / 2);
+        retl_wbuf_u8(&text, 0);
+        if (text.wb_over) {
+                retl_wbuf_free(&text);
+                s->dead = 1;
+                return;
+        }
+        retl_log_info(s->ctx, "batch: %zu characters", (n - hdr) / 2);
+        retl_log_debug(s->ctx, "batch text: %.400s", (const char *)text.wb_data);
+        retl_mssql_session_log_batch(s->conf->mc_session_log, s->spid,
+                                     (const char *)text.wb_data, text.wb_len - 1);
+        sql = retl_mssql_rewrite((const char *)text.wb_data, text.wb_len - 1, s->spid);
+        retl_wbuf_free(&text);
+        retl_log_debug(s->ctx, "as SQLite: %.400s", sql);
+
+        s->attn = 0;
+        retl_mssql_io_begin(s, TDS_PKT_REPLY);
+        cur = sql;
+        while (!s->dead) {
+                sqlite3_stmt *st = NULL;
+                const char *tail = NULL;
+
+                cur = skip_blank(cur);
+                if (!*cur)
+                        break;
+                if (word_is(cur, "SET") || word_is(cur, "USE")) {
+                        const char *end = line_end(cur);
+                        if (word_is(cur, "SET"))
+                                run_set(s, cur, end, &dp);
+                        else
+                                run_use(s, cur, end, &dp);
+                        cur = end;
+                        continue;
+                }
+                if (sqlite3_prepare_v2(s->db, cur, -1, &st, &tail) != SQLITE_OK) {
+                        struct retl_mssql_error err;
+                        retl_mssql_map_error(sqlite3_errcode(s->db), sqlite3_errmsg(s->db), &err);
+                        done_flush(s, &dp, 1);
+                        retl_mssql_token_error(s, &err);
+                        retl_mssql_token_done(s, TDS_DONE_ERROR, 0, 0);
+                        rc = -1;
+                        break;
+                }
+                cur = tail;
+                if (!st)
+                        continue;
+                rc = run_stmt(s, st, &dp);
+                sqlite3_finalize(st);
+                if (rc)
+                        break;
+        }
+        free(sql);
+        if (rc == 1) {
+                done_flush(s, &dp, 1);
+                retl_mssql_token_done(s, TDS_DONE_ATTN, 0, 0);
+        } else if (rc == 0) {
+                if (!dp.set)
+                        done_later(s, &dp, 0, 0, 0); /* every reply ends with a DONE */
+                done_flush(s, &dp, 0);
+        }
+        /* after an error, the DONE_ERROR written with it is the final token */
+        retl_mssql_io_end(s);
+        s->attn = 0;
+}

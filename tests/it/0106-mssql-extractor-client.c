@@ -1,0 +1,241 @@
+/* 0106: the extractor's SQL Server driver (producer/source_mssql.c) as a
+ * client of the stand-in. What it sends, from the stand-in's session log
+ * (--log-session): its LOGIN7 fields, never the password, and each batch
+ * text as sent. How it maps NOT NULL int, bigint, bit, float and datetime
+ * columns, which arrive as fixed-length types (INT4, INT8, BIT, FLT8,
+ * DATETIME): the same names, Avro branches and values as their nullable
+ * twins (INTN, BITN, FLTN, DATETIMN). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "tests/it/mssql_it.h"
+#include "producer/source.h"
+
+#define PASSWORD "s3cret-0106"
+
+static struct it_standin standin;
+static char db_path[1024];
+static char log_path[1024];
+
+static const char *fixture_sql =
+        "CREATE TABLE fixed_t(id INT NOT NULL, c_int INT NOT NULL, c_bigint BIGINT NOT NULL,"
+        " c_bit BIT NOT NULL, c_float FLOAT NOT NULL, c_datetime DATETIME NOT NULL,"
+        " n_int INT, n_bigint BIGINT, n_bit BIT, n_float FLOAT, n_datetime DATETIME);\n"
+        "INSERT INTO fixed_t VALUES(1, -2147483648, 9223372036854775807, 1, 2.718281828459045,"
+        " '2024-05-01 12:34:56.789', -2147483648, 9223372036854775807, 1, 2.718281828459045,"
+        " '2024-05-01 12:34:56.789');\n"
+        "INSERT INTO fixed_t VALUES(2, 7, -1, 0, -0.5, '1753-01-01 00:00:00',"
+        " 7, -1, 0, -0.5, '1753-01-01 00:00:00');\n";
+
+static struct retl_source *connect_source(void)
+{
+        struct retl_cfg_database db = {
+                .name = "src",
+                .driver = "mssql",
+                .host = "127.0.0.1",
+                .port = standin.port,
+                .database = "retldb",
+                .user = "retl",
+                .password = PASSWORD,
+                .encryption = RETL_ENCRYPT_OFF,
+                .login_timeout_s = 10,
+                .query_timeout_s = 60,
+        };
+        enum retl_source_fail fail = RETL_SRC_OK;
+        char errstr[512];
+        struct retl_source *src = retl_source_open(&db, "0106", NULL, &fail, errstr,
+                                                   sizeof(errstr));
+
+        if (!src)
+                fail_msg("connect: %s", errstr);
+        return src;
+}
+
+static int group_setup(void **state)
+{
+        (void)state;
+        snprintf(log_path, sizeof(log_path), "%s/0106-session.jsonl", it_tmp());
+        unlink(log_path);
+        if (it_sqlite_create("0106", fixture_sql, db_path, sizeof(db_path)))
+                return -1;
+        setenv("RETL_IT_PASSWORD", PASSWORD, 1);
+        return it_standin_start(&standin, db_path, "--database", "retldb", "--user", "retl",
+                                "--password-env", "RETL_IT_PASSWORD", "--log-session",
+                                log_path, NULL);
+}
+
+static int group_teardown(void **state)
+{
+        (void)state;
+        return it_standin_stop(&standin) == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ mapping */
+
+struct expect {
+        const char *col;
+        const char *type_name;
+        enum retl_vtype vtype;
+        int scale;
+};
+
+static void expect_row(const struct retl_value *v, int64_t i, int64_t l, int b, double d,
+                       const char *dt)
+{
+        /* columns: id, then c_int c_bigint c_bit c_float c_datetime, then the n_ twins */
+        for (int twin = 0; twin < 2; twin++) {
+                const struct retl_value *t = v + 1 + 5 * twin;
+                assert_int_equal(t[0].type, RETL_V_LONG);
+                assert_int_equal(t[0].u.l, i);
+                assert_int_equal(t[1].type, RETL_V_LONG);
+                assert_int_equal(t[1].u.l, l);
+                assert_int_equal(t[2].type, RETL_V_BOOL);
+                assert_int_equal(t[2].u.b, b);
+                assert_int_equal(t[3].type, RETL_V_DOUBLE);
+                assert_true(t[3].u.d == d);
+                assert_int_equal(t[4].type, RETL_V_DATETIME);
+                assert_int_equal(t[4].u.s.len, strlen(dt));
+                assert_memory_equal(t[4].u.s.ptr, dt, strlen(dt));
+        }
+}
+
+static void test_not_null_mapping(void **state)
+{
+        static const struct expect ex[] = {
+                {"id", "int", RETL_V_LONG, 0},
+                {"c_int", "int", RETL_V_LONG, 0},
+                {"c_bigint", "bigint", RETL_V_LONG, 0},
+                {"c_bit", "bit", RETL_V_BOOL, 0},
+                {"c_float", "float", RETL_V_DOUBLE, 0},
+                {"c_datetime", "datetime", RETL_V_DATETIME, 3},
+                {"n_int", "int", RETL_V_LONG, 0},
+                {"n_bigint", "bigint", RETL_V_LONG, 0},
+                {"n_bit", "bit", RETL_V_BOOL, 0},
+                {"n_float", "float", RETL_V_DOUBLE, 0},
+                {"n_datetime", "datetime", RETL_V_DATETIME, 3},
+        };
+        const size_t n = sizeof(ex) / sizeof(ex[0]);
+        struct retl_source *src = connect_source();
+        const struct retl_source_column *cols;
+        const struct retl_value *v;
+        enum retl_source_fail fail = RETL_SRC_OK;
+        char errstr[512];
+
+        (void)state;
+        if (retl_source_query(src, "SELECT * FROM fixed_t ORDER BY id", &fail, errstr,
+                              sizeof(errstr)))
+                fail_msg("query: %s", errstr);
+        assert_int_equal(retl_source_ncolumns(src), n);
+        cols = retl_source_columns(src);
+        for (size_t i = 0; i < n; i++) {
+                if (getenv("RETL_IT_VERBOSE"))
+                        fprintf(stderr, "%s: %s, %s, scale %d\n", cols[i].name,
+                                cols[i].type_name, retl_vtype_name(cols[i].vtype),
+                                cols[i].scale);
+                assert_string_equal(cols[i].name, ex[i].col);
+                assert_string_equal(cols[i].type_name, ex[i].type_name);
+                assert_int_equal(cols[i].vtype, ex[i].vtype);
+                assert_int_equal(cols[i].scale, ex[i].scale);
+        }
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 1);
+        assert_int_equal(v[0].type, RETL_V_LONG);
+        assert_int_equal(v[0].u.l, 1);
+        expect_row(v, -2147483648LL, INT64_MAX, 1, 2.718281828459045,
+                   "2024-05-01T12:34:56.790");
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 1);
+        assert_int_equal(v[0].u.l, 2);
+        expect_row(v, 7, -1, 0, -0.5, "1753-01-01T00:00:00.000");
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 0);
+        retl_source_close(src);
+}
+
+/* ------------------------------------------------------------ session log */
+
+static void test_session_log(void **state)
+{
+        static const char query[] =
+                "SELECT id,\n\tc_int AS \"x\" -- 'é'\nFROM fixed_t ORDER BY id";
+        static const char *const flags[] = {"option_flags2", "type_flags", "option_flags3"};
+        struct retl_source *src = connect_source();
+        const struct retl_value *v;
+        enum retl_source_fail fail = RETL_SRC_OK;
+        char errstr[512], line[8192];
+        int logins = 0, batches = 0, rows = 0;
+        FILE *f;
+
+        (void)state;
+        if (retl_source_query(src, query, &fail, errstr, sizeof(errstr)))
+                fail_msg("query: %s", errstr);
+        while (retl_source_next(src, &v, &fail, errstr, sizeof(errstr)) == 1)
+                rows++;
+        assert_int_equal(rows, 2);
+        retl_source_close(src);
+
+        /* One JSON object a line; the stand-in flushed each before it
+         * answered, so the file is complete now. */
+        f = fopen(log_path, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f)) {
+                json_error_t jerr;
+                json_t *o = json_loads(line, 0, &jerr);
+                const char *event;
+
+                if (!o)
+                        fail_msg("not JSON: %s (%s)", line, jerr.text);
+                assert_non_null(strchr(line, '\n'));
+                assert_null(strstr(line, PASSWORD));
+                assert_true(json_integer_value(json_object_get(o, "spid")) >= 51);
+                event = json_string_value(json_object_get(o, "event"));
+                assert_non_null(event);
+                if (strcmp(event, "login") == 0) {
+                        logins++;
+                        /* what FreeTDS db-lib sends for the extractor (TDS 7.4) */
+                        assert_string_equal(json_string_value(json_object_get(o, "tds_version")),
+                                            "0x74000004");
+                        assert_string_equal(json_string_value(json_object_get(o, "user")), "retl");
+                        assert_string_equal(json_string_value(json_object_get(o, "database")),
+                                            "retldb");
+                        assert_string_equal(json_string_value(json_object_get(o, "app")), "retl");
+                        assert_string_equal(json_string_value(json_object_get(o, "library")),
+                                            "DB-Library");
+                        assert_true(json_string_length(json_object_get(o, "host")) > 0);
+                        assert_null(json_object_get(o, "password"));
+                        /* OptionFlags1: fUseDB, fDatabase (fatal), fSetLang */
+                        assert_string_equal(
+                                json_string_value(json_object_get(o, "option_flags1")), "0xE0");
+                        for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+                                const char *hex = json_string_value(json_object_get(o, flags[k]));
+                                assert_non_null(hex);
+                                assert_int_equal(strlen(hex), 4);
+                                assert_memory_equal(hex, "0x", 2);
+                        }
+                } else if (strcmp(event, "batch") == 0) {
+                        const char *text = json_string_value(json_object_get(o, "text"));
+                        assert_non_null(text);
+                        if (strcmp(text, query) == 0)
+                                batches++;
+                } else {
+                        fail_msg("unknown event %s", event);
+                }
+                json_decref(o);
+        }
+        fclose(f);
+        /* this test's connection and test_not_null_mapping's */
+        assert_int_equal(logins, 2);
+        assert_int_equal(batches, 1);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_not_null_mapping),
+                cmocka_unit_test(test_session_log),
+        };
+        return cmocka_run_group_tests_name("0106-mssql-extractor-client", tests, group_setup,
+                                           group_teardown);
+}
