@@ -1,7 +1,7 @@
 /* retl — `retl check -c FILE DATABASE`: tries a database connection and says
  * precisely what failed (name resolution, refused, timeout, TLS, login,
  * database). Never prints the password. */
-#include "cli/commands.h"
+#include "producer/commands.h"
 #include "lib/cfg.h"
 #include "lib/log.h"
 #include "producer/source.h"

@@ -2,7 +2,7 @@
  * records of a workspace's topic (or of any retl topic with --topic), one per
  * line, then exits at the end of what the topic held when it started.
  * Read-only: the consumer is assigned its partition and never commits. */
-#include "cli/commands.h"
+#include "producer/commands.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/codec.h"

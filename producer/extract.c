@@ -16,7 +16,7 @@
  * unless their schedule changed; a resumed sync runs at its next interval; a
  * deleted sync stops. A file that does not load is refused and logged, and
  * the running configuration stays. */
-#include "cli/commands.h"
+#include "producer/commands.h"
 #include "lib/cfg.h"
 #include "lib/cfgwatch.h"
 #include "lib/log.h"

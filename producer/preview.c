@@ -2,7 +2,7 @@
  * would (same last_sync_time, read from Kafka when reachable), prints the
  * columns with their SQL types, up to 100 rows and the column rules'
  * verdict. Cancels each query after 100 rows; sends nothing to Kafka. */
-#include "cli/commands.h"
+#include "producer/commands.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/checkpoint.h"
