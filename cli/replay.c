@@ -8,6 +8,7 @@
  * uploaders import the copies like any run — except that a replay never
  * moves last_sync_time. */
 #include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/cfg.h"
 #include "lib/codec.h"
 #include "lib/kafka.h"
@@ -206,25 +207,29 @@ int retl_replay_main(int argc, char **argv)
         char err[16384], *topic = NULL;
         int64_t low, high, since_s = 0, from_time = 0;
         int rc = 1;
+        struct retl_args ra = {"replay", argc, argv, 1};
 
         memset(&rp, 0, sizeof(rp));
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
                         return usage(stdout);
-                else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
-                        path = argv[++i];
-                else if (!strcmp(argv[i], "--run") && i + 1 < argc)
-                        rp.only_run = argv[++i];
-                else if (!strcmp(argv[i], "--since") && i + 1 < argc)
-                        since = argv[++i];
-                else if (!strcmp(argv[i], "--dry-run"))
+                else if (retl_args_is(&ra, "-c", "--config"))
+                        bad = retl_args_value(&ra, &path);
+                else if (retl_args_is(&ra, NULL, "--run"))
+                        bad = retl_args_value(&ra, &rp.only_run);
+                else if (retl_args_is(&ra, NULL, "--since"))
+                        bad = retl_args_value(&ra, &since);
+                else if (!strcmp(arg, "--dry-run"))
                         rp.dry_run = 1;
-                else if (argv[i][0] != '-' && !ws)
-                        ws = argv[i];
-                else {
-                        fprintf(stderr, "retl replay: unknown option '%s' (see --help)\n", argv[i]);
+                else if (arg[0] != '-' && !ws)
+                        ws = arg;
+                else
+                        return retl_args_unknown(&ra);
+                if (bad)
                         return 2;
-                }
         }
         if (!path || !ws || (!rp.only_run == !since)) {
                 fprintf(stderr, "retl replay: -c FILE, WORKSPACE and one of --run or --since are "

@@ -2,12 +2,14 @@
  * rows of a run, read from the imports and failures topics, so they work
  * from any machine that reaches the cluster. */
 #include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/checkpoint.h"
 #include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/scan.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,28 +235,32 @@ static int usage_status(FILE *out)
 int retl_status_main(int argc, char **argv)
 {
         const char *path = NULL, *only = NULL;
-        long limit = 10;
+        int64_t limit = 10;
         int json = 0, rc = 1;
+        struct retl_args ra = {"status", argc, argv, 1};
         struct retl_cfg *cfg = NULL;
         struct history h = {0};
         rd_kafka_t *reader = NULL;
         char err[16384];
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
                         return usage_status(stdout);
-                else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
-                        path = argv[++i];
-                else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
-                        limit = strtol(argv[++i], NULL, 10);
-                else if (!strcmp(argv[i], "--json"))
+                else if (retl_args_is(&ra, "-c", "--config"))
+                        bad = retl_args_value(&ra, &path);
+                else if (retl_args_is(&ra, NULL, "--limit"))
+                        bad = retl_args_count(&ra, 0, INT_MAX, &limit);
+                else if (!strcmp(arg, "--json"))
                         json = 1;
-                else if (argv[i][0] != '-' && !only)
-                        only = argv[i];
-                else {
-                        fprintf(stderr, "retl status: unknown option '%s' (see --help)\n", argv[i]);
+                else if (arg[0] != '-' && !only)
+                        only = arg;
+                else
+                        return retl_args_unknown(&ra);
+                if (bad)
                         return 2;
-                }
         }
         if (!path) {
                 fprintf(stderr, "retl status: -c FILE is required (see --help)\n");
@@ -549,11 +555,15 @@ int retl_errors_main(int argc, char **argv)
         const char *path = NULL, *run = NULL, *outpath = NULL;
         struct retl_cfg *cfg = NULL;
         struct errors_scan e = {0};
+        struct retl_args ra = {"errors", argc, argv, 1};
         char err[16384];
         int rc = 1;
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
                         printf("usage: retl errors -c FILE RUN [-o FILE.csv]\n\n"
                                "Writes the failed rows of a run as CSV (row_number, query, "
                                "identifier,\nreason), like the hosted product's Download. RUN is "
@@ -562,19 +572,17 @@ int retl_errors_main(int argc, char **argv)
                                "  -c, --config FILE  the configuration file\n"
                                "  -o, --output FILE  write the CSV there instead of stdout\n");
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) &&
-                           i + 1 < argc) {
-                        outpath = argv[++i];
-                } else if (argv[i][0] != '-' && !run) {
-                        run = argv[i];
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        bad = retl_args_value(&ra, &path);
+                } else if (retl_args_is(&ra, "-o", "--output")) {
+                        bad = retl_args_value(&ra, &outpath);
+                } else if (arg[0] != '-' && !run) {
+                        run = arg;
                 } else {
-                        fprintf(stderr, "retl errors: unknown option '%s' (see --help)\n",
-                                argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
+                if (bad)
+                        return 2;
         }
         if (!path || !run) {
                 fprintf(stderr, "retl errors: -c FILE and RUN are required (see --help)\n");

@@ -2,13 +2,14 @@
  * records of a workspace's topic (or of any retl topic with --topic), one per
  * line, then exits at the end of what the topic held when it started.
  * Read-only: the consumer is assigned its partition and never commits. */
-#include "producer/commands.h"
+#include "lib/args.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/codec.h"
 #include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "producer/commands.h"
 #include "producer/jsonval.h"
 
 #include <jansson.h>
@@ -189,9 +190,13 @@ int retl_dump_main(int argc, char **argv)
         char err[16384], *topic = NULL, *meta = NULL;
         int json = 0, from_beginning = 0, rc = 1;
         int64_t low, high, start, committed;
+        struct retl_args ra = {"dump", argc, argv, 1};
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
                         printf("usage: retl dump -c FILE WORKSPACE [--from-beginning] [--json]\n"
                                "       retl dump -c FILE --topic TOPIC [--from-beginning] "
                                "[--json]\n\n"
@@ -203,21 +208,21 @@ int retl_dump_main(int argc, char **argv)
                                "{name, type, value}\n"
                                "  --topic TOPIC     another topic (e.g. the imports topic)\n");
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if (!strcmp(argv[i], "--topic") && i + 1 < argc) {
-                        topic_arg = argv[++i];
-                } else if (!strcmp(argv[i], "--from-beginning")) {
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        bad = retl_args_value(&ra, &path);
+                } else if (retl_args_is(&ra, NULL, "--topic")) {
+                        bad = retl_args_value(&ra, &topic_arg);
+                } else if (!strcmp(arg, "--from-beginning")) {
                         from_beginning = 1;
-                } else if (!strcmp(argv[i], "--json")) {
+                } else if (!strcmp(arg, "--json")) {
                         json = 1;
-                } else if (argv[i][0] != '-' && !ws) {
-                        ws = argv[i];
+                } else if (arg[0] != '-' && !ws) {
+                        ws = arg;
                 } else {
-                        fprintf(stderr, "retl dump: unknown option '%s' (see --help)\n", argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
+                if (bad)
+                        return 2;
         }
         if (!path || (!ws && !topic_arg)) {
                 fprintf(stderr, "retl dump: usage: retl dump -c FILE WORKSPACE\n");
