@@ -19,6 +19,7 @@
 struct run {
         struct retl_import_report r;
         int64_t offset;
+        int64_t start_ms;       /* when this import started: see import_start_ms() */
 };
 
 struct history {
@@ -54,6 +55,14 @@ static void copy_report(struct retl_import_report *dst, const struct retl_import
         dst->workspace = retl_strdup(src->workspace);
         dst->replay_of = src->replay_of ? retl_strdup(src->replay_of) : NULL;
         dst->error = src->error ? retl_strdup(src->error) : NULL;
+}
+
+/* A replay's report carries the original run's started_at_ms (the copied
+ * RunStarted's); the import itself began when the uploader wrote the run's
+ * first report (RUNNING), which the message's timestamp says. */
+static int64_t import_start_ms(const struct retl_import_report *r, int64_t ts)
+{
+        return r->replay_of && ts > 0 ? ts : r->started_at_ms;
 }
 
 static void rehash(struct history *h)
@@ -106,6 +115,7 @@ static int on_report(void *opaque, int64_t offset, int64_t ts, const struct retl
         }
         copy_report(&h->runs[h->n].r, r);
         h->runs[h->n].offset = offset;
+        h->runs[h->n].start_ms = import_start_ms(r, ts);
         h->slots[s] = ++h->n;
         return 0;
 }
@@ -121,8 +131,8 @@ static void history_free(struct history *h)
 static int by_start_desc(const void *a, const void *b)
 {
         const struct run *x = a, *y = b;
-        if (x->r.started_at_ms != y->r.started_at_ms)
-                return x->r.started_at_ms < y->r.started_at_ms ? 1 : -1;
+        if (x->start_ms != y->start_ms)
+                return x->start_ms < y->start_ms ? 1 : -1;
         return x->offset < y->offset ? 1 : -1;
 }
 
@@ -224,8 +234,9 @@ static int usage_status(FILE *out)
                 "usage: retl status -c FILE [SYNC] [--limit N] [--json]\n\n"
                 "Each sync's imports, newest first: start, duration, status (running,\n"
                 "completed, some rows failed, failed, skipped), rows read, imported, failed,\n"
-                "and the sync's current last_sync_time. Read from the imports topic, so it\n"
-                "works from any machine that reaches the cluster.\n\n"
+                "and the sync's current last_sync_time (a replay: when it was imported, not\n"
+                "when the original run started). Read from the imports topic, so it works\n"
+                "from any machine that reaches the cluster.\n\n"
                 "  -c, --config FILE  the configuration file\n"
                 "  --limit N          imports shown per sync (default 10, 0 = all)\n"
                 "  --json             one JSON document instead of tables\n");
@@ -347,14 +358,14 @@ int retl_status_main(int argc, char **argv)
                         for (size_t i = 0; i < h.n; i++) {
                                 const struct retl_import_report *r = &h.runs[i].r;
                                 struct retl_import_report running;
-                                int64_t dur;
+                                int64_t start = h.runs[i].start_ms, dur;
                                 if (strcmp(r->sync, sync))
                                         continue;
                                 if (limit > 0 && shown >= limit)
                                         break;
                                 dur = r->status == RETL_IMPORT_RUNNING
-                                              ? (int64_t)time(NULL) * 1000 - r->started_at_ms
-                                              : r->finished_at_ms - r->started_at_ms;
+                                              ? (int64_t)time(NULL) * 1000 - start
+                                              : r->finished_at_ms - start;
                                 /* one import per workspace at a time: a running
                                  * run's progress is the workspace's mid-run
                                  * checkpoint */
@@ -372,7 +383,7 @@ int retl_status_main(int argc, char **argv)
                                         json_str(stdout, retl_import_status_name(r->status));
                                         printf(",\"started_at_ms\":%lld,\"duration_ms\":%lld,"
                                                "\"rows\":%lld,\"imported\":%lld,\"failed\":%lld",
-                                               (long long)r->started_at_ms, (long long)dur,
+                                               (long long)start, (long long)dur,
                                                (long long)r->rows, (long long)r->imported,
                                                (long long)r->failed);
                                         if (r->replay_of) {
@@ -386,7 +397,7 @@ int retl_status_main(int argc, char **argv)
                                         printf("}");
                                 } else {
                                         char t[32], d[32];
-                                        fmt_time(t, sizeof(t), r->started_at_ms / 1000);
+                                        fmt_time(t, sizeof(t), start / 1000);
                                         fmt_duration(d, sizeof(d), dur);
                                         printf("  %-20s  %-10s  %-16s  %9lld  %9lld  %7lld  %s%s%s\n",
                                                t, d, retl_import_status_name(r->status),
