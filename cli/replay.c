@@ -314,7 +314,9 @@ int retl_replay_main(int argc, char **argv)
                 fprintf(stderr, "retl replay: %s\n", err);
                 goto out;
         }
-        if (retl_kafka_watermarks(rp.rk, topic, 10000, &low, &high, err, sizeof(err))) {
+        if (retl_kafka_wait_cluster(rp.rk, &cfg->kafka, err, sizeof(err)) ||
+            retl_kafka_watermarks(rp.rk, topic, retl_kafka_timeout_ms(&cfg->kafka), &low, &high,
+                                  err, sizeof(err))) {
                 fprintf(stderr, "retl replay: %s\n", err);
                 goto out;
         }

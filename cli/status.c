@@ -194,20 +194,20 @@ static void current_state(const struct retl_cfg *cfg, rd_kafka_t *reader, const 
         char *topic = retl_cfg_workspace_topic(cfg, ws);
         char *md = NULL;
         int64_t off, low, high;
-        int count = 0;
+        int count = 0, wait_ms = retl_kafka_timeout_ms(&cfg->kafka);
         struct retl_checkpoint cp;
 
         memset(st, 0, sizeof(*st));
         if (!reader) {
                 snprintf(st->why, sizeof(st->why), "no Kafka client");
-        } else if (retl_kafka_partition_count(reader, topic, 10000, &count, st->why,
+        } else if (retl_kafka_partition_count(reader, topic, wait_ms, &count, st->why,
                                               sizeof(st->why))) {
                 /* why says it */
         } else if (count == 0) {
                 st->known = st->no_topic = 1;
-        } else if (!retl_kafka_committed(reader, topic, 10000, &off, &md, st->why,
+        } else if (!retl_kafka_committed(reader, topic, wait_ms, &off, &md, st->why,
                                          sizeof(st->why)) &&
-                   !retl_kafka_watermarks(reader, topic, 10000, &low, &high, st->why,
+                   !retl_kafka_watermarks(reader, topic, wait_ms, &low, &high, st->why,
                                           sizeof(st->why)) &&
                    !retl_checkpoint_parse(&cp, md, md ? strlen(md) : 0, st->why,
                                           sizeof(st->why))) {

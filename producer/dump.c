@@ -188,7 +188,7 @@ int retl_dump_main(int argc, char **argv)
         rd_kafka_t *rk = NULL;
         rd_kafka_topic_partition_list_t *parts = NULL;
         char err[16384], *topic = NULL, *meta = NULL;
-        int json = 0, from_beginning = 0, rc = 1;
+        int json = 0, from_beginning = 0, rc = 1, wait_ms;
         int64_t low, high, start, committed;
         struct retl_args ra = {"dump", argc, argv, 1};
 
@@ -233,6 +233,7 @@ int retl_dump_main(int argc, char **argv)
                 return 1;
         }
         retl_log_set_level(RETL_LOG_WARN);
+        wait_ms = retl_kafka_timeout_ms(&cfg->kafka);
         if (!topic_arg && !retl_cfg_workspace_find(cfg, ws)) {
                 fprintf(stderr, "retl dump: workspace '%s' is not in %s (or use --topic TOPIC)\n",
                         ws, path);
@@ -245,13 +246,13 @@ int retl_dump_main(int argc, char **argv)
                 goto fail;
         rk = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, "retl-dump", NULL, err,
                                      sizeof(err));
-        if (!rk)
+        if (!rk || retl_kafka_wait_cluster(rk, &cfg->kafka, err, sizeof(err)))
                 goto fail;
-        if (retl_kafka_watermarks(rk, topic, 10000, &low, &high, err, sizeof(err)))
+        if (retl_kafka_watermarks(rk, topic, wait_ms, &low, &high, err, sizeof(err)))
                 goto fail;
         start = low;
         if (!from_beginning) {
-                if (retl_kafka_committed(rk, topic, 10000, &committed, &meta, err, sizeof(err)))
+                if (retl_kafka_committed(rk, topic, wait_ms, &committed, &meta, err, sizeof(err)))
                         goto fail;
                 if (committed > start)
                         start = committed;
@@ -267,11 +268,12 @@ int retl_dump_main(int argc, char **argv)
                 goto fail;
         }
         for (int64_t next = start; next < high;) {
-                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 10000);
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, wait_ms);
                 struct retl_record rec;
                 if (!m) {
-                        snprintf(err, sizeof(err), "no record at offset %lld within 10 s",
-                                 (long long)next);
+                        snprintf(err, sizeof(err), "no record at offset %lld within %lld s "
+                                 "(kafka.timeout)", (long long)next,
+                                 (long long)cfg->kafka.timeout_s);
                         goto fail;
                 }
                 if (m->err) {

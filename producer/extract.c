@@ -300,7 +300,7 @@ int retl_extract_main(int argc, char **argv)
         }
         sink = retl_sink_new(cfg, "retl-extract", err, sizeof(err));
         if (!sink) {
-                retl_log_error("extract", "Kafka: %s", err);
+                retl_log_error("extract", "%s", err);
                 goto out;
         }
         if (!once && retl_recover_open_runs(cfg, sink, err, sizeof(err)) < 0) {

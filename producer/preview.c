@@ -46,9 +46,8 @@ static void pad(FILE *out, const char *s, size_t w)
 static int kafka_last_sync_time(const struct retl_cfg *cfg, const struct retl_cfg_sync *sync,
                                 int64_t *lst, char *errstr, size_t errstr_size)
 {
-        const char *extra[] = {"socket.timeout.ms", "5000", NULL};
         rd_kafka_t *rk = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, "retl-preview",
-                                                 extra, errstr, errstr_size);
+                                                 NULL, errstr, errstr_size);
         struct retl_checkpoint cp;
         char *topic, *meta = NULL;
         int64_t off;
@@ -56,8 +55,13 @@ static int kafka_last_sync_time(const struct retl_cfg *cfg, const struct retl_cf
 
         if (!rk)
                 return -1;
+        if (retl_kafka_wait_cluster(rk, &cfg->kafka, errstr, errstr_size)) {
+                rd_kafka_destroy(rk);
+                return -1;
+        }
         topic = retl_cfg_workspace_topic(cfg, sync->workspace);
-        rc = retl_kafka_committed(rk, topic, 5000, &off, &meta, errstr, errstr_size);
+        rc = retl_kafka_committed(rk, topic, retl_kafka_timeout_ms(&cfg->kafka), &off, &meta,
+                                  errstr, errstr_size);
         if (rc == 0) {
                 retl_checkpoint_init(&cp);
                 rc = retl_checkpoint_parse(&cp, meta, meta ? strlen(meta) : 0, errstr,
