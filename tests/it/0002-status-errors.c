@@ -27,12 +27,11 @@ static struct retl_cfg *cfg;
 
 
 
-static int setup(void **state)
+/* A configuration whose topics and group are named after @p pfx. */
+static int write_cfg(const char *path, const char *pfx)
 {
-        FILE *f;
-        snprintf(prefix, sizeof(prefix), "it0002x%ld", (long)time(NULL));
-        snprintf(cfgpath, sizeof(cfgpath), "%s/retl.cfg", getenv("RETL_TEST_TMP"));
-        f = fopen(cfgpath, "w");
+        FILE *f = fopen(path, "w");
+
         if (!f)
                 return -1;
         fprintf(f,
@@ -44,8 +43,16 @@ static int setup(void **state)
                 "  password_env = \"HOME\"; } );\n"
                 "syncs = ( { name = \"people\"; workspace = \"acme\"; database = \"crm\"; import = \"people\";\n"
                 "  interval = \"1h\"; query = \"SELECT id FROM t\"; } );\n",
-                getenv("RETL_KAFKA_BROKERS"), prefix, prefix, prefix, prefix);
-        fclose(f);
+                getenv("RETL_KAFKA_BROKERS"), pfx, pfx, pfx, pfx);
+        return fclose(f);
+}
+
+static int setup(void **state)
+{
+        snprintf(prefix, sizeof(prefix), "it0002x%ld", (long)time(NULL));
+        snprintf(cfgpath, sizeof(cfgpath), "%s/retl.cfg", getenv("RETL_TEST_TMP"));
+        if (write_cfg(cfgpath, prefix))
+                return -1;
         return retl_cfg_load(cfgpath, &cfg, err, sizeof(err));
 }
 
@@ -201,14 +208,13 @@ static void test_status_replay(void **state)
         struct retl_cfg *rcfg = NULL;
         rd_kafka_t *rk;
         struct retl_record rec = {.type = RETL_REC_IMPORT_REPORT};
-        char path[600], args[1024], *out, want[128], t_orig[32], t_rep[32];
+        char path[600], args[1024], *out, want[128], t_orig[32], t_rep[32], rprefix[80];
         const char *line;
         int status;
         /* recent times: the topic's retention goes by the messages' timestamps */
         int64_t t0 = ((int64_t)time(NULL) - 7200) * 1000, t_replay = t0 + 5400000;
         time_t tt;
         struct tm tm;
-        FILE *f;
 
         tt = (time_t)(t0 / 1000);
         strftime(t_orig, sizeof(t_orig), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
@@ -216,19 +222,8 @@ static void test_status_replay(void **state)
         strftime(t_rep, sizeof(t_rep), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 
         snprintf(path, sizeof(path), "%s/replay.cfg", getenv("RETL_TEST_TMP"));
-        f = fopen(path, "w");
-        assert_non_null(f);
-        fprintf(f,
-                "kafka = { brokers = \"%s\"; replication_factor = 1; topic_prefix = \"%sr.ws.\";\n"
-                "  group = \"%sr.g\"; imports_topic = \"%sr.imports\"; failures_topic = \"%sr.failures\"; };\n"
-                "workspaces = ( { name = \"acme\"; api_url = \"http://127.0.0.1:9\"; site_id = \"s\";\n"
-                "  api_key_env = \"HOME\"; } );\n"
-                "databases = ( { name = \"crm\"; host = \"127.0.0.1\"; database = \"crm\"; user = \"u\";\n"
-                "  password_env = \"HOME\"; } );\n"
-                "syncs = ( { name = \"people\"; workspace = \"acme\"; database = \"crm\"; import = \"people\";\n"
-                "  interval = \"1h\"; query = \"SELECT id FROM t\"; } );\n",
-                getenv("RETL_KAFKA_BROKERS"), prefix, prefix, prefix, prefix);
-        fclose(f);
+        snprintf(rprefix, sizeof(rprefix), "%sr", prefix);
+        assert_int_equal(write_cfg(path, rprefix), 0);
         assert_int_equal(retl_cfg_load(path, &rcfg, err, sizeof(err)), 0);
         rk = retl_kafka_producer_new(&rcfg->kafka, "it0002r", NULL, NULL, err, sizeof(err));
         assert_non_null(rk);
