@@ -1,20 +1,20 @@
-/* retl — the subcommands' entry points, one line each.
- * Each is `int retl_<name>_main(int argc, char **argv)`, argv[0] = name. */
+/* retl — the subcommands' entry points and the table the dispatcher walks.
+ * Each is `int retl_<name>_main(int argc, char **argv)`, argv[0] = name; the
+ * extractor, uploader and sandbox export theirs from their own headers. */
 #ifndef RETL_COMMANDS_H
 #define RETL_COMMANDS_H
 
-int retl_version_main(int argc, char **argv);
+#include "consumer/upload.h"
+#include "lib/version.h"
+#include "producer/commands.h"
+#include "sandbox/track/sbx_main.h"
+
+/* cli/'s own commands. */
 int retl_config_main(int argc, char **argv);
 int retl_status_main(int argc, char **argv);
 int retl_errors_main(int argc, char **argv);
 int retl_replay_main(int argc, char **argv);
 int retl_demo_main(int argc, char **argv);
-int retl_extract_main(int argc, char **argv);
-int retl_preview_main(int argc, char **argv);
-int retl_check_main(int argc, char **argv);
-int retl_dump_main(int argc, char **argv);
-int retl_sandbox_main(int argc, char **argv);
-int retl_upload_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \

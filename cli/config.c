@@ -4,6 +4,7 @@
  * template), and each workspace's checkpoint against the size Kafka keeps
  * for commit metadata. */
 #include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/cfg.h"
 #include "lib/checkpoint.h"
 #include "lib/mem.h"
@@ -69,9 +70,12 @@ int retl_config_main(int argc, char **argv)
         unsigned need = RETL_CFG_SECRETS_ALL;
         struct retl_cfg *cfg;
         char err[16384];
+        struct retl_args ra = {"config", argc, argv, 1};
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i], *daemon = NULL;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
                         printf("usage: retl config -c FILE [--dump] [--for extract|upload]\n"
                                "       retl config --reference\n\n"
                                "Checks a configuration file as the daemons would load it: every "
@@ -89,27 +93,26 @@ int retl_config_main(int argc, char **argv)
                                "  --reference        print every setting with its type, default "
                                "and meaning\n");
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if (!strcmp(argv[i], "--dump")) {
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        if (retl_args_value(&ra, &path))
+                                return 2;
+                } else if (!strcmp(arg, "--dump")) {
                         dump = 1;
-                } else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
-                        i++;
-                        if (!strcmp(argv[i], "extract"))
+                } else if (retl_args_is(&ra, NULL, "--for")) {
+                        if (retl_args_value(&ra, &daemon))
+                                return 2;
+                        if (!strcmp(daemon, "extract"))
                                 need = RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES;
-                        else if (!strcmp(argv[i], "upload"))
+                        else if (!strcmp(daemon, "upload"))
                                 need = RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_WORKSPACES;
                         else {
                                 fprintf(stderr, "retl config: --for takes extract or upload\n");
                                 return 2;
                         }
-                } else if (!strcmp(argv[i], "--reference")) {
+                } else if (!strcmp(arg, "--reference")) {
                         reference = 1;
                 } else {
-                        fprintf(stderr, "retl config: unknown option '%s' (see --help)\n",
-                                argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
         }
         if (reference) {

@@ -3,11 +3,14 @@
  *
  * The chosen runs are copied to the end of the same topic, framed by
  * Control REPLAY_BEGIN / REPLAY_END, each under a new run id with replay_of
- * naming the original. Appending keeps the replay in order with the
+ * naming the original. Two passes over the same records: the first finds
+ * the runs and their offset range, so that REPLAY_BEGIN already carries
+ * them; the second copies. Appending keeps the replay in order with the
  * workspace's normal imports (one log, one import at a time), and the
  * uploaders import the copies like any run — except that a replay never
  * moves last_sync_time. */
 #include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/cfg.h"
 #include "lib/codec.h"
 #include "lib/kafka.h"
@@ -27,6 +30,7 @@ struct replay {
         const char *only_run;   /* --run */
         int64_t since_ms;       /* --since */
         int dry_run;
+        int copying;            /* second pass: emit the copies */
         rd_kafka_t *rk;
         struct retl_codec *enc;
         struct retl_buf buf;
@@ -36,13 +40,13 @@ struct replay {
         char *copy_run;         /* original id */
         char *copy_sync;
         char *new_run;
-        /* what was copied */
+        /* the plan (first pass): the runs and their range */
         char **runs;
         size_t nruns;
         int64_t rows;
         int64_t first_offset, last_offset;
-        int began;
-        int found_run;
+        int64_t scanned_to;     /* the last offset the first pass read */
+        size_t ncopied;         /* second pass: runs copied so far */
         int failed;
         char err[1024];
 };
@@ -57,7 +61,7 @@ static int64_t now_ms(void)
 static int emit(struct replay *rp, const struct retl_record *rec, const char *key)
 {
         rd_kafka_resp_err_t e;
-        if (rp->dry_run)
+        if (!rp->copying)
                 return 0;
         if (retl_codec_encode(rp->enc, rec, &rp->buf, rp->err, sizeof(rp->err)))
                 return -1;
@@ -99,9 +103,15 @@ static int on_record(void *opaque, int64_t offset, int64_t ts, const struct retl
         struct replay *rp = opaque;
         struct retl_record out;
 
+        /* the second pass reads exactly what the first one did */
+        if (rp->copying && offset > rp->scanned_to)
+                return 1;
+        if (!rp->copying)
+                rp->scanned_to = offset;
         if (!rec) {
-                retl_log_warn("replay", "%s offset %lld: %s (skipped)", rp->topic,
-                              (long long)offset, why);
+                if (!rp->copying)       /* said once, in the first pass */
+                        retl_log_warn("replay", "%s offset %lld: %s (skipped)", rp->topic,
+                                      (long long)offset, why);
                 return 0;
         }
         switch (rec->type) {
@@ -113,8 +123,9 @@ static int on_record(void *opaque, int64_t offset, int64_t ts, const struct retl
                                         : rs->started_at_ms >= rp->since_ms && !rs->replay_of;
                 if (rp->copy_run) {
                         /* the previous run never finished in the log (cut short) */
-                        retl_log_warn("replay", "run %s has no run-finished record; its copy "
-                                      "ends as cancelled", rp->copy_run);
+                        if (!rp->copying)
+                                retl_log_warn("replay", "run %s has no run-finished record; "
+                                              "its copy ends as cancelled", rp->copy_run);
                         out.type = RETL_REC_RUN_FINISHED;
                         out.u.run_finished = (struct retl_run_finished){
                                 rp->new_run, rp->copy_sync, RETL_EXTRACT_CANCELLED, 0, 0,
@@ -125,19 +136,18 @@ static int on_record(void *opaque, int64_t offset, int64_t ts, const struct retl
                 }
                 if (!want)
                         return 0;
-                rp->found_run = 1;
-                if (!rp->began) {
-                        rp->first_offset = offset;
-                        rp->began = 1;
-                        if (emit_control(rp, RETL_CONTROL_REPLAY_BEGIN))
-                                return rp->failed = 1;
+                if (rp->copying) {
+                        rp->ncopied++;
+                } else {
+                        if (!rp->nruns)
+                                rp->first_offset = offset;
+                        rp->runs = retl_realloc(rp->runs, (rp->nruns + 1) * sizeof(*rp->runs));
+                        rp->runs[rp->nruns++] = retl_strdup(rs->run_id);
                 }
                 rp->copy_run = retl_strdup(rs->run_id);
                 rp->copy_sync = retl_strdup(rs->sync);
                 rp->new_run = retl_asprintf("%s-replay-%llx", rs->run_id,
                                             (unsigned long long)rp->now_ms);
-                rp->runs = retl_realloc(rp->runs, (rp->nruns + 1) * sizeof(*rp->runs));
-                rp->runs[rp->nruns++] = retl_strdup(rs->run_id);
                 out = *rec;
                 out.u.run_started.run_id = rp->new_run;
                 out.u.run_started.replay_of = rs->replay_of ? rs->replay_of : rs->run_id;
@@ -170,6 +180,49 @@ static int on_record(void *opaque, int64_t offset, int64_t ts, const struct retl
         default:
                 return 0;
         }
+}
+
+/* Second pass: REPLAY_BEGIN with the plan, the same records again with the
+ * copies written, REPLAY_END, all acknowledged. */
+static int copy_runs(struct replay *rp, const struct retl_cfg_kafka *kc, int64_t from_offset,
+                     int64_t from_time_ms)
+{
+        size_t planned = rp->nruns;
+
+        rp->copying = 1;
+        rp->rows = 0;
+        if (emit_control(rp, RETL_CONTROL_REPLAY_BEGIN))
+                return -1;
+        if (retl_scan_topic(kc, rp->topic, from_offset, from_time_ms, on_record, rp, rp->err,
+                            sizeof(rp->err)))
+                return -1;
+        if (rp->failed)
+                return -1;
+        if (rp->copy_run) {
+                /* the last run was still being extracted when we looked */
+                struct retl_record fin = {.type = RETL_REC_RUN_FINISHED};
+                fin.u.run_finished = (struct retl_run_finished){
+                        rp->new_run, rp->copy_sync, RETL_EXTRACT_CANCELLED, 0, 0, rp->now_ms,
+                        "the original run had not finished when it was replayed"};
+                if (emit(rp, &fin, rp->workspace))
+                        return -1;
+        }
+        if (rp->ncopied != planned) {
+                /* retention removed records between the passes */
+                snprintf(rp->err, sizeof(rp->err), "%zu of the %zu runs were still in %s when "
+                         "copied; the replay ends incomplete", rp->ncopied, planned, rp->topic);
+                emit_control(rp, RETL_CONTROL_REPLAY_END);
+                rd_kafka_flush(rp->rk, 60000);
+                return -1;
+        }
+        if (emit_control(rp, RETL_CONTROL_REPLAY_END))
+                return -1;
+        if (rd_kafka_flush(rp->rk, 60000)) {
+                snprintf(rp->err, sizeof(rp->err), "the broker did not acknowledge the copies "
+                         "within 60 s; nothing is certain to be replayed");
+                return -1;
+        }
+        return 0;
 }
 
 /* The oldest record's time, to tell a window retention already removed. */
@@ -206,25 +259,29 @@ int retl_replay_main(int argc, char **argv)
         char err[16384], *topic = NULL;
         int64_t low, high, since_s = 0, from_time = 0;
         int rc = 1;
+        struct retl_args ra = {"replay", argc, argv, 1};
 
         memset(&rp, 0, sizeof(rp));
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
                         return usage(stdout);
-                else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
-                        path = argv[++i];
-                else if (!strcmp(argv[i], "--run") && i + 1 < argc)
-                        rp.only_run = argv[++i];
-                else if (!strcmp(argv[i], "--since") && i + 1 < argc)
-                        since = argv[++i];
-                else if (!strcmp(argv[i], "--dry-run"))
+                else if (retl_args_is(&ra, "-c", "--config"))
+                        bad = retl_args_value(&ra, &path);
+                else if (retl_args_is(&ra, NULL, "--run"))
+                        bad = retl_args_value(&ra, &rp.only_run);
+                else if (retl_args_is(&ra, NULL, "--since"))
+                        bad = retl_args_value(&ra, &since);
+                else if (!strcmp(arg, "--dry-run"))
                         rp.dry_run = 1;
-                else if (argv[i][0] != '-' && !ws)
-                        ws = argv[i];
-                else {
-                        fprintf(stderr, "retl replay: unknown option '%s' (see --help)\n", argv[i]);
+                else if (arg[0] != '-' && !ws)
+                        ws = arg;
+                else
+                        return retl_args_unknown(&ra);
+                if (bad)
                         return 2;
-                }
         }
         if (!path || !ws || (!rp.only_run == !since)) {
                 fprintf(stderr, "retl replay: -c FILE, WORKSPACE and one of --run or --since are "
@@ -257,7 +314,9 @@ int retl_replay_main(int argc, char **argv)
                 fprintf(stderr, "retl replay: %s\n", err);
                 goto out;
         }
-        if (retl_kafka_watermarks(rp.rk, topic, 10000, &low, &high, err, sizeof(err))) {
+        if (retl_kafka_wait_cluster(rp.rk, &cfg->kafka, err, sizeof(err)) ||
+            retl_kafka_watermarks(rp.rk, topic, retl_kafka_timeout_ms(&cfg->kafka), &low, &high,
+                                  err, sizeof(err))) {
                 fprintf(stderr, "retl replay: %s\n", err);
                 goto out;
         }
@@ -281,27 +340,14 @@ int retl_replay_main(int argc, char **argv)
                 }
                 from_time = rp.since_ms;
         }
+        /* first pass: which runs, which range; nothing is written */
         if (retl_scan_topic(&cfg->kafka, topic, low, from_time, on_record, &rp, err,
                             sizeof(err))) {
                 fprintf(stderr, "retl replay: %s\n", err);
                 goto out;
         }
-        if (rp.failed) {
-                fprintf(stderr, "retl replay: %s\n", rp.err);
-                goto out;
-        }
-        if (rp.copy_run) {
-                /* the last run was still being extracted when we looked */
-                struct retl_record fin = {.type = RETL_REC_RUN_FINISHED};
-                fin.u.run_finished = (struct retl_run_finished){
-                        rp.new_run, rp.copy_sync, RETL_EXTRACT_CANCELLED, 0, 0, rp.now_ms,
-                        "the original run had not finished when it was replayed"};
-                if (emit(&rp, &fin, ws)) {
-                        fprintf(stderr, "retl replay: %s\n", rp.err);
-                        goto out;
-                }
-        }
-        if (!rp.found_run) {
+        end_copy(&rp);
+        if (!rp.nruns) {
                 if (rp.only_run)
                         fprintf(stderr, "retl replay: run '%s' is not in %s (offsets %lld to "
                                 "%lld): unknown, or removed by retention\n",
@@ -311,13 +357,8 @@ int retl_replay_main(int argc, char **argv)
                                 ws, since);
                 goto out;
         }
-        if (emit_control(&rp, RETL_CONTROL_REPLAY_END)) {
+        if (!rp.dry_run && copy_runs(&rp, &cfg->kafka, low, from_time)) {
                 fprintf(stderr, "retl replay: %s\n", rp.err);
-                goto out;
-        }
-        if (!rp.dry_run && rd_kafka_flush(rp.rk, 60000)) {
-                fprintf(stderr, "retl replay: the broker did not acknowledge the copies within "
-                        "60 s; nothing is certain to be replayed\n");
                 goto out;
         }
         printf("%s%s: %zu run%s, %lld rows (offsets %lld to %lld) %s %s\n",

@@ -2,12 +2,14 @@
  * rows of a run, read from the imports and failures topics, so they work
  * from any machine that reaches the cluster. */
 #include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/checkpoint.h"
 #include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/scan.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 struct run {
         struct retl_import_report r;
         int64_t offset;
+        int64_t start_ms;       /* when this import started: see import_start_ms() */
 };
 
 struct history {
@@ -52,6 +55,14 @@ static void copy_report(struct retl_import_report *dst, const struct retl_import
         dst->workspace = retl_strdup(src->workspace);
         dst->replay_of = src->replay_of ? retl_strdup(src->replay_of) : NULL;
         dst->error = src->error ? retl_strdup(src->error) : NULL;
+}
+
+/* A replay's report carries the original run's started_at_ms (the copied
+ * RunStarted's); the import itself began when the uploader wrote the run's
+ * first report (RUNNING), which the message's timestamp says. */
+static int64_t import_start_ms(const struct retl_import_report *r, int64_t ts)
+{
+        return r->replay_of && ts > 0 ? ts : r->started_at_ms;
 }
 
 static void rehash(struct history *h)
@@ -104,6 +115,7 @@ static int on_report(void *opaque, int64_t offset, int64_t ts, const struct retl
         }
         copy_report(&h->runs[h->n].r, r);
         h->runs[h->n].offset = offset;
+        h->runs[h->n].start_ms = import_start_ms(r, ts);
         h->slots[s] = ++h->n;
         return 0;
 }
@@ -119,8 +131,8 @@ static void history_free(struct history *h)
 static int by_start_desc(const void *a, const void *b)
 {
         const struct run *x = a, *y = b;
-        if (x->r.started_at_ms != y->r.started_at_ms)
-                return x->r.started_at_ms < y->r.started_at_ms ? 1 : -1;
+        if (x->start_ms != y->start_ms)
+                return x->start_ms < y->start_ms ? 1 : -1;
         return x->offset < y->offset ? 1 : -1;
 }
 
@@ -182,20 +194,20 @@ static void current_state(const struct retl_cfg *cfg, rd_kafka_t *reader, const 
         char *topic = retl_cfg_workspace_topic(cfg, ws);
         char *md = NULL;
         int64_t off, low, high;
-        int count = 0;
+        int count = 0, wait_ms = retl_kafka_timeout_ms(&cfg->kafka);
         struct retl_checkpoint cp;
 
         memset(st, 0, sizeof(*st));
         if (!reader) {
                 snprintf(st->why, sizeof(st->why), "no Kafka client");
-        } else if (retl_kafka_partition_count(reader, topic, 10000, &count, st->why,
+        } else if (retl_kafka_partition_count(reader, topic, wait_ms, &count, st->why,
                                               sizeof(st->why))) {
                 /* why says it */
         } else if (count == 0) {
                 st->known = st->no_topic = 1;
-        } else if (!retl_kafka_committed(reader, topic, 10000, &off, &md, st->why,
+        } else if (!retl_kafka_committed(reader, topic, wait_ms, &off, &md, st->why,
                                          sizeof(st->why)) &&
-                   !retl_kafka_watermarks(reader, topic, 10000, &low, &high, st->why,
+                   !retl_kafka_watermarks(reader, topic, wait_ms, &low, &high, st->why,
                                           sizeof(st->why)) &&
                    !retl_checkpoint_parse(&cp, md, md ? strlen(md) : 0, st->why,
                                           sizeof(st->why))) {
@@ -222,8 +234,9 @@ static int usage_status(FILE *out)
                 "usage: retl status -c FILE [SYNC] [--limit N] [--json]\n\n"
                 "Each sync's imports, newest first: start, duration, status (running,\n"
                 "completed, some rows failed, failed, skipped), rows read, imported, failed,\n"
-                "and the sync's current last_sync_time. Read from the imports topic, so it\n"
-                "works from any machine that reaches the cluster.\n\n"
+                "and the sync's current last_sync_time (a replay: when it was imported, not\n"
+                "when the original run started). Read from the imports topic, so it works\n"
+                "from any machine that reaches the cluster.\n\n"
                 "  -c, --config FILE  the configuration file\n"
                 "  --limit N          imports shown per sync (default 10, 0 = all)\n"
                 "  --json             one JSON document instead of tables\n");
@@ -233,28 +246,32 @@ static int usage_status(FILE *out)
 int retl_status_main(int argc, char **argv)
 {
         const char *path = NULL, *only = NULL;
-        long limit = 10;
+        int64_t limit = 10;
         int json = 0, rc = 1;
+        struct retl_args ra = {"status", argc, argv, 1};
         struct retl_cfg *cfg = NULL;
         struct history h = {0};
         rd_kafka_t *reader = NULL;
         char err[16384];
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
                         return usage_status(stdout);
-                else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
-                        path = argv[++i];
-                else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
-                        limit = strtol(argv[++i], NULL, 10);
-                else if (!strcmp(argv[i], "--json"))
+                else if (retl_args_is(&ra, "-c", "--config"))
+                        bad = retl_args_value(&ra, &path);
+                else if (retl_args_is(&ra, NULL, "--limit"))
+                        bad = retl_args_count(&ra, 0, INT_MAX, &limit);
+                else if (!strcmp(arg, "--json"))
                         json = 1;
-                else if (argv[i][0] != '-' && !only)
-                        only = argv[i];
-                else {
-                        fprintf(stderr, "retl status: unknown option '%s' (see --help)\n", argv[i]);
+                else if (arg[0] != '-' && !only)
+                        only = arg;
+                else
+                        return retl_args_unknown(&ra);
+                if (bad)
                         return 2;
-                }
         }
         if (!path) {
                 fprintf(stderr, "retl status: -c FILE is required (see --help)\n");
@@ -341,14 +358,14 @@ int retl_status_main(int argc, char **argv)
                         for (size_t i = 0; i < h.n; i++) {
                                 const struct retl_import_report *r = &h.runs[i].r;
                                 struct retl_import_report running;
-                                int64_t dur;
+                                int64_t start = h.runs[i].start_ms, dur;
                                 if (strcmp(r->sync, sync))
                                         continue;
                                 if (limit > 0 && shown >= limit)
                                         break;
                                 dur = r->status == RETL_IMPORT_RUNNING
-                                              ? (int64_t)time(NULL) * 1000 - r->started_at_ms
-                                              : r->finished_at_ms - r->started_at_ms;
+                                              ? (int64_t)time(NULL) * 1000 - start
+                                              : r->finished_at_ms - start;
                                 /* one import per workspace at a time: a running
                                  * run's progress is the workspace's mid-run
                                  * checkpoint */
@@ -366,7 +383,7 @@ int retl_status_main(int argc, char **argv)
                                         json_str(stdout, retl_import_status_name(r->status));
                                         printf(",\"started_at_ms\":%lld,\"duration_ms\":%lld,"
                                                "\"rows\":%lld,\"imported\":%lld,\"failed\":%lld",
-                                               (long long)r->started_at_ms, (long long)dur,
+                                               (long long)start, (long long)dur,
                                                (long long)r->rows, (long long)r->imported,
                                                (long long)r->failed);
                                         if (r->replay_of) {
@@ -380,7 +397,7 @@ int retl_status_main(int argc, char **argv)
                                         printf("}");
                                 } else {
                                         char t[32], d[32];
-                                        fmt_time(t, sizeof(t), r->started_at_ms / 1000);
+                                        fmt_time(t, sizeof(t), start / 1000);
                                         fmt_duration(d, sizeof(d), dur);
                                         printf("  %-20s  %-10s  %-16s  %9lld  %9lld  %7lld  %s%s%s\n",
                                                t, d, retl_import_status_name(r->status),
@@ -549,11 +566,15 @@ int retl_errors_main(int argc, char **argv)
         const char *path = NULL, *run = NULL, *outpath = NULL;
         struct retl_cfg *cfg = NULL;
         struct errors_scan e = {0};
+        struct retl_args ra = {"errors", argc, argv, 1};
         char err[16384];
         int rc = 1;
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
                         printf("usage: retl errors -c FILE RUN [-o FILE.csv]\n\n"
                                "Writes the failed rows of a run as CSV (row_number, query, "
                                "identifier,\nreason), like the hosted product's Download. RUN is "
@@ -562,19 +583,17 @@ int retl_errors_main(int argc, char **argv)
                                "  -c, --config FILE  the configuration file\n"
                                "  -o, --output FILE  write the CSV there instead of stdout\n");
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) &&
-                           i + 1 < argc) {
-                        outpath = argv[++i];
-                } else if (argv[i][0] != '-' && !run) {
-                        run = argv[i];
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        bad = retl_args_value(&ra, &path);
+                } else if (retl_args_is(&ra, "-o", "--output")) {
+                        bad = retl_args_value(&ra, &outpath);
+                } else if (arg[0] != '-' && !run) {
+                        run = arg;
                 } else {
-                        fprintf(stderr, "retl errors: unknown option '%s' (see --help)\n",
-                                argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
+                if (bad)
+                        return 2;
         }
         if (!path || !run) {
                 fprintf(stderr, "retl errors: -c FILE and RUN are required (see --help)\n");

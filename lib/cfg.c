@@ -80,6 +80,9 @@ static const struct field kafka_fields[] = {
         {"retention_ms", F_INT64, OFF(retl_cfg_kafka, retention_ms), 0, "604800000", -1,
          INT64_MAX, NULL,
          "retention of topics retl creates (-1 = forever): the window for `retl replay`"},
+        {"timeout", F_DURATION, OFF(retl_cfg_kafka, timeout_s), 0, "10s", 1, 366 * 86400,
+         NULL, "how long a command waits for Kafka to answer (brokers, metadata, offsets) "
+         "before it fails"},
 };
 
 static const struct field metrics_fields[] = {

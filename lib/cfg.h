@@ -29,6 +29,7 @@ struct retl_cfg_kafka {
         char *failures_topic;   /* failed rows */
         int replication_factor;
         int64_t retention_ms;   /* workspace topics: the replay window */
+        int64_t timeout_s;      /* the longest wait for an answer: retl_kafka_timeout_ms() */
         /* librdkafka properties, passed verbatim: props[2*i] = name,
          * props[2*i+1] = value (secrets already read). */
         char **props;

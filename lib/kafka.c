@@ -3,6 +3,7 @@
 #include "log.h"
 #include "mem.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,55 @@ rd_kafka_t *retl_kafka_consumer_new(const struct retl_cfg_kafka *kc, const char 
         if (!rk)
                 rd_kafka_conf_destroy(conf);
         return rk;
+}
+
+int retl_kafka_timeout_ms(const struct retl_cfg_kafka *kc)
+{
+        return kc->timeout_s > INT_MAX / 1000 ? INT_MAX : (int)(kc->timeout_s * 1000);
+}
+
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int retl_kafka_wait_cluster(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, char *errstr,
+                            size_t errstr_size)
+{
+        /* A reachable cluster answers within milliseconds; after this long
+         * the user hears what we are waiting for. */
+        const int64_t quiet_ms = 500;
+        int64_t start = mono_ms(), deadline = start + retl_kafka_timeout_ms(kc), now, wait;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        int said = 0;
+
+        while ((now = mono_ms()) < deadline) {
+                const struct rd_kafka_metadata *md = NULL;
+
+                wait = deadline - now;
+                if (!said && now < start + quiet_ms && wait > start + quiet_ms - now)
+                        wait = start + quiet_ms - now;
+                /* brokers only: no topic is asked for (nor created) */
+                err = rd_kafka_metadata(rk, 0, NULL, &md, (int)wait);
+                if (!err) {
+                        rd_kafka_metadata_destroy(md);
+                        return 0;
+                }
+                if (!said && mono_ms() - start >= quiet_ms) {
+                        retl_log_warn("kafka", "waiting for Kafka at %s (metadata) …",
+                                      kc->brokers);
+                        said = 1;
+                }
+                if (deadline - mono_ms() > 100) /* a refusal may come back at once */
+                        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+        }
+        snprintf(errstr, errstr_size, "Kafka at %s did not answer within %lld s "
+                 "(kafka.timeout): %s", kc->brokers, (long long)kc->timeout_s,
+                 rd_kafka_err2str(err));
+        return -1;
 }
 
 int retl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int *count,

@@ -32,6 +32,17 @@ rd_kafka_t *retl_kafka_consumer_new(const struct retl_cfg_kafka *kc, const char 
                                     const char *client_id, const char *const *extra,
                                     char *errstr, size_t errstr_size);
 
+/** @brief kafka.timeout in milliseconds: how long a command waits for the
+ *  cluster to answer (metadata, offsets, topic creation, a report's delivery). */
+int retl_kafka_timeout_ms(const struct retl_cfg_kafka *kc);
+
+/** @brief Waits until the cluster answers a metadata request, at most
+ *  kafka.timeout; when it does not answer at once, logs once what it waits
+ *  for. Call it first, so that an unreachable cluster fails one way.
+ *  @returns 0, or -1 with errstr naming the brokers and the setting. */
+int retl_kafka_wait_cluster(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, char *errstr,
+                            size_t errstr_size);
+
 /** @brief How many partitions @p topic has. @returns 0 and the count, 0 with
  *  *count = 0 when the topic does not exist, or -1 with errstr. */
 int retl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int *count,

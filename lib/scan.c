@@ -22,15 +22,17 @@ int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t 
         /* assign() never joins the group; the id only satisfies librdkafka */
         snprintf(group, sizeof(group), "retl-scan-%d", (int)getpid());
         rk = retl_kafka_consumer_new(kc, group, "retl-scan", NULL, errstr, errstr_size);
-        if (!rk)
+        if (!rk || retl_kafka_wait_cluster(rk, kc, errstr, errstr_size))
                 goto out;
-        if (retl_kafka_partition_count(rk, topic, 10000, &count, errstr, errstr_size))
+        if (retl_kafka_partition_count(rk, topic, retl_kafka_timeout_ms(kc), &count, errstr,
+                                       errstr_size))
                 goto out;
         if (count == 0) {
                 rc = 0;
                 goto out;
         }
-        if (retl_kafka_watermarks(rk, topic, 10000, &low, &high, errstr, errstr_size))
+        if (retl_kafka_watermarks(rk, topic, retl_kafka_timeout_ms(kc), &low, &high, errstr,
+                                  errstr_size))
                 goto out;
         next = from_offset > low ? from_offset : low;
         list = rd_kafka_topic_partition_list_new(1);
@@ -39,7 +41,8 @@ int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t 
                  * begins; otherwise read from the start (the callback
                  * filters, so that is only slower). */
                 rd_kafka_topic_partition_list_add(list, topic, 0)->offset = from_time_ms;
-                if (rd_kafka_offsets_for_times(rk, list, 10000) == 0 && list->elems[0].err == 0 &&
+                if (rd_kafka_offsets_for_times(rk, list, retl_kafka_timeout_ms(kc)) == 0 &&
+                    list->elems[0].err == 0 &&
                     list->elems[0].offset > next)
                         next = list->elems[0].offset;
                 rd_kafka_topic_partition_list_destroy(list);

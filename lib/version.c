@@ -10,8 +10,6 @@
 #include <sybfront.h>
 #include <sybdb.h>
 
-int retl_version_main(int argc, char **argv);
-
 int retl_version_main(int argc, char **argv)
 {
         if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

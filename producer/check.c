@@ -1,9 +1,10 @@
 /* retl — `retl check -c FILE DATABASE`: tries a database connection and says
  * precisely what failed (name resolution, refused, timeout, TLS, login,
  * database). Never prints the password. */
-#include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/cfg.h"
 #include "lib/log.h"
+#include "producer/commands.h"
 #include "producer/source.h"
 
 #include <stdio.h>
@@ -18,9 +19,12 @@ int retl_check_main(int argc, char **argv)
         enum retl_source_fail fail = RETL_SRC_OK;
         char err[16384];
         int rc = 1;
+        struct retl_args ra = {"check", argc, argv, 1};
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
                         printf("usage: retl check -c FILE DATABASE\n\n"
                                "Connects to DATABASE (a databases[] entry of FILE) as the "
                                "extractor would and\nreports the outcome: ok, or which step "
@@ -28,14 +32,13 @@ int retl_check_main(int argc, char **argv)
                                "login, database) with the server's words.\n"
                                "Exit status 0 when the connection works, 1 when it does not.\n");
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if (argv[i][0] != '-' && !name) {
-                        name = argv[i];
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        if (retl_args_value(&ra, &path))
+                                return 2;
+                } else if (arg[0] != '-' && !name) {
+                        name = arg;
                 } else {
-                        fprintf(stderr, "retl check: unknown option '%s' (see --help)\n", argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
         }
         if (!path || !name) {

@@ -2,13 +2,14 @@
  * records of a workspace's topic (or of any retl topic with --topic), one per
  * line, then exits at the end of what the topic held when it started.
  * Read-only: the consumer is assigned its partition and never commits. */
-#include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/codec.h"
 #include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "producer/commands.h"
 #include "producer/jsonval.h"
 
 #include <jansson.h>
@@ -187,11 +188,15 @@ int retl_dump_main(int argc, char **argv)
         rd_kafka_t *rk = NULL;
         rd_kafka_topic_partition_list_t *parts = NULL;
         char err[16384], *topic = NULL, *meta = NULL;
-        int json = 0, from_beginning = 0, rc = 1;
+        int json = 0, from_beginning = 0, rc = 1, wait_ms;
         int64_t low, high, start, committed;
+        struct retl_args ra = {"dump", argc, argv, 1};
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
                         printf("usage: retl dump -c FILE WORKSPACE [--from-beginning] [--json]\n"
                                "       retl dump -c FILE --topic TOPIC [--from-beginning] "
                                "[--json]\n\n"
@@ -203,21 +208,21 @@ int retl_dump_main(int argc, char **argv)
                                "{name, type, value}\n"
                                "  --topic TOPIC     another topic (e.g. the imports topic)\n");
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if (!strcmp(argv[i], "--topic") && i + 1 < argc) {
-                        topic_arg = argv[++i];
-                } else if (!strcmp(argv[i], "--from-beginning")) {
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        bad = retl_args_value(&ra, &path);
+                } else if (retl_args_is(&ra, NULL, "--topic")) {
+                        bad = retl_args_value(&ra, &topic_arg);
+                } else if (!strcmp(arg, "--from-beginning")) {
                         from_beginning = 1;
-                } else if (!strcmp(argv[i], "--json")) {
+                } else if (!strcmp(arg, "--json")) {
                         json = 1;
-                } else if (argv[i][0] != '-' && !ws) {
-                        ws = argv[i];
+                } else if (arg[0] != '-' && !ws) {
+                        ws = arg;
                 } else {
-                        fprintf(stderr, "retl dump: unknown option '%s' (see --help)\n", argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
+                if (bad)
+                        return 2;
         }
         if (!path || (!ws && !topic_arg)) {
                 fprintf(stderr, "retl dump: usage: retl dump -c FILE WORKSPACE\n");
@@ -228,6 +233,7 @@ int retl_dump_main(int argc, char **argv)
                 return 1;
         }
         retl_log_set_level(RETL_LOG_WARN);
+        wait_ms = retl_kafka_timeout_ms(&cfg->kafka);
         if (!topic_arg && !retl_cfg_workspace_find(cfg, ws)) {
                 fprintf(stderr, "retl dump: workspace '%s' is not in %s (or use --topic TOPIC)\n",
                         ws, path);
@@ -240,13 +246,13 @@ int retl_dump_main(int argc, char **argv)
                 goto fail;
         rk = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, "retl-dump", NULL, err,
                                      sizeof(err));
-        if (!rk)
+        if (!rk || retl_kafka_wait_cluster(rk, &cfg->kafka, err, sizeof(err)))
                 goto fail;
-        if (retl_kafka_watermarks(rk, topic, 10000, &low, &high, err, sizeof(err)))
+        if (retl_kafka_watermarks(rk, topic, wait_ms, &low, &high, err, sizeof(err)))
                 goto fail;
         start = low;
         if (!from_beginning) {
-                if (retl_kafka_committed(rk, topic, 10000, &committed, &meta, err, sizeof(err)))
+                if (retl_kafka_committed(rk, topic, wait_ms, &committed, &meta, err, sizeof(err)))
                         goto fail;
                 if (committed > start)
                         start = committed;
@@ -262,11 +268,12 @@ int retl_dump_main(int argc, char **argv)
                 goto fail;
         }
         for (int64_t next = start; next < high;) {
-                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 10000);
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, wait_ms);
                 struct retl_record rec;
                 if (!m) {
-                        snprintf(err, sizeof(err), "no record at offset %lld within 10 s",
-                                 (long long)next);
+                        snprintf(err, sizeof(err), "no record at offset %lld within %lld s "
+                                 "(kafka.timeout)", (long long)next,
+                                 (long long)cfg->kafka.timeout_s);
                         goto fail;
                 }
                 if (m->err) {

@@ -16,13 +16,14 @@
  * unless their schedule changed; a resumed sync runs at its next interval; a
  * deleted sync stops. A file that does not load is refused and logged, and
  * the running configuration stays. */
-#include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/cfg.h"
 #include "lib/cfgwatch.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/signals.h"
 #include "lib/mem.h"
+#include "producer/commands.h"
 #include "producer/recover.h"
 #include "producer/run.h"
 #include "producer/schedule.h"
@@ -250,23 +251,25 @@ int retl_extract_main(int argc, char **argv)
         struct retl_metrics *metrics = NULL;
         char err[16384];
         int rc = 1;
+        struct retl_args ra = {"extract", argc, argv, 1};
 
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                int bad;
+
+                if (!strcmp(argv[ra.ra_i], "-h") || !strcmp(argv[ra.ra_i], "--help")) {
                         usage(stdout);
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if (!strcmp(argv[i], "--once") && i + 1 < argc) {
-                        once = argv[++i];
-                } else if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
-                        level = argv[++i];
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        bad = retl_args_value(&ra, &path);
+                } else if (retl_args_is(&ra, NULL, "--once")) {
+                        bad = retl_args_value(&ra, &once);
+                } else if (retl_args_is(&ra, NULL, "--log-level")) {
+                        bad = retl_args_value(&ra, &level);
                 } else {
-                        fprintf(stderr, "retl extract: unknown option '%s' (see --help)\n",
-                                argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
+                if (bad)
+                        return 2;
         }
         if (!path) {
                 fprintf(stderr, "retl extract: -c FILE is required (see --help)\n");
@@ -297,7 +300,7 @@ int retl_extract_main(int argc, char **argv)
         }
         sink = retl_sink_new(cfg, "retl-extract", err, sizeof(err));
         if (!sink) {
-                retl_log_error("extract", "Kafka: %s", err);
+                retl_log_error("extract", "%s", err);
                 goto out;
         }
         if (!once && retl_recover_open_runs(cfg, sink, err, sizeof(err)) < 0) {

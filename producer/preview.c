@@ -2,7 +2,7 @@
  * would (same last_sync_time, read from Kafka when reachable), prints the
  * columns with their SQL types, up to 100 rows and the column rules'
  * verdict. Cancels each query after 100 rows; sends nothing to Kafka. */
-#include "cli/commands.h"
+#include "lib/args.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/checkpoint.h"
@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "producer/columns.h"
+#include "producer/commands.h"
 #include "producer/jsonval.h"
 #include "producer/query.h"
 #include "producer/run.h"
@@ -45,9 +46,8 @@ static void pad(FILE *out, const char *s, size_t w)
 static int kafka_last_sync_time(const struct retl_cfg *cfg, const struct retl_cfg_sync *sync,
                                 int64_t *lst, char *errstr, size_t errstr_size)
 {
-        const char *extra[] = {"socket.timeout.ms", "5000", NULL};
         rd_kafka_t *rk = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, "retl-preview",
-                                                 extra, errstr, errstr_size);
+                                                 NULL, errstr, errstr_size);
         struct retl_checkpoint cp;
         char *topic, *meta = NULL;
         int64_t off;
@@ -55,8 +55,13 @@ static int kafka_last_sync_time(const struct retl_cfg *cfg, const struct retl_cf
 
         if (!rk)
                 return -1;
+        if (retl_kafka_wait_cluster(rk, &cfg->kafka, errstr, errstr_size)) {
+                rd_kafka_destroy(rk);
+                return -1;
+        }
         topic = retl_cfg_workspace_topic(cfg, sync->workspace);
-        rc = retl_kafka_committed(rk, topic, 5000, &off, &meta, errstr, errstr_size);
+        rc = retl_kafka_committed(rk, topic, retl_kafka_timeout_ms(&cfg->kafka), &off, &meta,
+                                  errstr, errstr_size);
         if (rc == 0) {
                 retl_checkpoint_init(&cp);
                 rc = retl_checkpoint_parse(&cp, meta, meta ? strlen(meta) : 0, errstr,
@@ -228,19 +233,23 @@ static json_t *to_json(const struct preview *p)
 
 int retl_preview_main(int argc, char **argv)
 {
-        const char *path = NULL, *name = NULL, *lst_arg = NULL, *lst_from = "override";
+        const char *path = NULL, *name = NULL, *lst_from = "override";
         const struct retl_cfg_sync *sync;
         struct retl_cfg *cfg = NULL;
         struct retl_source *src = NULL;
         struct preview pv[2];
         enum retl_source_fail fail;
         char err[16384], connerr[4096] = "";
-        int json = 0, rc = 1, np = 0, ok = 1;
+        int json = 0, rc = 1, np = 0, ok = 1, lst_given = 0;
+        struct retl_args ra = {"preview", argc, argv, 1};
         int64_t lst = 0, subst;
 
         memset(pv, 0, sizeof(pv));
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                const char *arg = argv[ra.ra_i];
+                int bad = 0;
+
+                if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
                         printf("usage: retl preview -c FILE SYNC [--last-sync-time N] [--json]\n\n"
                                "Runs SYNC's query (and relationship query) as its next run "
                                "would and prints\nthe columns with their SQL types, up to 100 "
@@ -252,32 +261,24 @@ int retl_preview_main(int argc, char **argv)
                                "Exit status 0 when every query runs and passes the column "
                                "rules, 1 otherwise.\n");
                         return 0;
-                } else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                           i + 1 < argc) {
-                        path = argv[++i];
-                } else if (!strcmp(argv[i], "--last-sync-time") && i + 1 < argc) {
-                        lst_arg = argv[++i];
-                } else if (!strcmp(argv[i], "--json")) {
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        bad = retl_args_value(&ra, &path);
+                } else if (retl_args_is(&ra, NULL, "--last-sync-time")) {
+                        bad = retl_args_count(&ra, 0, INT64_MAX, &lst);
+                        lst_given = 1;
+                } else if (!strcmp(arg, "--json")) {
                         json = 1;
-                } else if (argv[i][0] != '-' && !name) {
-                        name = argv[i];
+                } else if (arg[0] != '-' && !name) {
+                        name = arg;
                 } else {
-                        fprintf(stderr, "retl preview: unknown option '%s' (see --help)\n",
-                                argv[i]);
-                        return 2;
+                        return retl_args_unknown(&ra);
                 }
+                if (bad)
+                        return 2;
         }
         if (!path || !name) {
                 fprintf(stderr, "retl preview: usage: retl preview -c FILE SYNC\n");
                 return 2;
-        }
-        if (lst_arg) {
-                char *end;
-                lst = strtoll(lst_arg, &end, 10);
-                if (*end || end == lst_arg || lst < 0) {
-                        fprintf(stderr, "retl preview: --last-sync-time wants Unix seconds\n");
-                        return 2;
-                }
         }
         if (retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA | RETL_CFG_SECRETS_DATABASES, &cfg, err, sizeof(err))) {
                 fprintf(stderr, "%s\n", err);
@@ -291,7 +292,7 @@ int retl_preview_main(int argc, char **argv)
                 rc = 2;
                 goto out;
         }
-        if (!lst_arg) {
+        if (!lst_given) {
                 if (kafka_last_sync_time(cfg, sync, &lst, err, sizeof(err))) {
                         retl_log_warn("preview", "last_sync_time not read from Kafka (%s): using 0",
                                       err);
@@ -311,7 +312,7 @@ int retl_preview_main(int argc, char **argv)
         np = sync->relationship_query ? 2 : 1;
         /* As the next run would: the sync's overlap window taken off what
          * Kafka holds; --last-sync-time is substituted as given. */
-        subst = lst_arg ? lst : retl_query_watermark(lst, sync->overlap_s);
+        subst = lst_given ? lst : retl_query_watermark(lst, sync->overlap_s);
         /* Each query is printed before the next runs: its columns belong to
          * the source until then. */
         if (json) {
@@ -338,7 +339,7 @@ int retl_preview_main(int argc, char **argv)
         } else {
                 printf("sync %s (%s), last_sync_time %lld (%s), {{last_sync_time}} = %lld%s\n",
                        sync->name, retl_import_name(sync->import), (long long)lst, lst_from,
-                       (long long)subst, lst_arg ? "" : " (less the overlap window)");
+                       (long long)subst, lst_given ? "" : " (less the overlap window)");
                 if (!src)
                         printf("FAILED to connect: %s\n", connerr);
                 for (int i = 0; i < np; i++) {

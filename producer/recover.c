@@ -1,5 +1,6 @@
 /* retl — closing runs a previous extractor left open, see recover.h. */
 #include "producer/recover.h"
+#include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/scan.h"
@@ -103,7 +104,8 @@ int retl_recover_open_runs(const struct retl_cfg *cfg, struct retl_sink *sink, c
                                 "restarted); the sync's next run reads these rows again"};
                         retl_sink_begin(sink);
                         if (retl_sink_send(sink, topic, o.sync, &rec, errstr, errstr_size) ||
-                            retl_sink_flush(sink, 30000, errstr, errstr_size)) {
+                            retl_sink_flush(sink, retl_kafka_timeout_ms(&cfg->kafka), errstr,
+                                            errstr_size)) {
                                 free(topic);
                                 set_open(&o, NULL, NULL);
                                 return -1;

@@ -1,6 +1,7 @@
 /* retl — one run of one sync, see run.h. */
 #include "producer/run.h"
 #include "lib/buf.h"
+#include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "producer/columns.h"
@@ -16,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A run's last rows: they may be many, so longer than kafka.timeout, the
+ * wait for a single answer (a report). */
 #define FLUSH_TIMEOUT_MS 60000
 
 int64_t retl_run_now_ms(void)
@@ -325,7 +328,8 @@ static int report(struct run *r, enum retl_import_status status, int64_t started
         retl_sink_begin(r->sink);
         if (retl_sink_send(r->sink, r->cfg->kafka.imports_topic, r->sync->name, &rec, errstr,
                            errstr_size) ||
-            retl_sink_flush(r->sink, FLUSH_TIMEOUT_MS, errstr, errstr_size))
+            retl_sink_flush(r->sink, retl_kafka_timeout_ms(&r->cfg->kafka), errstr,
+                            errstr_size))
                 return -1;
         return 0;
 }

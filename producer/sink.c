@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KAFKA_TIMEOUT_MS 10000
 #define MAX_TOPICS 64           /* cached topic handles; more are looked up each time */
 
 struct retl_sink {
@@ -45,6 +44,12 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
         }
 }
 
+/* How long to wait for the cluster's answer: kafka.timeout. */
+static int wait_ms(const struct retl_sink *s)
+{
+        return retl_kafka_timeout_ms(&s->cfg->kafka);
+}
+
 void retl_sink_set_cfg(struct retl_sink *s, const struct retl_cfg *cfg)
 {
         s->cfg = cfg;
@@ -61,7 +66,7 @@ struct retl_sink *retl_sink_new(const struct retl_cfg *cfg, const char *client_i
         if (!s->codec)
                 goto fail;
         s->rk = retl_kafka_producer_new(&cfg->kafka, client_id, dr_cb, s, errstr, errstr_size);
-        if (!s->rk)
+        if (!s->rk || retl_kafka_wait_cluster(s->rk, &cfg->kafka, errstr, errstr_size))
                 goto fail;
         s->state = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, client_id, NULL, errstr,
                                            errstr_size);
@@ -80,7 +85,7 @@ void retl_sink_destroy(struct retl_sink *s)
         for (size_t i = 0; i < s->ntopics; i++)
                 rd_kafka_topic_destroy(s->topics[i]);
         if (s->rk) {
-                rd_kafka_flush(s->rk, 10000);
+                rd_kafka_flush(s->rk, wait_ms(s));
                 rd_kafka_destroy(s->rk);
         }
         if (s->state) {
@@ -106,7 +111,7 @@ int retl_sink_ensure_topic(struct retl_sink *s, const char *topic, char *errstr,
         for (size_t i = 0; i < s->nensured; i++)
                 if (!strcmp(s->ensured[i], topic))
                         return 0;
-        if (retl_kafka_ensure_topic(s->rk, &s->cfg->kafka, topic, KAFKA_TIMEOUT_MS, errstr,
+        if (retl_kafka_ensure_topic(s->rk, &s->cfg->kafka, topic, wait_ms(s), errstr,
                                     errstr_size))
                 return -1;
         s->ensured = retl_realloc(s->ensured, (s->nensured + 1) * sizeof(*s->ensured));
@@ -122,7 +127,7 @@ int retl_sink_checkpoint(struct retl_sink *s, const char *topic, struct retl_che
         int rc;
 
         retl_checkpoint_init(cp);
-        if (retl_kafka_committed(s->state, topic, KAFKA_TIMEOUT_MS, committed, &meta, errstr,
+        if (retl_kafka_committed(s->state, topic, wait_ms(s), committed, &meta, errstr,
                                  errstr_size))
                 return -1;
         if (*committed < 0)
@@ -152,8 +157,7 @@ int retl_sink_last_sync_time(struct retl_sink *s, const char *topic, const char 
 int retl_sink_watermarks(struct retl_sink *s, const char *topic, int64_t *low, int64_t *high,
                          char *errstr, size_t errstr_size)
 {
-        return retl_kafka_watermarks(s->rk, topic, KAFKA_TIMEOUT_MS, low, high, errstr,
-                                     errstr_size);
+        return retl_kafka_watermarks(s->rk, topic, wait_ms(s), low, high, errstr, errstr_size);
 }
 
 void retl_sink_begin(struct retl_sink *s)

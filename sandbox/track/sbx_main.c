@@ -1,5 +1,6 @@
 /* retl sandbox — `retl sandbox`: a local Customer.io workspace speaking the
  * Track API subset retl's uploader uses. Startup, options, signals. */
+#include "sandbox/track/sbx_main.h"
 #include "sandbox/track/sbx_faults.h"
 #include "sandbox/track/sbx_server.h"
 #include "sandbox/track/sbx_ws.h"
@@ -16,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-int retl_sandbox_main(int argc, char **argv);
 
 #define DEFAULT_LISTEN "127.0.0.1:8087"
 #define DEFAULT_CRED "sandbox"

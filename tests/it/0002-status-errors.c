@@ -1,7 +1,8 @@
 /* Integration test 0002: `retl status` and `retl errors` read the import
  * history and failed rows from the real broker: newest report of a run wins,
  * newest run first, the sync's last_sync_time from the uploaders' committed
- * checkpoint, the CSV with quoting, an unknown run.
+ * checkpoint, the CSV with quoting, an unknown run; a replay shown with
+ * when it was imported, not the original run's start.
  * Env: RETL, RETL_KAFKA_BROKERS, RETL_TEST_TMP. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,12 +27,11 @@ static struct retl_cfg *cfg;
 
 
 
-static int setup(void **state)
+/* A configuration whose topics and group are named after @p pfx. */
+static int write_cfg(const char *path, const char *pfx)
 {
-        FILE *f;
-        snprintf(prefix, sizeof(prefix), "it0002x%ld", (long)time(NULL));
-        snprintf(cfgpath, sizeof(cfgpath), "%s/retl.cfg", getenv("RETL_TEST_TMP"));
-        f = fopen(cfgpath, "w");
+        FILE *f = fopen(path, "w");
+
         if (!f)
                 return -1;
         fprintf(f,
@@ -43,8 +43,16 @@ static int setup(void **state)
                 "  password_env = \"HOME\"; } );\n"
                 "syncs = ( { name = \"people\"; workspace = \"acme\"; database = \"crm\"; import = \"people\";\n"
                 "  interval = \"1h\"; query = \"SELECT id FROM t\"; } );\n",
-                getenv("RETL_KAFKA_BROKERS"), prefix, prefix, prefix, prefix);
-        fclose(f);
+                getenv("RETL_KAFKA_BROKERS"), pfx, pfx, pfx, pfx);
+        return fclose(f);
+}
+
+static int setup(void **state)
+{
+        snprintf(prefix, sizeof(prefix), "it0002x%ld", (long)time(NULL));
+        snprintf(cfgpath, sizeof(cfgpath), "%s/retl.cfg", getenv("RETL_TEST_TMP"));
+        if (write_cfg(cfgpath, prefix))
+                return -1;
         return retl_cfg_load(cfgpath, &cfg, err, sizeof(err));
 }
 
@@ -192,10 +200,86 @@ static void test_status_and_errors(void **state)
         free(out);
 }
 
+/* A replay's reports carry the original run's start (the copied RunStarted);
+ * status shows when the replay was imported: its first report's time. */
+static void test_status_replay(void **state)
+{
+        struct retl_codec *codec = retl_codec_new(err, sizeof(err));
+        struct retl_cfg *rcfg = NULL;
+        rd_kafka_t *rk;
+        struct retl_record rec = {.type = RETL_REC_IMPORT_REPORT};
+        char path[600], args[1024], *out, want[128], t_orig[32], t_rep[32], rprefix[80];
+        const char *line;
+        int status;
+        /* recent times: the topic's retention goes by the messages' timestamps */
+        int64_t t0 = ((int64_t)time(NULL) - 7200) * 1000, t_replay = t0 + 5400000;
+        time_t tt;
+        struct tm tm;
+
+        tt = (time_t)(t0 / 1000);
+        strftime(t_orig, sizeof(t_orig), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+        tt = (time_t)(t_replay / 1000);
+        strftime(t_rep, sizeof(t_rep), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+
+        snprintf(path, sizeof(path), "%s/replay.cfg", getenv("RETL_TEST_TMP"));
+        snprintf(rprefix, sizeof(rprefix), "%sr", prefix);
+        assert_int_equal(write_cfg(path, rprefix), 0);
+        assert_int_equal(retl_cfg_load(path, &rcfg, err, sizeof(err)), 0);
+        rk = retl_kafka_producer_new(&rcfg->kafka, "it0002r", NULL, NULL, err, sizeof(err));
+        assert_non_null(rk);
+        assert_int_equal(retl_kafka_ensure_topic(rk, &rcfg->kafka, rcfg->kafka.imports_topic,
+                                                 10000, err, sizeof(err)), 0);
+        /* the original: 4 s */
+        rec.u.import_report = (struct retl_import_report){"people-1", "people", "acme",
+                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL};
+        it_produce_at(rk, codec, rcfg->kafka.imports_topic, &rec, t0 + 100);
+        rec.u.import_report.status = RETL_IMPORT_COMPLETED;
+        rec.u.import_report.finished_at_ms = t0 + 4000;
+        it_produce_at(rk, codec, rcfg->kafka.imports_topic, &rec, t0 + 4000);
+        /* its replay, 1.5 hours later, imported in 0.3 s */
+        rec.u.import_report = (struct retl_import_report){"people-1-replay-1", "people", "acme",
+                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, "people-1", NULL};
+        it_produce_at(rk, codec, rcfg->kafka.imports_topic, &rec, t_replay);
+        rec.u.import_report.status = RETL_IMPORT_COMPLETED;
+        rec.u.import_report.finished_at_ms = t_replay + 300;
+        it_produce_at(rk, codec, rcfg->kafka.imports_topic, &rec, t_replay + 300);
+        assert_int_equal(rd_kafka_flush(rk, 10000), 0);
+        rd_kafka_destroy(rk);
+        retl_codec_destroy(codec);
+
+        snprintf(args, sizeof(args), "status -c %s", path);
+        out = it_retl(args, &status);
+        fprintf(stderr, "%s", out);
+        assert_int_equal(status, 0);
+        line = strstr(out, "people-1-replay-1");
+        assert_non_null(line);
+        while (line > out && line[-1] != '\n')
+                line--;
+        snprintf(want, sizeof(want), "  %s  0.3s        completed", t_rep);
+        assert_true(!strncmp(line, want, strlen(want)));
+        /* newest first: the replay above the original */
+        snprintf(want, sizeof(want), "  %s  4.0s        completed", t_orig);
+        assert_non_null(strstr(out, want));
+        assert_true(strstr(out, "people-1-replay-1") < strstr(out, want));
+        free(out);
+        snprintf(args, sizeof(args), "status -c %s --json", path);
+        out = it_retl(args, &status);
+        assert_int_equal(status, 0);
+        snprintf(want, sizeof(want), "\"run\":\"people-1-replay-1\",\"status\":\"completed\","
+                 "\"started_at_ms\":%lld,\"duration_ms\":300,", (long long)t_replay);
+        assert_non_null(strstr(out, want));
+        snprintf(want, sizeof(want), "\"run\":\"people-1\",\"status\":\"completed\","
+                 "\"started_at_ms\":%lld,\"duration_ms\":4000,", (long long)t0);
+        assert_non_null(strstr(out, want));
+        free(out);
+        retl_cfg_destroy(rcfg);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_status_and_errors),
+                cmocka_unit_test(test_status_replay),
         };
         return cmocka_run_group_tests_name("0002-status-errors", tests, setup, teardown);
 }

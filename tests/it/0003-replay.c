@@ -1,5 +1,6 @@
 /* Integration test 0003: `retl replay` against the real broker: a run
- * copied under a new id with replay_of, framed by Control records, its rows
+ * copied under a new id with replay_of, framed by Control records that both
+ * carry the source range and the runs, its rows
  * identical; --since choosing runs by start time; runs that retention
  * removed (DeleteRecords) give a clear error and append nothing.
  * Env: RETL, RETL_KAFKA_BROKERS, RETL_TEST_TMP. */
@@ -66,9 +67,10 @@ static int collect(void *opaque, int64_t offset, int64_t ts, const struct retl_r
         assert_non_null(rec);
         switch (rec->type) {
         case RETL_REC_CONTROL:
-                e = retl_buf_printf(&s->text, "control %s runs=%zu first=%s\n",
+                e = retl_buf_printf(&s->text, "control %s offsets %lld-%lld runs=%zu first=%s\n",
                                     rec->u.control.kind == RETL_CONTROL_REPLAY_BEGIN ? "begin" : "end",
-                                    rec->u.control.nruns,
+                                    (long long)rec->u.control.from_offset,
+                                    (long long)rec->u.control.to_offset, rec->u.control.nruns,
                                     rec->u.control.nruns ? rec->u.control.runs[0] : "-");
                 break;
         case RETL_REC_RUN_STARTED:
@@ -147,13 +149,14 @@ static void test_replay(void **state)
         retl_buf_init(&s.text, 0);
         assert_int_equal(retl_scan_topic(&cfg->kafka, topic, high, 0, collect, &s, err, sizeof(err)), 0);
         assert_string_equal(retl_buf_str(&s.text),
-                            "control begin runs=0 first=-\n"
+                            /* the range and runs known from the start */
+                            "control begin offsets 0-4 runs=1 first=people-A\n"
                             "started replay_of=people-A lst=5\n"
                             "row 1 people-A-1@example.com\n"
                             "row 2 people-A-2@example.com\n"
                             "row 3 people-A-3@example.com\n"
                             "finished 3\n"
-                            "control end runs=1 first=people-A\n");
+                            "control end offsets 0-4 runs=1 first=people-A\n");
         retl_buf_free(&s.text);
 
         /* --since picks people-B only; a dry run appends nothing */

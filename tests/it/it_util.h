@@ -30,9 +30,10 @@ static inline char *it_retl(const char *args, int *status)
         return retl_buf_take(&out, NULL);
 }
 
-/* Encodes @p rec and produces it to partition 0 of @p topic (copied). */
-static inline void it_produce(rd_kafka_t *rk, struct retl_codec *codec, const char *topic,
-                       const struct retl_record *rec)
+/* Encodes @p rec and produces it to partition 0 of @p topic (copied), with
+ * the message timestamp @p ts_ms (0 = now). */
+static inline void it_produce_at(rd_kafka_t *rk, struct retl_codec *codec, const char *topic,
+                                 const struct retl_record *rec, int64_t ts_ms)
 {
         char err[512];
         struct retl_buf b;
@@ -41,9 +42,17 @@ static inline void it_produce(rd_kafka_t *rk, struct retl_codec *codec, const ch
         assert_int_equal(retl_codec_encode(codec, rec, &b, err, sizeof(err)), 0);
         assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
                                            RD_KAFKA_V_VALUE(b.b_data, b.b_len),
+                                           RD_KAFKA_V_TIMESTAMP(ts_ms),
                                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                            RD_KAFKA_V_END), 0);
         retl_buf_free(&b);
+}
+
+/* it_produce_at, timestamped now. */
+static inline void it_produce(rd_kafka_t *rk, struct retl_codec *codec, const char *topic,
+                       const struct retl_record *rec)
+{
+        it_produce_at(rk, codec, topic, rec, 0);
 }
 
 #endif
