@@ -1,8 +1,8 @@
 /* retl — configuration: one libconfig file, loaded and validated whole.
  *
- * Every setting is described once, in the tables in cfg.c (name, type,
- * default, bounds, doc); loading, the checks and `retl config --dump` walk
- * those tables. Secrets never stand in the file: a secret setting X is given
+ * Every setting is described once, in the table in cfg_table.c (name,
+ * type, default, bounds, doc); loading, the checks and `retl config --dump`
+ * walk that table. Secrets never stand in the file: a secret setting X is given
  * as X_env (an environment variable's name) or X_file (a file's path), read
  * at load time. The loaded object is immutable; a reload builds a new one and
  * swaps it in only when it is valid. */
