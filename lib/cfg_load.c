@@ -252,6 +252,15 @@ void retl_cfg_load_group(struct retl_cfg_loader *ld, config_setting_t *grp, cons
                 }
                 case F_DURATION: {
                         int64_t s;
+                        if (*sval && strspn(sval, "0123456789") == strlen(sval)) {
+                                /* a number alone: seconds or minutes? the unit says */
+                                int quoted = st && config_setting_type(st) == CONFIG_TYPE_STRING;
+                                retl_cfg_problem(ld, line, where,
+                                                 "%s%s%s has no unit: write \"%ss\", \"%sm\", "
+                                                 "\"%sh\" or \"%sd\"", quoted ? "\"" : "", sval,
+                                                 quoted ? "\"" : "", sval, sval, sval, sval);
+                                continue;
+                        }
                         if (retl_cfg_parse_duration(sval, &s) || s < fd->min || s > fd->max) {
                                 retl_cfg_problem(ld, line, where,
                                                  "bad duration '%s' (a number with s, m, h or d, "

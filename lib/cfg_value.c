@@ -31,17 +31,15 @@ int retl_cfg_parse_duration(const char *s, int64_t *seconds)
         n = strtoll(s, &end, 10);
         if (errno || n < 0)
                 return -1;
-        if (*end) {
-                switch (*end) {
-                case 's': mul = 1; break;
-                case 'm': mul = 60; break;
-                case 'h': mul = 3600; break;
-                case 'd': mul = 86400; break;
-                default: return -1;
-                }
-                if (end[1])
-                        return -1;
+        switch (*end) {
+        case 's': mul = 1; break;
+        case 'm': mul = 60; break;
+        case 'h': mul = 3600; break;
+        case 'd': mul = 86400; break;
+        default: return -1; /* a unit is required: "5" could be seconds or minutes */
         }
+        if (end[1])
+                return -1;
         if (n > INT64_MAX / mul)
                 return -1;
         *seconds = (int64_t)n * mul;

@@ -52,7 +52,7 @@ static void test_valid(void **state)
                   "  import = \"people\"; interval = \"15m\"; start = \"2024-05-01T12:30:00Z\";\n"
                   "  query = \"SELECT id FROM t WHERE u > {{last_sync_time}}\"; },\n"
                   " { name = \"companies\"; workspace = \"acme\"; database = \"crm\";\n"
-                  "  import = \"objects\"; interval = 3600; object_type_id = \"2\";\n"
+                  "  import = \"objects\"; interval = \"1h\"; object_type_id = \"2\";\n"
                   "  empty_values = \"delete\"; suppressed = \"fail\"; paused = true;\n"
                   "  query = \"SELECT object_id FROM c\"; relationship_query = \"\"; } );\n");
         assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), 0);
@@ -110,6 +110,16 @@ static const struct bad bad_cases[] = {
          "  query = \"SELECT id FROM t\";\n"
          "  interval = \"5x\"; } );\n",
          ":7: syncs[0] 'p'.interval: bad duration '5x'"},
+        {"duration without a unit", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\"; import = \"people\";\n"
+         "  query = \"SELECT id FROM t\";\n"
+         "  interval = 5; } );\n",
+         ":7: syncs[0] 'p'.interval: 5 has no unit: write \"5s\", \"5m\", \"5h\" or \"5d\""},
+        {"duration without a unit, quoted", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\"; import = \"people\";\n"
+         "  query = \"SELECT id FROM t\";\n"
+         "  interval = \"5\"; } );\n",
+         ":7: syncs[0] 'p'.interval: \"5\" has no unit: write \"5s\""},
         {"bad enum", KAFKA WS DB
          "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\"; interval = \"1h\";\n"
          "  query = \"SELECT id FROM t\";\n"
@@ -208,8 +218,8 @@ static void test_durations_and_times(void **state)
         assert_true(v == 90);
         assert_int_equal(retl_cfg_parse_duration("2d", &v), 0);
         assert_true(v == 172800);
-        assert_int_equal(retl_cfg_parse_duration("45", &v), 0);
-        assert_true(v == 45);
+        assert_int_equal(retl_cfg_parse_duration("45", &v), -1); /* the unit is required */
+        assert_int_equal(retl_cfg_parse_duration("", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("1w", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("-1h", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("h", &v), -1);
