@@ -127,9 +127,9 @@ void retl_cfg_load_group(struct retl_cfg_loader *ld, config_setting_t *grp, cons
                                                          config_setting_source_line(se ? se : sf),
                                                          where, "must be a string");
                                 else {
-                                        *RETL_CFG_SECRET_REF(dst) = retl_asprintf(
-                                                "%s = \"%s\"", se ? n_env : n_file,
-                                                config_setting_get_string(se ? se : sf));
+                                        *RETL_CFG_SECRET_REF(dst) = retl_cfg_secret_ref(
+                                                se ? n_env : n_file,
+                                                config_setting_get_string(se ? se : sf), !se);
                                         if (ld->need & ld->section)
                                                 *(char **)dst = retl_cfg_secret_read(
                                                         ld, se ? se : sf, where, sf != NULL);
@@ -328,7 +328,7 @@ void retl_cfg_load_kafka_properties(struct retl_cfg_loader *ld, config_setting_t
                                 continue;
                         }
                         k->secret_refs[k->nsecret_refs++] =
-                                retl_asprintf("%s = \"%s\"", raw, config_setting_get_string(st));
+                                retl_cfg_secret_ref(raw, config_setting_get_string(st), is_file);
                         if (!(ld->need & RETL_CFG_SECRETS_KAFKA))
                                 continue;
                         value = retl_cfg_secret_read(ld, st, where, is_file);
