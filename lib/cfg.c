@@ -28,7 +28,8 @@ int retl_cfg_load_secrets(const char *path, unsigned need, struct retl_cfg **cfg
 
         *cfgp = NULL;
         config_init(&lc);
-        if (retl_cfg_load_file(&lc, path, errstr, errstr_size)) {
+        if (retl_cfg_load_file(&ld, &lc, errstr, errstr_size)) {
+                retl_cfg_text_free(&ld.text);
                 config_destroy(&lc);
                 return -1;
         }
@@ -82,6 +83,7 @@ int retl_cfg_load_secrets(const char *path, unsigned need, struct retl_cfg **cfg
         cfg->syncs = retl_cfg_load_list(&ld, &lc, RETL_CFG_SECTION(SYNCS), &cfg->nsyncs);
         retl_cfg_check_all(&ld, cfg);
         config_destroy(&lc);
+        retl_cfg_text_free(&ld.text);
 
         if (ld.nerrs) {
                 if (ld.nerrs > 50)

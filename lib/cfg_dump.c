@@ -135,7 +135,7 @@ static const char *type_name(enum retl_cfg_ftype t)
         case F_STR: return "string";
         case F_NAME: return "name";
         case F_INT: return "integer";
-        case F_INT64: return "integer (64-bit: write 123L)";
+        case F_INT64: return "integer (64-bit)";
         case F_BOOL: return "boolean";
         case F_ENUM: return "string (one of)";
         case F_SECRET: return "secret (X_env or X_file)";

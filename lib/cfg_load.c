@@ -1,6 +1,7 @@
 /* retl — configuration loading: libconfig into the structures of cfg.h, see cfg_load.h. */
 #include "cfg_load.h"
 #include "cfg_secret.h"
+#include "cfg_text.h"
 #include "cfg_value.h"
 #include "mem.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void retl_cfg_problem(struct retl_cfg_loader *ld, int line, const char *where, const char *fmt, ...)
 {
@@ -29,16 +31,90 @@ void retl_cfg_problem(struct retl_cfg_loader *ld, int line, const char *where, c
                 return;
 }
 
-int retl_cfg_load_file(config_t *lc, const char *path, char *errstr, size_t errstr_size)
+/* Reads the whole file at @p path; NULL with the reason in errstr. */
+static char *read_text(const char *path, size_t *len, char *errstr, size_t errstr_size)
 {
-        if (config_read_file(lc, path))
-                return 0;
-        if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+        FILE *f = fopen(path, "rb");
+        struct retl_buf b;
+        struct stat sb;
+        char chunk[65536];
+        size_t n;
+
+        if (!f) {
                 snprintf(errstr, errstr_size, "%s: cannot read: %s", path, strerror(errno));
+                return NULL;
+        }
+        /* fopen opens a directory; libconfig then said "No such file or directory" */
+        if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                snprintf(errstr, errstr_size,
+                         "%s: is a directory, not a configuration file: give the file's path",
+                         path);
+                fclose(f);
+                return NULL;
+        }
+        retl_buf_init(&b, RETL_CFG_FILE_MAX);
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+                if (retl_buf_append(&b, chunk, n)) {
+                        snprintf(errstr, errstr_size, "%s: over %d MiB: not a configuration file",
+                                 path, RETL_CFG_FILE_MAX >> 20);
+                        fclose(f);
+                        retl_buf_free(&b);
+                        return NULL;
+                }
+        }
+        if (ferror(f)) {
+                snprintf(errstr, errstr_size, "%s: cannot read: %s", path, strerror(errno));
+                fclose(f);
+                retl_buf_free(&b);
+                return NULL;
+        }
+        fclose(f);
+        if (retl_buf_putc(&b, '\0')) {
+                snprintf(errstr, errstr_size, "%s: over %d MiB: not a configuration file", path,
+                         RETL_CFG_FILE_MAX >> 20);
+                retl_buf_free(&b);
+                return NULL;
+        }
+        return retl_buf_take(&b, len);
+}
+
+int retl_cfg_load_file(struct retl_cfg_loader *ld, config_t *lc, char *errstr,
+                       size_t errstr_size)
+{
+        size_t len;
+        char *src = read_text(ld->path, &len, errstr, errstr_size);
+        char why[256];
+        int last_line, line, cause;
+        const char *file;
+
+        if (!src)
+                return -1;
+        len--; /* the NUL read_text added */
+        retl_cfg_text_init(&ld->text, src, len);
+        if (config_read_string(lc, ld->text.t_text)) {
+                free(src);
+                return 0;
+        }
+        file = config_error_file(lc) ? config_error_file(lc) : ld->path;
+        line = config_error_line(lc);
+        /* libconfig stops at the end of the file when a quote, comment,
+         * brace, bracket or parenthesis is left open, or wherever an
+         * unclosed quote's string ends: say where it opened. */
+        cause = config_error_type(lc) == CONFIG_ERR_PARSE && !config_error_file(lc)
+                        ? retl_cfg_text_unclosed(src, len, &last_line, why, sizeof(why))
+                        : -1;
+        if (cause >= 0 && line >= last_line)
+                snprintf(errstr, errstr_size, "%s:%d: %s at the end of the file, likely %s", file,
+                         line, config_error_text(lc), why);
+        else if (cause == 1)
+                snprintf(errstr, errstr_size, "%s:%d: %s, likely %s", file, line,
+                         config_error_text(lc), why);
+        else if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+                snprintf(errstr, errstr_size, "%s:%d: cannot read an included file", file, line);
         else
-                snprintf(errstr, errstr_size, "%s:%d: syntax error: %s",
-                         config_error_file(lc) ? config_error_file(lc) : path,
-                         config_error_line(lc), config_error_text(lc));
+                snprintf(errstr, errstr_size, "%s:%d: syntax error: %s", file, line,
+                         config_error_text(lc));
+        free(src);
         return -1;
 }
 
@@ -151,8 +227,24 @@ void retl_cfg_load_group(struct retl_cfg_loader *ld, config_setting_t *grp, cons
                         sval = fd->def;
                 } else {
                         int t = config_setting_type(st);
+                        /* an integer beyond 64 bits, given to libconfig as a string */
+                        const char *big = t == CONFIG_TYPE_STRING
+                                                  ? retl_cfg_text_big(&ld->text, line,
+                                                                      config_setting_get_string(st))
+                                                  : NULL;
+                        if (big && fd->type != F_INT && fd->type != F_INT64) {
+                                retl_cfg_problem(ld, line, where, "must be %s",
+                                                 type_word(fd->type));
+                                continue;
+                        }
                         switch (fd->type) {
                         case F_INT: case F_INT64:
+                                if (big) {
+                                        retl_cfg_problem(ld, line, where,
+                                                         "%s is out of range (%lld to %lld)", big,
+                                                         (long long)fd->min, (long long)fd->max);
+                                        continue;
+                                }
                                 if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
                                         retl_cfg_problem(ld, line, where, "must be %s",
                                                          type_word(fd->type));

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "cfg.h"
 #include "cfg_table.h"
+#include "cfg_text.h"
 
 #include <libconfig.h>
 
@@ -16,15 +17,21 @@ struct retl_cfg_loader {
         unsigned need;          /* RETL_CFG_SECRETS_* to read */
         unsigned section;       /* the secret class of the group being loaded */
         struct retl_cfg *cfg;   /* being loaded: records the secret files read */
+        struct retl_cfg_text text;      /* the file as written (retl_cfg_text_free) */
 };
+
+/* A configuration file is read whole; a larger one is refused. */
+#define RETL_CFG_FILE_MAX (16 << 20)
 
 /** @brief Notes a problem "path:line: where: message"; the first 50 are kept. */
 void retl_cfg_problem(struct retl_cfg_loader *ld, int line, const char *where, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));
 
-/** @brief Reads and parses @p path into @p lc (config_init'ed by the caller).
- *  @returns 0, or -1 with the reason, naming file and line, in errstr. */
-int retl_cfg_load_file(config_t *lc, const char *path, char *errstr, size_t errstr_size);
+/** @brief Reads and parses ld->path into @p lc (config_init'ed by the
+ *  caller), keeping the text in ld->text. @returns 0, or -1 with the reason,
+ *  naming file and line, in errstr. */
+int retl_cfg_load_file(struct retl_cfg_loader *ld, config_t *lc, char *errstr,
+                       size_t errstr_size);
 
 /** @brief Loads the fields of one group into @p obj, a struct of @p sec;
  *  @p grp may be NULL (defaults only). @p gname prefixes messages. */

@@ -101,6 +101,23 @@ struct bad {
 
 static const struct bad bad_cases[] = {
         {"syntax", KAFKA "workspaces = ( { name = \"acme\" site_id = ; } );\n", ":2: syntax error"},
+        {"unclosed quote", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\";\n"
+         "  query = \"SELECT id FROM t; } );\n"
+         "# the end\n",
+         ":9: syntax error at the end of the file, likely an unclosed quote: the string opened "
+         "on line 7 runs past its line"},
+        {"unclosed quote, then more quotes", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\";\n"
+         "  query = \"SELECT id FROM t\"; } );\n",
+         ":6: syntax error, likely an unclosed quote: the string opened on line 5 runs past "
+         "its line"},
+        {"unclosed parenthesis", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\"; }\n\n",
+         ":8: syntax error at the end of the file, likely an unclosed '(': opened on line 5"},
         {"missing setting", KAFKA WS DB
          "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
          "  import = \"people\"; interval = \"1h\"; } );\n",
@@ -255,6 +272,112 @@ static void test_secret_values_not_shown(void **state)
         unlink(path);
 }
 
+/* libconfig 1.5 reads an integer without the L suffix as 32 bits, wrapping
+ * larger ones: every integer is read as written, or refused quoting it. */
+static void test_integers_exact(void **state)
+{
+        static const struct {
+                const char *kafka;      /* settings in the kafka group */
+                long long retention;    /* expected, when loaded */
+                const char *error;      /* else a substring of the error */
+        } cases[] = {
+                {"retention_ms = 2147483647;", 2147483647LL, NULL},
+                {"retention_ms = 2147483648;", 2147483648LL, NULL},
+                {"retention_ms = 2147483648L;", 2147483648LL, NULL},
+                {"retention_ms = 4294967296;", 4294967296LL, NULL},
+                {"retention_ms = 4294967296L;", 4294967296LL, NULL},
+                {"retention_ms = 4295067296;", 4295067296LL, NULL}, /* was 100000 */
+                {"retention_ms = 8589934591;", 8589934591LL, NULL}, /* was -1 */
+                {"retention_ms = 604800000000;", 604800000000LL, NULL},
+                {"retention_ms = 0x100000000;", 4294967296LL, NULL},
+                {"retention_ms = -1;", -1, NULL},
+                {"retention_ms = -2147483649;",
+                 0, ":1: kafka.retention_ms: -2147483649 is out of range (-1 to"},
+                {"retention_ms = 99999999999999999999;",
+                 0, ":1: kafka.retention_ms: 99999999999999999999 is out of range"},
+                {"retention_ms = 99999999999999999999L;",
+                 0, ":1: kafka.retention_ms: 99999999999999999999 is out of range"},
+                {"replication_factor = 4294967297;",
+                 0, ":1: kafka.replication_factor: 4294967297 is out of range (1 to 32)"},
+                {"replication_factor = 2147483648;",
+                 0, ":1: kafka.replication_factor: 2147483648 is out of range (1 to 32)"},
+                {"group = 99999999999999999999;", 0, ":1: kafka.group: must be a string"},
+        };
+        char err[4096], text[512];
+        struct retl_cfg *cfg;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                snprintf(text, sizeof(text), "kafka = { brokers = \"b:1\"; %s };\n",
+                         cases[i].kafka);
+                write_cfg(text);
+                err[0] = '\0';
+                if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+                        if (!cases[i].error || !strstr(err, cases[i].error))
+                                fail_msg("%s: %s", cases[i].kafka, err);
+                } else {
+                        if (cases[i].error)
+                                fail_msg("%s: loaded, expected %s", cases[i].kafka,
+                                         cases[i].error);
+                        if (cfg->kafka.retention_ms != cases[i].retention)
+                                fail_msg("%s: read as %lld", cases[i].kafka,
+                                         (long long)cfg->kafka.retention_ms);
+                        retl_cfg_destroy(cfg);
+                }
+                unlink(path);
+        }
+
+        /* each kind of integer setting: int (workspace, database) and int64
+         * (sync) alike; kafka.properties get the literal as written */
+        setenv("RETL_T_KEY", "key", 1);
+        setenv("RETL_T_PW", "pw", 1);
+        write_cfg("kafka = { brokers = \"b:1\";\n"
+                  "  properties = { message_max_bytes = 4294967296; x_y = 99999999999999999999; }; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+                  "  rate_limit = 4294967396; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";\n"
+                  "  password_env = \"RETL_T_PW\"; port = 4295011977; } );\n"
+                  "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+                  "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+                  "  segment = 4294967296; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, ":4: workspaces[0] 'acme'.rate_limit: 4294967396 is out of "
+                                    "range (1 to 100000)"));
+        assert_non_null(strstr(err, ":6: databases[0] 'crm'.port: 4295011977 is out of range"));
+        assert_null(strstr(err, "segment"));
+        assert_null(strstr(err, "properties"));
+        unlink(path);
+        write_cfg("kafka = { brokers = \"b:1\";\n"
+                  "  properties = { message_max_bytes = 4294967296; x_y = 99999999999999999999; }; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";\n"
+                  "  password_env = \"RETL_T_PW\"; } );\n"
+                  "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+                  "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+                  "  segment = 4294967296; } );\n");
+        if (retl_cfg_load(path, &cfg, err, sizeof(err)))
+                fail_msg("%s", err);
+        assert_true(cfg->syncs[0].segment == 4294967296LL); /* was 0 */
+        assert_int_equal(cfg->kafka.nprops, 2);
+        assert_string_equal(cfg->kafka.props[1], "4294967296");
+        assert_string_equal(cfg->kafka.props[3], "99999999999999999999");
+        retl_cfg_destroy(cfg);
+        unlink(path);
+}
+
+/* A directory given as the configuration file says so. */
+static void test_directory(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+
+        assert_int_equal(retl_cfg_load("/tmp", &cfg, err, sizeof(err)), -1);
+        assert_null(cfg);
+        assert_string_equal(err, "/tmp: is a directory, not a configuration file: give the "
+                                 "file's path");
+        assert_int_equal(retl_cfg_load("/nonexistent/retl.cfg", &cfg, err, sizeof(err)), -1);
+        assert_string_equal(err, "/nonexistent/retl.cfg: cannot read: No such file or directory");
+}
+
 static void test_all_errors_listed(void **state)
 {
         char err[4096];
@@ -296,6 +419,8 @@ int main(void)
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_secrets_per_daemon),
                 cmocka_unit_test(test_secret_values_not_shown),
+                cmocka_unit_test(test_integers_exact),
+                cmocka_unit_test(test_directory),
                 cmocka_unit_test(test_all_errors_listed),
                 cmocka_unit_test(test_durations_and_times),
         };
