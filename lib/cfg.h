@@ -88,6 +88,8 @@ struct retl_cfg_sync {
         enum retl_ident relationship_identify_by;
         int paused;
         int line;
+        int query_line;                 /* the lines of those settings, for messages */
+        int relationship_query_line;
         /* resolved by retl_cfg_load */
         const struct retl_cfg_workspace *ws;
         const struct retl_cfg_database *db;

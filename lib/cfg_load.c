@@ -462,6 +462,13 @@ void retl_cfg_load_kafka_properties(struct retl_cfg_loader *ld, config_setting_t
         }
 }
 
+/* The line of @p grp's member @p name, or @p otherwise when it has none. */
+static int setting_line(config_setting_t *grp, const char *name, int otherwise)
+{
+        config_setting_t *st = config_setting_get_member(grp, name);
+        return st ? (int)config_setting_source_line(st) : otherwise;
+}
+
 void *retl_cfg_load_list(struct retl_cfg_loader *ld, config_t *lc,
                          const struct retl_cfg_section *sec, size_t *np)
 {
@@ -502,8 +509,13 @@ void *retl_cfg_load_list(struct retl_cfg_loader *ld, config_t *lc,
                         ((struct retl_cfg_workspace *)obj)->line = group_line(grp);
                 else if (sec == RETL_CFG_SECTION(DATABASES))
                         ((struct retl_cfg_database *)obj)->line = group_line(grp);
-                else
-                        ((struct retl_cfg_sync *)obj)->line = group_line(grp);
+                else {
+                        struct retl_cfg_sync *s = obj;
+                        s->line = group_line(grp);
+                        s->query_line = setting_line(grp, "query", s->line);
+                        s->relationship_query_line =
+                                setting_line(grp, "relationship_query", s->line);
+                }
         }
         *np = (size_t)n;
         return arr;
