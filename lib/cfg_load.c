@@ -84,7 +84,7 @@ int retl_cfg_load_file(struct retl_cfg_loader *ld, config_t *lc, char *errstr,
         size_t len;
         char *src = read_text(ld->path, &len, errstr, errstr_size);
         char why[256];
-        int last_line, line, cause;
+        int last_line, open_line, line, cause;
         const char *file;
 
         if (!src)
@@ -92,8 +92,14 @@ int retl_cfg_load_file(struct retl_cfg_loader *ld, config_t *lc, char *errstr,
         len--; /* the NUL read_text added */
         retl_cfg_text_init(&ld->text, src, len);
         if (config_read_string(lc, ld->text.t_text)) {
+                /* libconfig 1.5 takes a comment left open as the file's end */
+                cause = retl_cfg_text_unclosed(src, len, &last_line, &open_line, why, sizeof(why));
                 free(src);
-                return 0;
+                if (cause < 0)
+                        return 0;
+                snprintf(errstr, errstr_size, "%s:%d: %s: the rest of the file would be ignored",
+                         ld->path, open_line, why);
+                return -1;
         }
         file = config_error_file(lc) ? config_error_file(lc) : ld->path;
         line = config_error_line(lc);
@@ -101,7 +107,7 @@ int retl_cfg_load_file(struct retl_cfg_loader *ld, config_t *lc, char *errstr,
          * brace, bracket or parenthesis is left open, or wherever an
          * unclosed quote's string ends: say where it opened. */
         cause = config_error_type(lc) == CONFIG_ERR_PARSE && !config_error_file(lc)
-                        ? retl_cfg_text_unclosed(src, len, &last_line, why, sizeof(why))
+                        ? retl_cfg_text_unclosed(src, len, &last_line, &open_line, why, sizeof(why))
                         : -1;
         if (cause >= 0 && line >= last_line)
                 snprintf(errstr, errstr_size, "%s:%d: %s at the end of the file, likely %s", file,

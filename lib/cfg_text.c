@@ -228,8 +228,8 @@ const char *retl_cfg_text_big(const struct retl_cfg_text *t, int line, const cha
         return NULL;
 }
 
-int retl_cfg_text_unclosed(const char *src, size_t len, int *last_line, char *why,
-                           size_t why_size)
+int retl_cfg_text_unclosed(const char *src, size_t len, int *last_line, int *open_line,
+                           char *why, size_t why_size)
 {
         struct scan *sc = retl_calloc(1, sizeof(*sc));
         int found = 0;
@@ -241,18 +241,22 @@ int retl_cfg_text_unclosed(const char *src, size_t len, int *last_line, char *wh
         if (sc->sc_string_open) {
                 /* An odd number of quotes: the one missing is likely where a
                  * string first runs past its line. */
+                *open_line = sc->sc_first_multiline ? sc->sc_first_multiline : sc->sc_string_open;
                 snprintf(why, why_size,
                          "an unclosed quote: the string opened on line %d runs past its line",
-                         sc->sc_first_multiline ? sc->sc_first_multiline : sc->sc_string_open);
+                         *open_line);
                 found = 1;
         } else if (sc->sc_comment_open) {
+                *open_line = sc->sc_comment_open;
                 snprintf(why, why_size, "an unclosed comment: '/*' on line %d has no '*/'",
                          sc->sc_comment_open);
         } else if (sc->sc_bad_close && sc->sc_bad_open) {
+                *open_line = sc->sc_bad_open_line;
                 snprintf(why, why_size, "an unclosed '%c': opened on line %d, then '%c' on line %d",
                          sc->sc_bad_open, sc->sc_bad_open_line, sc->sc_bad_close,
                          sc->sc_bad_close_line);
         } else if (sc->sc_depth > 0 && sc->sc_depth <= MAX_DEPTH) {
+                *open_line = sc->sc_stack_line[sc->sc_depth - 1];
                 snprintf(why, why_size, "an unclosed '%c': opened on line %d",
                          sc->sc_stack[sc->sc_depth - 1], sc->sc_stack_line[sc->sc_depth - 1]);
         } else {

@@ -31,11 +31,12 @@ const char *retl_cfg_text_big(const struct retl_cfg_text *t, int line, const cha
 
 /** @brief Why a syntax error may come at the end of @p src: an unclosed
  *  quote, comment, brace, bracket or parenthesis, with the line it opened
- *  on. *last_line is the last line holding anything but blanks and comments.
+ *  on (also in *open_line). *last_line is the last line holding anything
+ *  but blanks and comments.
  *  @returns 1 for an odd number of quotes, a likely cause wherever libconfig
  *  stopped; 0 for another cause, of an error at the end; each with a phrase
  *  in @p why ("an unclosed ..."); -1 when nothing is unclosed. */
-int retl_cfg_text_unclosed(const char *src, size_t len, int *last_line, char *why,
-                           size_t why_size);
+int retl_cfg_text_unclosed(const char *src, size_t len, int *last_line, int *open_line,
+                           char *why, size_t why_size);
 
 #endif

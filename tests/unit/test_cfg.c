@@ -118,6 +118,9 @@ static const struct bad bad_cases[] = {
          "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
          "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\"; }\n\n",
          ":8: syntax error at the end of the file, likely an unclosed '(': opened on line 5"},
+        {"unclosed comment", KAFKA WS "/* databases, later\n" DB,
+         ":3: an unclosed comment: '/*' on line 3 has no '*/': the rest of the file would be "
+         "ignored"},
         {"missing setting", KAFKA WS DB
          "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
          "  import = \"people\"; interval = \"1h\"; } );\n",
