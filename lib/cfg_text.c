@@ -13,8 +13,8 @@
 
 /* What one pass over the text finds. */
 struct scan {
-        const char *src;
-        size_t len;
+        const char *sc_src;
+        size_t sc_len;
         /* rewriting (sc_out non-NULL): the text for libconfig */
         char *sc_out;
         size_t sc_outlen;
@@ -121,8 +121,8 @@ static void closer(struct scan *sc, char c, int line)
 /* One pass over the text, the tokens as libconfig's scanner splits them. */
 static void scan(struct scan *sc)
 {
-        const char *s = sc->src;
-        size_t i = 0, n = sc->len;
+        const char *s = sc->sc_src;
+        size_t i = 0, n = sc->sc_len;
         int line = 1;
 
         while (i < n) {
@@ -202,8 +202,8 @@ void retl_cfg_text_init(struct retl_cfg_text *t, const char *src, size_t len)
         memset(t, 0, sizeof(*t));
         /* each literal grows by 2 bytes at most (quotes), and is 1 long at least */
         t->t_text = retl_calloc(len * 3 + 1, 1);
-        sc->src = src;
-        sc->len = len;
+        sc->sc_src = src;
+        sc->sc_len = len;
         sc->sc_out = t->t_text;
         sc->sc_text = t;
         scan(sc);
@@ -234,8 +234,8 @@ int retl_cfg_text_unclosed(const char *src, size_t len, int *last_line, int *ope
         struct scan *sc = retl_calloc(1, sizeof(*sc));
         int found = 0;
 
-        sc->src = src;
-        sc->len = len;
+        sc->sc_src = src;
+        sc->sc_len = len;
         scan(sc);
         *last_line = sc->sc_last_line;
         if (sc->sc_string_open) {

@@ -101,14 +101,15 @@ int retl_columns_check(enum retl_query_kind kind, enum retl_ident ident, int has
                         ident == RETL_IDENT_EMAIL ? "the sync identifies people by email"
                                                   : "the sync identifies people by id",
                         has_star, problems, &count);
-                /* Customer.io gives every person a cio_id; its reverse-ETL
-                 * imports refuse the column rather than set it. */
+                /* Customer.io generates every person's cio_id; its docs say it
+                 * cannot be used in a reverse-ETL import: refuse the column. */
                 cio = find(cols, ncols, "cio_id", 1);
                 if (cio)
                         add(problems, &count,
                             "column '%s' cannot be imported: Customer.io generates cio_id and "
-                            "a reverse-ETL import cannot set it; leave it out of the query (or "
-                            "rename it with AS to keep it as another attribute)", cio->name);
+                            "it cannot be used in a reverse-ETL import; leave it out of the "
+                            "query (or rename it with AS to keep it as another attribute)",
+                            cio->name);
                 break;
         case RETL_QK_OBJECTS:
                 require(cols, ncols, "object_id", "objects are identified by object_id",
