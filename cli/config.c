@@ -29,9 +29,17 @@ static int check_more(const struct retl_cfg *cfg)
                                 continue;
                         if (retl_query_render(q[k], 0, &sql, err, sizeof(err)) ||
                             retl_query_check(sql, NULL, err, sizeof(err))) {
-                                fprintf(stderr, "%s:%d: syncs[%zu] '%s'.%s: %s\n", cfg->path,
-                                        s->line, i, s->name, k ? "relationship_query" : "query",
-                                        err);
+                                /* the file's line is the setting's; "line N" of the
+                                 * rules is the query's own */
+                                int qline, used = 0;
+                                fprintf(stderr, "%s:%d: syncs[%zu] '%s'.%s: ", cfg->path,
+                                        k ? s->relationship_query_line : s->query_line, i,
+                                        s->name, k ? "relationship_query" : "query");
+                                if (sscanf(err, "line %d: %n", &qline, &used) == 1 && used)
+                                        fprintf(stderr, "line %d of the query: %s\n", qline,
+                                                err + used);
+                                else
+                                        fprintf(stderr, "%s\n", err);
                                 n++;
                         }
                         free(sql);

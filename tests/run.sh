@@ -36,11 +36,12 @@ record() { # record NAME RC
 
 run_unit() {
         echo "== unit tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
-        local t
+        local t rc
         for t in build/asan/tests/test_*; do
                 [ -x "$t" ] || continue
                 "$t"
-                record "unit/$(basename "$t")" $?
+                rc=$? # before the $(basename) below, which resets $?
+                record "unit/$(basename "$t")" $rc
         done
 }
 

@@ -52,7 +52,7 @@ static void test_valid(void **state)
                   "  import = \"people\"; interval = \"15m\"; start = \"2024-05-01T12:30:00Z\";\n"
                   "  query = \"SELECT id FROM t WHERE u > {{last_sync_time}}\"; },\n"
                   " { name = \"companies\"; workspace = \"acme\"; database = \"crm\";\n"
-                  "  import = \"objects\"; interval = 3600; object_type_id = \"2\";\n"
+                  "  import = \"objects\"; interval = \"1h\"; object_type_id = \"2\";\n"
                   "  empty_values = \"delete\"; suppressed = \"fail\"; paused = true;\n"
                   "  query = \"SELECT object_id FROM c\"; relationship_query = \"\"; } );\n");
         assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), 0);
@@ -101,6 +101,26 @@ struct bad {
 
 static const struct bad bad_cases[] = {
         {"syntax", KAFKA "workspaces = ( { name = \"acme\" site_id = ; } );\n", ":2: syntax error"},
+        {"unclosed quote", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\";\n"
+         "  query = \"SELECT id FROM t; } );\n"
+         "# the end\n",
+         ":9: syntax error at the end of the file, likely an unclosed quote: the string opened "
+         "on line 7 runs past its line"},
+        {"unclosed quote, then more quotes", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\";\n"
+         "  query = \"SELECT id FROM t\"; } );\n",
+         ":6: syntax error, likely an unclosed quote: the string opened on line 5 runs past "
+         "its line"},
+        {"unclosed parenthesis", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\"; }\n\n",
+         ":8: syntax error at the end of the file, likely an unclosed '(': opened on line 5"},
+        {"unclosed comment", KAFKA WS "/* databases, later\n" DB,
+         ":3: an unclosed comment: '/*' on line 3 has no '*/': the rest of the file would be "
+         "ignored"},
         {"missing setting", KAFKA WS DB
          "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
          "  import = \"people\"; interval = \"1h\"; } );\n",
@@ -110,6 +130,16 @@ static const struct bad bad_cases[] = {
          "  query = \"SELECT id FROM t\";\n"
          "  interval = \"5x\"; } );\n",
          ":7: syncs[0] 'p'.interval: bad duration '5x'"},
+        {"duration without a unit", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; query = \"SELECT id FROM t\";\n"
+         "  interval = 5; } );\n",
+         ":7: syncs[0] 'p'.interval: 5 has no unit: write \"5s\", \"5m\", \"5h\" or \"5d\""},
+        {"duration without a unit, quoted", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; query = \"SELECT id FROM t\";\n"
+         "  interval = \"5\"; } );\n",
+         ":7: syncs[0] 'p'.interval: \"5\" has no unit: write \"5s\""},
         {"bad enum", KAFKA WS DB
          "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\"; interval = \"1h\";\n"
          "  query = \"SELECT id FROM t\";\n"
@@ -190,6 +220,167 @@ static void test_secrets_per_daemon(void **state)
         setenv("RETL_T_KEY", "key", 1);
 }
 
+/* A secret pasted where its variable's name or file's path belongs is never
+ * printed back: messages name the setting instead. */
+static void test_secret_values_not_shown(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+        FILE *f;
+
+        unsetenv("Sekr3tApiKey");
+        write_cfg("kafka = { brokers = \"b:1\";\n"
+                  "  properties = { sasl_password_env = \"kafka pass-w0rd\"; }; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n"
+                  "  api_key_file = \"Sekr3tApiKey\"; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\";\n"
+                  "  user = \"ro\"; password_env = \"Sekr3tDbPw!\"; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_null(strstr(err, "Sekr3t"));
+        assert_null(strstr(err, "pass-w0rd"));
+        assert_non_null(strstr(err, ":2: kafka.properties.sasl_password_env: the environment "
+                                    "variable it names is not set (its name is not shown"));
+        assert_non_null(strstr(err, ":4: workspaces[0] 'acme'.api_key_file: cannot read the "
+                                    "secret file it names: No such file or directory (its path is "
+                                    "not shown"));
+        assert_non_null(strstr(err, ":6: databases[0] 'crm'.password_env: the environment "
+                                    "variable it names is not set"));
+        unlink(path);
+
+        /* plausible names and paths are still shown, and an unread secret's
+         * implausible reference is hidden in the dump too */
+        write_cfg("kafka = { brokers = \"b:1\"; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n"
+                  "  api_key_file = \"/nonexistent/retl-key\"; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\";\n"
+                  "  user = \"ro\"; password_env = \"RETL_T_UNSET_PW\"; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "cannot read secret file '/nonexistent/retl-key'"));
+        assert_non_null(strstr(err, "environment variable 'RETL_T_UNSET_PW' is not set"));
+        unlink(path);
+        setenv("RETL_T_PW", "pw", 1);
+        write_cfg("kafka = { brokers = \"b:1\"; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n"
+                  "  api_key_env = \"Sekr3tApiKey!\"; } );\n" DB);
+        assert_int_equal(retl_cfg_load_secrets(path, RETL_CFG_SECRETS_DATABASES, &cfg, err,
+                                               sizeof(err)), 0);
+        f = tmpfile();
+        assert_non_null(f);
+        retl_cfg_dump(cfg, f);
+        rewind(f);
+        while (fgets(err, sizeof(err), f))
+                assert_null(strstr(err, "Sekr3t"));
+        fclose(f);
+        retl_cfg_destroy(cfg);
+        unlink(path);
+}
+
+/* libconfig 1.5 reads an integer without the L suffix as 32 bits, wrapping
+ * larger ones: every integer is read as written, or refused quoting it. */
+static void test_integers_exact(void **state)
+{
+        static const struct {
+                const char *kafka;      /* settings in the kafka group */
+                long long retention;    /* expected, when loaded */
+                const char *error;      /* else a substring of the error */
+        } cases[] = {
+                {"retention_ms = 2147483647;", 2147483647LL, NULL},
+                {"retention_ms = 2147483648;", 2147483648LL, NULL},
+                {"retention_ms = 2147483648L;", 2147483648LL, NULL},
+                {"retention_ms = 4294967296;", 4294967296LL, NULL},
+                {"retention_ms = 4294967296L;", 4294967296LL, NULL},
+                {"retention_ms = 4295067296;", 4295067296LL, NULL}, /* was 100000 */
+                {"retention_ms = 8589934591;", 8589934591LL, NULL}, /* was -1 */
+                {"retention_ms = 604800000000;", 604800000000LL, NULL},
+                {"retention_ms = 0x100000000;", 4294967296LL, NULL},
+                {"retention_ms = -1;", -1, NULL},
+                {"retention_ms = -2147483649;",
+                 0, ":1: kafka.retention_ms: -2147483649 is out of range (-1 to"},
+                {"retention_ms = 99999999999999999999;",
+                 0, ":1: kafka.retention_ms: 99999999999999999999 is out of range"},
+                {"retention_ms = 99999999999999999999L;",
+                 0, ":1: kafka.retention_ms: 99999999999999999999 is out of range"},
+                {"replication_factor = 4294967297;",
+                 0, ":1: kafka.replication_factor: 4294967297 is out of range (1 to 32)"},
+                {"replication_factor = 2147483648;",
+                 0, ":1: kafka.replication_factor: 2147483648 is out of range (1 to 32)"},
+                {"group = 99999999999999999999;", 0, ":1: kafka.group: must be a string"},
+        };
+        char err[4096], text[512];
+        struct retl_cfg *cfg;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                snprintf(text, sizeof(text), "kafka = { brokers = \"b:1\"; %s };\n",
+                         cases[i].kafka);
+                write_cfg(text);
+                err[0] = '\0';
+                if (retl_cfg_load(path, &cfg, err, sizeof(err))) {
+                        if (!cases[i].error || !strstr(err, cases[i].error))
+                                fail_msg("%s: %s", cases[i].kafka, err);
+                } else {
+                        if (cases[i].error)
+                                fail_msg("%s: loaded, expected %s", cases[i].kafka,
+                                         cases[i].error);
+                        if (cfg->kafka.retention_ms != cases[i].retention)
+                                fail_msg("%s: read as %lld", cases[i].kafka,
+                                         (long long)cfg->kafka.retention_ms);
+                        retl_cfg_destroy(cfg);
+                }
+                unlink(path);
+        }
+
+        /* each kind of integer setting: int (workspace, database) and int64
+         * (sync) alike; kafka.properties get the literal as written */
+        setenv("RETL_T_KEY", "key", 1);
+        setenv("RETL_T_PW", "pw", 1);
+        write_cfg("kafka = { brokers = \"b:1\";\n"
+                  "  properties = { message_max_bytes = 4294967296; x_y = 99999999999999999999; }; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+                  "  rate_limit = 4294967396; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";\n"
+                  "  password_env = \"RETL_T_PW\"; port = 4295011977; } );\n"
+                  "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+                  "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+                  "  segment = 4294967296; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, ":4: workspaces[0] 'acme'.rate_limit: 4294967396 is out of "
+                                    "range (1 to 100000)"));
+        assert_non_null(strstr(err, ":6: databases[0] 'crm'.port: 4295011977 is out of range"));
+        assert_null(strstr(err, "segment"));
+        assert_null(strstr(err, "properties"));
+        unlink(path);
+        write_cfg("kafka = { brokers = \"b:1\";\n"
+                  "  properties = { message_max_bytes = 4294967296; x_y = 99999999999999999999; }; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";\n"
+                  "  password_env = \"RETL_T_PW\"; } );\n"
+                  "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+                  "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+                  "  segment = 4294967296; } );\n");
+        if (retl_cfg_load(path, &cfg, err, sizeof(err)))
+                fail_msg("%s", err);
+        assert_true(cfg->syncs[0].segment == 4294967296LL); /* was 0 */
+        assert_int_equal(cfg->kafka.nprops, 2);
+        assert_string_equal(cfg->kafka.props[1], "4294967296");
+        assert_string_equal(cfg->kafka.props[3], "99999999999999999999");
+        retl_cfg_destroy(cfg);
+        unlink(path);
+}
+
+/* A directory given as the configuration file says so. */
+static void test_directory(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+
+        assert_int_equal(retl_cfg_load("/tmp", &cfg, err, sizeof(err)), -1);
+        assert_null(cfg);
+        assert_string_equal(err, "/tmp: is a directory, not a configuration file: give the "
+                                 "file's path");
+        assert_int_equal(retl_cfg_load("/nonexistent/retl.cfg", &cfg, err, sizeof(err)), -1);
+        assert_string_equal(err, "/nonexistent/retl.cfg: cannot read: No such file or directory");
+}
+
 static void test_all_errors_listed(void **state)
 {
         char err[4096];
@@ -208,8 +399,8 @@ static void test_durations_and_times(void **state)
         assert_true(v == 90);
         assert_int_equal(retl_cfg_parse_duration("2d", &v), 0);
         assert_true(v == 172800);
-        assert_int_equal(retl_cfg_parse_duration("45", &v), 0);
-        assert_true(v == 45);
+        assert_int_equal(retl_cfg_parse_duration("45", &v), -1); /* the unit is required */
+        assert_int_equal(retl_cfg_parse_duration("", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("1w", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("-1h", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("h", &v), -1);
@@ -230,6 +421,9 @@ int main(void)
                 cmocka_unit_test(test_valid),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_secrets_per_daemon),
+                cmocka_unit_test(test_secret_values_not_shown),
+                cmocka_unit_test(test_integers_exact),
+                cmocka_unit_test(test_directory),
                 cmocka_unit_test(test_all_errors_listed),
                 cmocka_unit_test(test_durations_and_times),
         };
