@@ -105,7 +105,7 @@ ok "people: every type and NULL decoded back value by value"
 # and picks only the rows changed since.
 started_s=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["started_at_ms"] // 1000)' "$T/dump.jsonl")
 commit_all people "$started_s"
-sqlite3 "$T/src.sqlite" "UPDATE people SET email = 'bo@example.com', updated = $started_s + 1 WHERE id = 2"
+src_sql "UPDATE people SET email = 'bo@example.com', updated = $started_s + 1 WHERE id = 2"
 "$RETL" extract -c "$T/retl.cfg" --once people 2> "$T/run2.log" || { cat "$T/run2.log"; fail "second run"; }
 dump
 python3 - "$T/dump.jsonl" "$started_s" <<'X' || fail "second run"

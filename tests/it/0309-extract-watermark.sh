@@ -88,7 +88,7 @@ ok "an extractor an hour ahead: last_sync_time $lst1 is the database's clock at 
 
 # A change after run 1, stamped by the database's clock: an extractor that
 # used its own clock would ask for rows after lst1 + 3600 and never see it.
-sqlite3 "$T/src.sqlite" "UPDATE people SET plan = 'v2', updated = '$(ts $((lst1 + 1)))' WHERE id = 1"
+src_sql "UPDATE people SET plan = 'v2', updated = '$(ts $((lst1 + 1)))' WHERE id = 1"
 run 2
 [ "$(plan_of 1)" = v2 ] || fail "the change after run 1 did not arrive"
 ok "the row changed after run 1 arrived though the extractor's clock is ahead"
@@ -99,12 +99,12 @@ lst2=$(lst)
 # changed 0.9 s into the second run 2 started in, after its query read the
 # table: DATEDIFF(second) of it equals last_sync_time, so without the
 # overlap `> {{last_sync_time}}` would never match it
-sqlite3 "$T/src.sqlite" "UPDATE people SET plan = 'v3', updated = '$(ts "$lst2" 900)' WHERE id = 2"
+src_sql "UPDATE people SET plan = 'v3', updated = '$(ts "$lst2" 900)' WHERE id = 2"
 # ---------------------------------------------------------------- 3. late commits
 # committed after run 2 with an `updated` before run 2 started: 30 s before
 # (inside the 60 s overlap) arrives; 600 s before (outside) is the limit
-sqlite3 "$T/src.sqlite" "UPDATE people SET plan = 'v3', updated = '$(ts $((lst2 - 30)))' WHERE id = 3"
-sqlite3 "$T/src.sqlite" "UPDATE people SET plan = 'v3', updated = '$(ts $((lst2 - 600)))' WHERE id = 4"
+src_sql "UPDATE people SET plan = 'v3', updated = '$(ts $((lst2 - 30)))' WHERE id = 3"
+src_sql "UPDATE people SET plan = 'v3', updated = '$(ts $((lst2 - 600)))' WHERE id = 4"
 run 3
 grep -q "{{last_sync_time}} = $((lst2 - 60)) " "$T/run3.log" ||
         fail "run 3 did not substitute last_sync_time less the overlap ($((lst2 - 60)))"

@@ -53,6 +53,11 @@ X
         start_standin "$T/src.sql"
 }
 
+# src_sql SQL: a statement on the source database while the stand-in has it
+# open: waits for the stand-in's locks (up to 30 s) instead of failing
+# "database is locked" when a query is reading.
+src_sql() { sqlite3 -cmd ".timeout 30000" "$T/src.sqlite" "$@"; }
+
 # high TOPIC: the topic's high watermark (end offset).
 high() { kcat -b "$RETL_KAFKA_BROKERS" -Q -t "$1:0:-1" 2>/dev/null | awk '{print $NF}'; }
 
