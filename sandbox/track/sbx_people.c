@@ -272,7 +272,9 @@ int retl_sbx_people_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared
                 return retl_sbx_rules_reject(o, RETL_SBX_R_SUPPRESSED, "identifiers",
                                              "person is suppressed");
         new_id = p ? p->p_id : (pi.kind == RETL_SBX_BY_ID ? pi.val : NULL);
-        new_email = p ? p->p_email : (pi.kind == RETL_SBX_BY_EMAIL ? pi.val : NULL);
+        /* Emails match case-insensitively and the spelling last sent is
+         * kept, as Customer.io does: identifiers.email re-spells it too. */
+        new_email = pi.kind == RETL_SBX_BY_EMAIL ? pi.val : p ? p->p_email : NULL;
         if (plan_ident_attr(ws, 0, json_object_get(attrs, "id"), new_id, pi.kind, id_buf,
                             sizeof(id_buf), &new_id, o) ||
             plan_ident_attr(ws, 1, json_object_get(attrs, "email"), new_email, pi.kind,
