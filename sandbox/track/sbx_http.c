@@ -1,6 +1,7 @@
 /* retl sandbox — what every HTTP handler of the sandbox needs: sending an
  * answer through libmicrohttpd, and the clocks; see sbx_http.h. */
 #include "sandbox/track/sbx_http.h"
+#include "sandbox/track/sbx_numbers.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -63,7 +64,7 @@ enum MHD_Result retl_sbx_http_send_body(struct MHD_Connection *conn, int status,
 enum MHD_Result retl_sbx_http_send_json(struct MHD_Connection *conn, int status, json_t *j,
                                         int retry_after, int auth)
 {
-        char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        char *s = retl_sbx_numbers_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
 
         json_decref(j);
         if (!s)

@@ -21,7 +21,8 @@ void retl_sbx_http_sleep_ms(int ms);
 enum MHD_Result retl_sbx_http_send_body(struct MHD_Connection *conn, int status,
                                         const char *ctype, char *body, size_t len,
                                         int retry_after, int auth);
-/** @brief Sends @p j (reference taken) as compact JSON. */
+/** @brief Sends @p j (reference taken) as compact JSON, numbers kept as
+ *  sent written as such (sbx_numbers.h). */
 enum MHD_Result retl_sbx_http_send_json(struct MHD_Connection *conn, int status, json_t *j,
                                         int retry_after, int auth);
 /** @brief Sends {"error":"<message>"}, the inspection API's error body. */

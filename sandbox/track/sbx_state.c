@@ -60,7 +60,9 @@ static const char *col_text(sqlite3_stmt *st, int i)
 static json_t *col_json(sqlite3_stmt *st, int i)
 {
         const char *t = col_text(st, i);
-        json_t *j = t ? json_loads(t, 0, NULL) : NULL;
+        /* JSON_ALLOW_NUL: numbers kept as sent are strings with a NUL
+         * (sbx_numbers.h); the file keeps them so */
+        json_t *j = t ? json_loads(t, JSON_ALLOW_NUL, NULL) : NULL;
 
         if (j && !json_is_object(j)) {
                 json_decref(j);

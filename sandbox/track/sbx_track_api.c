@@ -3,6 +3,7 @@
  * sbx_track_api.h. */
 #include "sandbox/track/sbx_track_api.h"
 #include "sandbox/track/sbx_arena.h"
+#include "sandbox/track/sbx_numbers.h"
 
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -276,6 +277,11 @@ static enum MHD_Result api_entities(const struct api_call *c)
                 if (sizes[i] > RETL_SBX_ENTITY_MAX)
                         sizes[i] = json_compact_size(e, 1);
         }
+        /* Attribute numbers keep their text, measured as jansson read them
+         * above; the kept strings go in the request's arena. */
+        retl_sbx_arena_enter(c->rq->rq_conn->cn_arena);
+        retl_sbx_numbers_keep(root, sbx_req_body(c->rq), c->rq->rq_len);
+        retl_sbx_arena_leave();
         /* Creating a record means copying its attributes out of the request
          * (whose tree dies with the arena); do that copying outside the lock
          * too: a short locked pass finds which entities create, then the
