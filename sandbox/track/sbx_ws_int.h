@@ -1,5 +1,7 @@
-/* retl sandbox — the workspace's insides, shared by the sbx_ws*.c files and
- * sbx_state.c only. Everyone else uses sbx_ws.h. */
+/* retl sandbox — the workspace's insides, shared by the files that make it
+ * (sbx_ws.c, sbx_rules.c, sbx_people.c, sbx_objects.c, sbx_rels.c,
+ * sbx_segments.c, sbx_suppress.c) and sbx_state.c only. Everyone else uses
+ * sbx_ws.h. */
 #ifndef RETL_SBX_WS_INT_H
 #define RETL_SBX_WS_INT_H
 
