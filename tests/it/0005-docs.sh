@@ -40,7 +40,24 @@ for md in $docs; do
         fi
 done
 [ -n "$docs" ] || { echo "FAIL: no *.md found"; fail=1; }
+# The module maps match the tree: every source file is named in the README's
+# Development section or in its own folder's README; and no layer reaches up
+# (lib/ includes neither side nor cli/, the sides never include cli/).
+dev=$(sed -n '/^## Development/,$p' README.md)
+for f in lib/*.c producer/*.c consumer/*.c cli/*.c sandbox/track/*.c sandbox/mssql/*.c; do
+        b=$(basename "$f")
+        grep -qF "$b" <<< "$dev" && continue
+        grep -qF "\`$b\`" "$(dirname "$f")/README.md" 2>/dev/null && continue
+        echo "FAIL: $f is in no module map (README.md Development, $(dirname "$f")/README.md)"; fail=1
+done
+if grep -nE '#include "(producer|consumer|cli|sandbox)/' lib/*.[ch]; then
+        echo "FAIL: lib/ includes a layer above it (lines above)"; fail=1
+fi
+if grep -nE '#include "cli/' producer/*.[ch] consumer/*.[ch] sandbox/*/*.[ch]; then
+        echo "FAIL: a side includes cli/ (lines above)"; fail=1
+fi
 grep -q '^make demo' README.md && grep -q '^make test' README.md || { echo "FAIL: first screen"; fail=1; }
 [ $fail = 0 ] && echo "   ok: every setting and command is documented; --help works; usage errors exit 2;" \
-        "the links of $(echo $docs | wc -w) *.md files resolve inside the repository"
+        "the links of $(echo $docs | wc -w) *.md files resolve inside the repository;" \
+        "every source file is in a module map; no layer includes one above it"
 exit $fail
