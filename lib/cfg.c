@@ -75,6 +75,9 @@ static const struct field kafka_fields[] = {
          NULL, "topic of import reports (status of every run)"},
         {"failures_topic", F_STR, OFF(retl_cfg_kafka, failures_topic), 0, "retl.failures", 0,
          0, NULL, "topic of failed rows (row number, identifier, reason)"},
+        {"state_topic_prefix", F_STR, OFF(retl_cfg_kafka, state_topic_prefix), 0, "retl.state.",
+         0, 0, NULL, "a workspace's row-state topic (compacted) is this prefix + the "
+         "workspace's name; must not overlap topic_prefix"},
         {"replication_factor", F_INT, OFF(retl_cfg_kafka, replication_factor), 0, "3", 1, 32,
          NULL, "replication factor of topics retl creates"},
         {"retention_ms", F_INT64, OFF(retl_cfg_kafka, retention_ms), 0, "604800000", -1,
@@ -170,6 +173,9 @@ static const struct field sync_fields[] = {
          "id", 0, 0, ident_syms, "how the relationship query identifies people: id or email"},
         {"paused", F_BOOL, OFF(retl_cfg_sync, paused), 0, "false", 0, 0, NULL,
          "true = skip runs, keep everything (last_sync_time included)"},
+        {"diff", F_BOOL, OFF(retl_cfg_sync, diff), 0, "true", 0, 0, NULL,
+         "true = rows the workspace already holds as they are (row state) are not sent again; "
+         "false = every row is sent"},
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
@@ -879,6 +885,22 @@ static void finalize(struct loader *ld, struct retl_cfg *cfg)
         if (cfg->kafka.topic_prefix && !valid_name(cfg->kafka.topic_prefix))
                 problem(ld, 0, "kafka.topic_prefix", "'%s' has characters Kafka topics can't hold",
                         cfg->kafka.topic_prefix);
+        if (cfg->kafka.state_topic_prefix && !valid_name(cfg->kafka.state_topic_prefix))
+                problem(ld, 0, "kafka.state_topic_prefix",
+                        "'%s' has characters Kafka topics can't hold",
+                        cfg->kafka.state_topic_prefix);
+        /* the uploaders subscribe to ^topic_prefix.+: a state topic must never
+         * look like a workspace topic, nor the other way round */
+        if (cfg->kafka.topic_prefix && cfg->kafka.state_topic_prefix &&
+            (!strncmp(cfg->kafka.state_topic_prefix, cfg->kafka.topic_prefix,
+                      strlen(cfg->kafka.topic_prefix)) ||
+             !strncmp(cfg->kafka.topic_prefix, cfg->kafka.state_topic_prefix,
+                      strlen(cfg->kafka.state_topic_prefix))))
+                problem(ld, 0, "kafka.state_topic_prefix",
+                        "'%s' overlaps topic_prefix '%s': state topics would be taken for "
+                        "workspace topics (or workspace topics for state topics); pick prefixes "
+                        "neither of which starts the other, e.g. \"retl.state.\"",
+                        cfg->kafka.state_topic_prefix, cfg->kafka.topic_prefix);
 }
 
 int retl_cfg_load(const char *path, struct retl_cfg **cfgp, char *errstr, size_t errstr_size)
@@ -1034,7 +1056,9 @@ int retl_cfg_kafka_same(const struct retl_cfg_kafka *a, const struct retl_cfg_ka
         int same = !strcmp(a->brokers, b->brokers) && !strcmp(a->group, b->group) &&
                    !strcmp(a->topic_prefix, b->topic_prefix) &&
                    !strcmp(a->imports_topic, b->imports_topic) &&
-                   !strcmp(a->failures_topic, b->failures_topic) && a->nprops == b->nprops;
+                   !strcmp(a->failures_topic, b->failures_topic) &&
+                   !strcmp(a->state_topic_prefix, b->state_topic_prefix) &&
+                   a->nprops == b->nprops;
         for (size_t i = 0; same && i < 2 * a->nprops; i++)
                 same = !strcmp(a->props[i], b->props[i]);
         return same;
@@ -1043,6 +1067,11 @@ int retl_cfg_kafka_same(const struct retl_cfg_kafka *a, const struct retl_cfg_ka
 char *retl_cfg_workspace_topic(const struct retl_cfg *cfg, const char *workspace)
 {
         return retl_asprintf("%s%s", cfg->kafka.topic_prefix, workspace);
+}
+
+char *retl_cfg_state_topic(const struct retl_cfg *cfg, const char *workspace)
+{
+        return retl_asprintf("%s%s", cfg->kafka.state_topic_prefix, workspace);
 }
 
 /* ------------------------------------------------------------------ */

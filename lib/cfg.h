@@ -27,6 +27,7 @@ struct retl_cfg_kafka {
         char *group;            /* the uploaders' consumer group */
         char *imports_topic;    /* import reports */
         char *failures_topic;   /* failed rows */
+        char *state_topic_prefix;       /* row-state topic = prefix + workspace name */
         int replication_factor;
         int64_t retention_ms;   /* workspace topics: the replay window */
         /* librdkafka properties, passed verbatim: props[2*i] = name,
@@ -87,6 +88,7 @@ struct retl_cfg_sync {
         char *relationship_query;       /* NULL = none */
         enum retl_ident relationship_identify_by;
         int paused;
+        int diff;               /* skip rows the row state says are unchanged */
         int line;
         /* resolved by retl_cfg_load */
         const struct retl_cfg_workspace *ws;
@@ -147,6 +149,9 @@ int retl_cfg_kafka_same(const struct retl_cfg_kafka *a, const struct retl_cfg_ka
 
 /** @brief The workspace's topic name: prefix + name; free() it. */
 char *retl_cfg_workspace_topic(const struct retl_cfg *cfg, const char *workspace);
+
+/** @brief The workspace's row-state topic: state prefix + name; free() it. */
+char *retl_cfg_state_topic(const struct retl_cfg *cfg, const char *workspace);
 
 /** @brief Writes the loaded configuration as libconfig text, secrets shown
  *  as "(secret)". */

@@ -16,6 +16,7 @@
 #define HEADER_LEN 10
 
 struct codec_type {
+        int type;                       /* enum retl_record_type */
         avro_schema_t schema;
         avro_value_iface_t *iface;
         avro_value_t value;
@@ -25,6 +26,8 @@ struct codec_type {
 
 struct retl_codec {
         struct codec_type t[RETL_REC__COUNT];
+        struct codec_type *older;       /* earlier versions, decoded only */
+        size_t nolder;
         avro_reader_t reader;
         /* decode scratch: columns of the last row, runs of the last control */
         struct retl_column *cols;
@@ -34,7 +37,7 @@ struct retl_codec {
 };
 
 static const char *const record_names[RETL_REC__COUNT] = {
-        "RunStarted", "Row", "RunFinished", "ImportReport", "RowFailure", "Control",
+        "RunStarted", "Row", "RunFinished", "ImportReport", "RowFailure", "Control", "RowState",
 };
 
 const char *retl_record_type_name(enum retl_record_type t)
@@ -64,53 +67,69 @@ const char *retl_extract_status_name(enum retl_extract_status s)
         return (unsigned)s < 3 ? n[s] : "?";
 }
 
+static int type_init(struct codec_type *ct, int type, const char *json, char *errstr,
+                     size_t errstr_size)
+{
+        ct->type = type;
+        if (avro_schema_from_json_length(json, strlen(json), &ct->schema)) {
+                snprintf(errstr, errstr_size, "schema %s: %s", record_names[type],
+                         avro_strerror());
+                return -1;
+        }
+        if (retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size))
+                return -1;
+        ct->iface = avro_generic_class_from_schema(ct->schema);
+        if (!ct->iface || avro_generic_value_new(ct->iface, &ct->value)) {
+                snprintf(errstr, errstr_size, "schema %s: %s", record_names[type],
+                         avro_strerror());
+                return -1;
+        }
+        ct->header[0] = 0xC3;
+        ct->header[1] = 0x01;
+        for (int b = 0; b < 8; b++)
+                ct->header[2 + b] = (unsigned char)(ct->fp >> (8 * b));
+        return 0;
+}
+
+static void type_free(struct codec_type *ct)
+{
+        if (ct->iface) {
+                if (ct->value.self)
+                        avro_value_decref(&ct->value);
+                avro_value_iface_decref(ct->iface);
+        }
+        if (ct->schema)
+                avro_schema_decref(ct->schema);
+}
+
 struct retl_codec *retl_codec_new(char *errstr, size_t errstr_size)
 {
         struct retl_codec *c = retl_calloc(1, sizeof(*c));
 
-        for (int i = 0; i < RETL_REC__COUNT; i++) {
-                struct codec_type *ct = &c->t[i];
-                const char *json = retl_schema_json[i];
-                if (avro_schema_from_json_length(json, strlen(json), &ct->schema)) {
-                        snprintf(errstr, errstr_size, "schema %s: %s", record_names[i],
-                                 avro_strerror());
-                        retl_codec_destroy(c);
-                        return NULL;
-                }
-                if (retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size)) {
-                        retl_codec_destroy(c);
-                        return NULL;
-                }
-                ct->iface = avro_generic_class_from_schema(ct->schema);
-                if (!ct->iface || avro_generic_value_new(ct->iface, &ct->value)) {
-                        snprintf(errstr, errstr_size, "schema %s: %s", record_names[i],
-                                 avro_strerror());
-                        retl_codec_destroy(c);
-                        return NULL;
-                }
-                ct->header[0] = 0xC3;
-                ct->header[1] = 0x01;
-                for (int b = 0; b < 8; b++)
-                        ct->header[2 + b] = (unsigned char)(ct->fp >> (8 * b));
-        }
+        c->older = retl_calloc(retl_schema_nolder + 1, sizeof(*c->older));
+        for (int i = 0; i < RETL_REC__COUNT; i++)
+                if (type_init(&c->t[i], i, retl_schema_json[i], errstr, errstr_size))
+                        goto fail;
+        for (size_t i = 0; i < retl_schema_nolder; i++, c->nolder++)
+                if (type_init(&c->older[i], retl_schema_older[i].type,
+                              retl_schema_older[i].json, errstr, errstr_size))
+                        goto fail;
         c->reader = avro_reader_memory(NULL, 0);
         return c;
+fail:
+        retl_codec_destroy(c);
+        return NULL;
 }
 
 void retl_codec_destroy(struct retl_codec *c)
 {
         if (!c)
                 return;
-        for (int i = 0; i < RETL_REC__COUNT; i++) {
-                struct codec_type *ct = &c->t[i];
-                if (ct->iface) {
-                        if (ct->value.self)
-                                avro_value_decref(&ct->value);
-                        avro_value_iface_decref(ct->iface);
-                }
-                if (ct->schema)
-                        avro_schema_decref(ct->schema);
-        }
+        for (int i = 0; i < RETL_REC__COUNT; i++)
+                type_free(&c->t[i]);
+        for (size_t i = 0; i <= c->nolder && c->older; i++)
+                type_free(&c->older[i]);
+        free(c->older);
         if (c->reader)
                 avro_reader_free(c->reader);
         free(c->cols);
@@ -130,14 +149,16 @@ uint64_t retl_codec_fingerprint(const struct retl_codec *c, enum retl_record_typ
 /* Field positions, as in the .avsc files (tests/unit/test_codec.c checks). */
 enum { RS_RUN_ID, RS_SYNC, RS_WORKSPACE, RS_STARTED, RS_LST, RS_REPLAY_OF, RS_SETTINGS };
 enum { SS_IMPORT, SS_IDENT, SS_UPDATE_ONLY, SS_OTYPE, SS_EMPTY, SS_SUPPRESSED, SS_SEGMENT,
-       SS_REL_IDENT, SS_QUERY, SS_REL_QUERY, SS_INTERVAL };
+       SS_REL_IDENT, SS_QUERY, SS_REL_QUERY, SS_INTERVAL, SS_SEND_UNCHANGED };
 enum { ROW_RUN_ID, ROW_SYNC, ROW_PART, ROW_NUMBER, ROW_COLUMNS };
 enum { COL_NAME, COL_VALUE };
 enum { RF_RUN_ID, RF_SYNC, RF_STATUS, RF_ROWS, RF_REL_ROWS, RF_FINISHED, RF_ERROR };
 enum { IR_RUN_ID, IR_SYNC, IR_WORKSPACE, IR_STATUS, IR_STARTED, IR_FINISHED, IR_ROWS,
-       IR_IMPORTED, IR_FAILED, IR_LST, IR_REPLAY_OF, IR_ERROR };
+       IR_IMPORTED, IR_FAILED, IR_LST, IR_REPLAY_OF, IR_ERROR, IR_UNCHANGED };
 enum { FL_RUN_ID, FL_SYNC, FL_PART, FL_ROW_NUMBER, FL_IDENTIFIER, FL_REASON };
-enum { CT_KIND, CT_REPLAY_ID, CT_WORKSPACE, CT_REQUESTED, CT_FROM, CT_TO, CT_RUNS };
+enum { CT_KIND, CT_REPLAY_ID, CT_WORKSPACE, CT_REQUESTED, CT_FROM, CT_TO, CT_RUNS, CT_SYNC,
+       CT_GENERATION };
+enum { ST_GENERATION, ST_FINGERPRINT };
 
 struct enc {
         const char *rec;
@@ -279,6 +300,7 @@ static void encode_settings(struct enc *e, avro_value_t *s, const struct retl_sy
         set_str(e, s, SS_QUERY, "query", ss->query);
         set_opt_str(e, s, SS_REL_QUERY, "relationship_query", ss->relationship_query);
         set_long(e, s, SS_INTERVAL, "interval_s", ss->interval_s);
+        set_bool(e, s, SS_SEND_UNCHANGED, "send_unchanged", ss->send_unchanged);
 }
 
 static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_record *r)
@@ -344,6 +366,7 @@ static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_reco
                 set_long(e, v, IR_LST, "last_sync_time", x->last_sync_time);
                 set_opt_str(e, v, IR_REPLAY_OF, "replay_of", x->replay_of);
                 set_opt_str(e, v, IR_ERROR, "error", x->error);
+                set_long(e, v, IR_UNCHANGED, "unchanged", x->unchanged);
                 break;
         }
         case RETL_REC_ROW_FAILURE: {
@@ -371,8 +394,14 @@ static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_reco
                             avro_value_set_string_len(&s, x->runs[i], strlen(x->runs[i]) + 1))
                                 enc_fail(e, "runs");
                 }
+                set_opt_str(e, v, CT_SYNC, "sync", x->sync);
+                set_long(e, v, CT_GENERATION, "generation", x->generation);
                 break;
         }
+        case RETL_REC_ROW_STATE:
+                set_long(e, v, ST_GENERATION, "generation", r->u.row_state.generation);
+                set_long(e, v, ST_FINGERPRINT, "fingerprint", r->u.row_state.fingerprint);
+                break;
         default:
                 snprintf(e->err, e->errsize, "encoding: unknown record type %d", (int)r->type);
                 e->failed = 1;
@@ -445,6 +474,15 @@ static avro_value_t get_field(struct dec *d, avro_value_t *rec, int idx, const c
         if (!d->failed && avro_value_get_by_index(rec, (size_t)idx, &f, NULL))
                 dec_fail(d, name, "missing");
         return f;
+}
+
+/* Whether field @p idx exists in the record: an earlier schema version
+ * (schemas/<Name>.v<N>.avsc) lacks the fields added since, which then take
+ * their defaults. New fields are only ever appended. */
+static int has_field(avro_value_t *rec, int idx)
+{
+        size_t n = 0;
+        return !avro_value_get_size(rec, &n) && (size_t)idx < n;
 }
 
 static const char *get_str(struct dec *d, avro_value_t *rec, int idx, const char *name)
@@ -576,6 +614,9 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 ss->query = get_str(d, &sub, SS_QUERY, "query");
                 ss->relationship_query = get_opt_str(d, &sub, SS_REL_QUERY, "relationship_query");
                 ss->interval_s = get_long(d, &sub, SS_INTERVAL, "interval_s");
+                if (has_field(&sub, SS_SEND_UNCHANGED))
+                        ss->send_unchanged = get_bool(d, &sub, SS_SEND_UNCHANGED,
+                                                      "send_unchanged");
                 break;
         }
         case RETL_REC_ROW: {
@@ -634,6 +675,8 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 x->last_sync_time = get_long(d, v, IR_LST, "last_sync_time");
                 x->replay_of = get_opt_str(d, v, IR_REPLAY_OF, "replay_of");
                 x->error = get_opt_str(d, v, IR_ERROR, "error");
+                if (has_field(v, IR_UNCHANGED))
+                        x->unchanged = get_long(d, v, IR_UNCHANGED, "unchanged");
                 break;
         }
         case RETL_REC_ROW_FAILURE: {
@@ -673,22 +716,41 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 }
                 x->nruns = n;
                 x->runs = c->runs;
+                if (has_field(v, CT_SYNC))
+                        x->sync = get_opt_str(d, v, CT_SYNC, "sync");
+                if (has_field(v, CT_GENERATION))
+                        x->generation = get_long(d, v, CT_GENERATION, "generation");
                 break;
         }
+        case RETL_REC_ROW_STATE:
+                r->u.row_state.generation = get_long(d, v, ST_GENERATION, "generation");
+                r->u.row_state.fingerprint = get_long(d, v, ST_FINGERPRINT, "fingerprint");
+                break;
         default:
                 break;
         }
 }
 
-int retl_codec_peek_type(const struct retl_codec *c, const void *data, size_t len)
+/* The schema a message was written with: current or earlier. */
+static struct codec_type *writer_of(struct retl_codec *c, const void *data, size_t len)
 {
         const unsigned char *p = data;
+
         if (len < HEADER_LEN || p[0] != 0xC3 || p[1] != 0x01)
-                return -1;
+                return NULL;
         for (int i = 0; i < RETL_REC__COUNT; i++)
                 if (!memcmp(p, c->t[i].header, HEADER_LEN))
-                        return i;
-        return -1;
+                        return &c->t[i];
+        for (size_t i = 0; i < c->nolder; i++)
+                if (!memcmp(p, c->older[i].header, HEADER_LEN))
+                        return &c->older[i];
+        return NULL;
+}
+
+int retl_codec_peek_type(const struct retl_codec *c, const void *data, size_t len)
+{
+        const struct codec_type *ct = writer_of((struct retl_codec *)c, data, len);
+        return ct ? ct->type : -1;
 }
 
 int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
@@ -696,10 +758,9 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
 {
         struct dec d = {.err = errstr, .errsize = errstr_size};
         const unsigned char *p = data;
-        int t = retl_codec_peek_type(c, data, len);
-        struct codec_type *ct;
+        struct codec_type *ct = writer_of(c, data, len);
 
-        if (t < 0) {
+        if (!ct) {
                 if (len < HEADER_LEN || p[0] != 0xC3 || p[1] != 0x01)
                         snprintf(errstr, errstr_size,
                                  "not an Avro single-object message (%zu bytes)", len);
@@ -713,8 +774,7 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
                 }
                 return -1;
         }
-        ct = &c->t[t];
-        d.rec = record_names[t];
+        d.rec = record_names[ct->type];
         avro_reader_memory_set_source(c->reader, (const char *)p + HEADER_LEN,
                                       (int64_t)(len - HEADER_LEN));
         if (avro_value_read(c->reader, &ct->value)) {
@@ -722,7 +782,7 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
                 return -1;
         }
         memset(rec, 0, sizeof(*rec));
-        rec->type = (enum retl_record_type)t;
+        rec->type = (enum retl_record_type)ct->type;
         decode_fields(c, &d, &ct->value, rec);
         return d.failed ? -1 : 0;
 }

@@ -17,6 +17,15 @@ struct retl_codec;
 /* The schemas' JSON texts, embedded at build time (build/gen/schemas.c). */
 extern const char *const retl_schema_json[RETL_REC__COUNT];
 
+/* Earlier versions of the schemas (schemas/<Name>.v<N>.avsc): records they
+ * wrote still decode, each field added since taking its default. */
+struct retl_schema_version {
+        int type;               /* enum retl_record_type */
+        const char *json;
+};
+extern const struct retl_schema_version retl_schema_older[];
+extern const size_t retl_schema_nolder;
+
 /** @brief Parses the embedded schemas. @returns NULL with the reason in errstr. */
 struct retl_codec *retl_codec_new(char *errstr, size_t errstr_size);
 void retl_codec_destroy(struct retl_codec *codec);

@@ -70,7 +70,7 @@ static void test_status_and_errors(void **state)
                                                  err, sizeof(err)), 0);
         rec.type = RETL_REC_IMPORT_REPORT;
         rec.u.import_report = (struct retl_import_report){"people-1", "people", "acme",
-                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL};
+                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL, 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report.status = RETL_IMPORT_SOME_ROWS_FAILED;
         rec.u.import_report.finished_at_ms = t0 + 4000;
@@ -79,11 +79,11 @@ static void test_status_and_errors(void **state)
         rec.u.import_report.failed = 2;
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report = (struct retl_import_report){"people-2", "people", "acme",
-                RETL_IMPORT_COMPLETED, t0 + 3600000, t0 + 3601500, 5, 5, 0, 1714570200, NULL, NULL};
+                RETL_IMPORT_COMPLETED, t0 + 3600000, t0 + 3601500, 5, 5, 0, 1714570200, NULL, NULL, 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report = (struct retl_import_report){"people-3", "people", "acme",
                 RETL_IMPORT_SKIPPED, t0 + 7200000, t0 + 7200000, 0, 0, 0, 1714570200, NULL,
-                "previous import still in progress"};
+                "previous import still in progress", 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.type = RETL_REC_ROW_FAILURE;
         rec.u.row_failure = (struct retl_row_failure){"people-1", "people", RETL_PART_MAIN, 3,
@@ -103,7 +103,7 @@ static void test_status_and_errors(void **state)
         /* an import in progress */
         rec.type = RETL_REC_IMPORT_REPORT;
         rec.u.import_report = (struct retl_import_report){"people-5", "people", "acme",
-                RETL_IMPORT_RUNNING, t0 + 10800000, 0, 0, 0, 0, 1714570200, NULL, NULL};
+                RETL_IMPORT_RUNNING, t0 + 10800000, 0, 0, 0, 0, 1714570200, NULL, NULL, 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         assert_int_equal(rd_kafka_flush(rk, 10000), 0);
 
