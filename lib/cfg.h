@@ -1,8 +1,8 @@
 /* retl — configuration: one libconfig file, loaded and validated whole.
  *
- * Every setting is described once, in the tables in cfg.c (name, type,
- * default, bounds, doc); loading, the checks and `retl config --dump` walk
- * those tables. Secrets never stand in the file: a secret setting X is given
+ * Every setting is described once, in the table in cfg_table.c (name,
+ * type, default, bounds, doc); loading, the checks and `retl config --dump`
+ * walk that table. Secrets never stand in the file: a secret setting X is given
  * as X_env (an environment variable's name) or X_file (a file's path), read
  * at load time. The loaded object is immutable; a reload builds a new one and
  * swaps it in only when it is valid. */
@@ -159,8 +159,8 @@ void retl_cfg_dump(const struct retl_cfg *cfg, FILE *out);
 /** @brief Writes the reference of every setting (name, type, default, doc). */
 void retl_cfg_reference(FILE *out);
 
-/** @brief Parses "90s", "15m", "1h", "2d" or a plain number of seconds.
- *  @returns 0, or -1 for anything else. */
+/** @brief Parses "90s", "15m", "1h", "2d": a number and its unit, which is
+ *  required. @returns 0, or -1 for anything else. */
 int retl_cfg_parse_duration(const char *s, int64_t *seconds);
 /** @brief Parses "2024-05-01T12:00:00Z", "2024-05-01 12:00", "2024-05-01"
  *  (UTC unless an offset is given) or "now". @returns 0 or -1. */

@@ -94,17 +94,27 @@ rd_kafka_conf_t *retl_kafka_conf_new(const struct retl_cfg_kafka *kc, const char
         return conf_for(kc, 0, NULL, extra, errstr, errstr_size);
 }
 
+rd_kafka_conf_t *retl_kafka_producer_conf_new(const struct retl_cfg_kafka *kc,
+                                              const char *client_id, char *errstr,
+                                              size_t errstr_size)
+{
+        /* Idempotence gives acks=all, in-order retries without duplicates:
+         * retl depends on it. Linger lets rows share batches and lz4 makes
+         * them smaller: defaults kafka.properties may change (linger_ms,
+         * compression_type). */
+        static const char *const defaults[] = {"linger.ms", "5", "compression.type", "lz4", NULL};
+        const char *extra[] = {"client.id", client_id, "enable.idempotence", "true",
+                               "acks", "all", NULL};
+
+        return conf_for(kc, 1, defaults, extra, errstr, errstr_size);
+}
+
 rd_kafka_t *retl_kafka_producer_new(const struct retl_cfg_kafka *kc, const char *client_id,
                                     void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *,
                                                   void *),
                                     void *opaque, char *errstr, size_t errstr_size)
 {
-        /* Idempotence gives acks=all, in-order retries without duplicates;
-         * linger lets rows share batches. */
-        const char *extra[] = {"client.id", client_id, "enable.idempotence", "true",
-                               "acks", "all", "linger.ms", "5",
-                               "compression.type", "lz4", NULL};
-        rd_kafka_conf_t *conf = conf_for(kc, 1, NULL, extra, errstr, errstr_size);
+        rd_kafka_conf_t *conf = retl_kafka_producer_conf_new(kc, client_id, errstr, errstr_size);
         rd_kafka_t *rk;
 
         if (!conf)

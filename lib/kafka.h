@@ -18,6 +18,14 @@
 rd_kafka_conf_t *retl_kafka_conf_new(const struct retl_cfg_kafka *kc, const char *const *extra,
                                      char *errstr, size_t errstr_size);
 
+/** @brief The configuration of retl_kafka_producer_new: idempotence and
+ *  acks=all fixed, linger.ms and compression.type (lz4) defaults that
+ *  kafka.properties override. @returns NULL with the property at fault in
+ *  errstr; else rd_kafka_new takes it, or rd_kafka_conf_destroy frees it. */
+rd_kafka_conf_t *retl_kafka_producer_conf_new(const struct retl_cfg_kafka *kc,
+                                              const char *client_id, char *errstr,
+                                              size_t errstr_size);
+
 /** @brief An idempotent producer (acks=all): no duplicates or reordering on
  *  retries. @p dr_cb may be NULL. */
 rd_kafka_t *retl_kafka_producer_new(const struct retl_cfg_kafka *kc, const char *client_id,

@@ -70,7 +70,7 @@ int retl_columns_check(enum retl_query_kind kind, enum retl_ident ident, int has
                        struct retl_buf *problems)
 {
         const char *idname = ident == RETL_IDENT_EMAIL ? "email" : "id";
-        const struct retl_source_column *del;
+        const struct retl_source_column *del, *cio;
         int count = 0;
 
         if (ncols > RETL_COLUMNS_MAX)
@@ -101,6 +101,14 @@ int retl_columns_check(enum retl_query_kind kind, enum retl_ident ident, int has
                         ident == RETL_IDENT_EMAIL ? "the sync identifies people by email"
                                                   : "the sync identifies people by id",
                         has_star, problems, &count);
+                /* Customer.io gives every person a cio_id; its reverse-ETL
+                 * imports refuse the column rather than set it. */
+                cio = find(cols, ncols, "cio_id", 1);
+                if (cio)
+                        add(problems, &count,
+                            "column '%s' cannot be imported: Customer.io generates cio_id and "
+                            "a reverse-ETL import cannot set it; leave it out of the query (or "
+                            "rename it with AS to keep it as another attribute)", cio->name);
                 break;
         case RETL_QK_OBJECTS:
                 require(cols, ncols, "object_id", "objects are identified by object_id",

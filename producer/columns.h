@@ -1,7 +1,8 @@
 /* retl — the column rules a query's result must pass before a single row is
  * published: identifier columns per kind of query, at most 300 columns,
  * named and unique columns (names compare without case), a boolean
- * `deleted`. Every message names the column and says how to fix it. */
+ * `deleted`, no `cio_id` in a people query (Customer.io's own). Every
+ * message names the column and says how to fix it. */
 #ifndef RETL_COLUMNS_H
 #define RETL_COLUMNS_H
 

@@ -52,7 +52,7 @@ static void test_valid(void **state)
                   "  import = \"people\"; interval = \"15m\"; start = \"2024-05-01T12:30:00Z\";\n"
                   "  query = \"SELECT id FROM t WHERE u > {{last_sync_time}}\"; },\n"
                   " { name = \"companies\"; workspace = \"acme\"; database = \"crm\";\n"
-                  "  import = \"objects\"; interval = 3600; object_type_id = \"2\";\n"
+                  "  import = \"objects\"; interval = \"1h\"; object_type_id = \"2\";\n"
                   "  empty_values = \"delete\"; suppressed = \"fail\"; paused = true;\n"
                   "  query = \"SELECT object_id FROM c\"; relationship_query = \"\"; } );\n");
         assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), 0);
@@ -112,6 +112,16 @@ static const struct bad bad_cases[] = {
          "  query = \"SELECT id FROM t\";\n"
          "  interval = \"5x\"; } );\n",
          ":7: syncs[0] 'p'.interval: bad duration '5x'"},
+        {"duration without a unit", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; query = \"SELECT id FROM t\";\n"
+         "  interval = 5; } );\n",
+         ":7: syncs[0] 'p'.interval: 5 has no unit: write \"5s\", \"5m\", \"5h\" or \"5d\""},
+        {"duration without a unit, quoted", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; query = \"SELECT id FROM t\";\n"
+         "  interval = \"5\"; } );\n",
+         ":7: syncs[0] 'p'.interval: \"5\" has no unit: write \"5s\""},
         {"bad enum", KAFKA WS DB
          "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\"; interval = \"1h\";\n"
          "  query = \"SELECT id FROM t\";\n"
@@ -198,6 +208,61 @@ static void test_secrets_per_daemon(void **state)
         setenv("RETL_T_KEY", "key", 1);
 }
 
+/* A secret pasted where its variable's name or file's path belongs is never
+ * printed back: messages name the setting instead. */
+static void test_secret_values_not_shown(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+        FILE *f;
+
+        unsetenv("Sekr3tApiKey");
+        write_cfg("kafka = { brokers = \"b:1\";\n"
+                  "  properties = { sasl_password_env = \"kafka pass-w0rd\"; }; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n"
+                  "  api_key_file = \"Sekr3tApiKey\"; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\";\n"
+                  "  user = \"ro\"; password_env = \"Sekr3tDbPw!\"; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_null(strstr(err, "Sekr3t"));
+        assert_null(strstr(err, "pass-w0rd"));
+        assert_non_null(strstr(err, ":2: kafka.properties.sasl_password_env: the environment "
+                                    "variable it names is not set (its name is not shown"));
+        assert_non_null(strstr(err, ":4: workspaces[0] 'acme'.api_key_file: cannot read the "
+                                    "secret file it names: No such file or directory (its path is "
+                                    "not shown"));
+        assert_non_null(strstr(err, ":6: databases[0] 'crm'.password_env: the environment "
+                                    "variable it names is not set"));
+        unlink(path);
+
+        /* plausible names and paths are still shown, and an unread secret's
+         * implausible reference is hidden in the dump too */
+        write_cfg("kafka = { brokers = \"b:1\"; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n"
+                  "  api_key_file = \"/nonexistent/retl-key\"; } );\n"
+                  "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\";\n"
+                  "  user = \"ro\"; password_env = \"RETL_T_UNSET_PW\"; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "cannot read secret file '/nonexistent/retl-key'"));
+        assert_non_null(strstr(err, "environment variable 'RETL_T_UNSET_PW' is not set"));
+        unlink(path);
+        setenv("RETL_T_PW", "pw", 1);
+        write_cfg("kafka = { brokers = \"b:1\"; };\n"
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\";\n"
+                  "  api_key_env = \"Sekr3tApiKey!\"; } );\n" DB);
+        assert_int_equal(retl_cfg_load_secrets(path, RETL_CFG_SECRETS_DATABASES, &cfg, err,
+                                               sizeof(err)), 0);
+        f = tmpfile();
+        assert_non_null(f);
+        retl_cfg_dump(cfg, f);
+        rewind(f);
+        while (fgets(err, sizeof(err), f))
+                assert_null(strstr(err, "Sekr3t"));
+        fclose(f);
+        retl_cfg_destroy(cfg);
+        unlink(path);
+}
+
 static void test_all_errors_listed(void **state)
 {
         char err[4096];
@@ -216,8 +281,8 @@ static void test_durations_and_times(void **state)
         assert_true(v == 90);
         assert_int_equal(retl_cfg_parse_duration("2d", &v), 0);
         assert_true(v == 172800);
-        assert_int_equal(retl_cfg_parse_duration("45", &v), 0);
-        assert_true(v == 45);
+        assert_int_equal(retl_cfg_parse_duration("45", &v), -1); /* the unit is required */
+        assert_int_equal(retl_cfg_parse_duration("", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("1w", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("-1h", &v), -1);
         assert_int_equal(retl_cfg_parse_duration("h", &v), -1);
@@ -238,6 +303,7 @@ int main(void)
                 cmocka_unit_test(test_valid),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_secrets_per_daemon),
+                cmocka_unit_test(test_secret_values_not_shown),
                 cmocka_unit_test(test_all_errors_listed),
                 cmocka_unit_test(test_durations_and_times),
         };

@@ -55,6 +55,10 @@ static void test_rules(void **state)
                 {RETL_QK_PEOPLE, RETL_IDENT_ID, 0, "id,Name,name", 1,
                  "columns 2 'Name' and 3 'name' have the same name"},
                 {RETL_QK_PEOPLE, RETL_IDENT_ID, 0, "id,", 0, NULL}, /* see the empty case below */
+                {RETL_QK_PEOPLE, RETL_IDENT_ID, 0, "id,cio_id,name", 1,
+                 "column 'cio_id' cannot be imported: Customer.io generates cio_id"},
+                {RETL_QK_PEOPLE, RETL_IDENT_EMAIL, 0, "email,CIO_ID", 1, "column 'CIO_ID' cannot"},
+                {RETL_QK_PEOPLE, RETL_IDENT_ID, 0, "id,cio_id_old", 0, NULL},
                 {RETL_QK_OBJECTS, RETL_IDENT_ID, 0, "object_id,name", 0, NULL},
                 {RETL_QK_OBJECTS, RETL_IDENT_ID, 0, "object_id,object_type_id,name", 0, NULL},
                 {RETL_QK_OBJECTS, RETL_IDENT_ID, 0, "id,name", 1, "no column named 'object_id'"},
