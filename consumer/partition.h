@@ -10,7 +10,7 @@
  * `run=` checkpoint as they go.
  *
  * Single-threaded: everything runs on the uploader's loop (and in its
- * rebalance callback). */
+ * rebalance callback). Its metrics: partition_metrics.h. */
 #ifndef RETL_PARTITION_H
 #define RETL_PARTITION_H
 
@@ -61,20 +61,12 @@ void retl_partition_destroy(struct retl_partition *p);
 
 const char *retl_partition_topic(const struct retl_partition *p);
 
-/** @brief Declares the uploader's metric families (see consumer/README.md). */
-void retl_partition_declare_metrics(struct retl_metrics *m);
-
 /** @brief The configuration was reloaded: @p ws of @p cfg (same name,
  *  borrowed, outlive the partition or the next call) applies to the next
  *  requests; requests in flight finish with the old ones. The syncs of
  *  @p cfg say whose last_sync_time the next commits keep. */
 void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cfg *cfg,
                                   const struct retl_cfg_workspace *ws);
-
-/** @brief Refreshes retl_consumer_lag (high watermark - committed offset)
- *  from librdkafka's cached watermarks: never blocks (@p timeout_ms is
- *  unused). @returns 0, or -1 when no watermark is known yet. */
-int retl_partition_refresh_lag(struct retl_partition *p, int timeout_ms);
 
 /** @brief Reads the group's committed offset and checkpoint (blocking, up to
  *  @p timeout_ms) and decides where to start: the committed offset, or the

@@ -1,0 +1,282 @@
+/* retl uploader — the run ledger of a workspace partition, see
+ * partition_ledger.h. */
+#include "consumer/partition_ledger.h"
+#include "consumer/mapping.h"
+#include "consumer/partition_batcher.h"
+#include "consumer/partition_commit.h"
+#include "consumer/partition_metrics.h"
+#include "consumer/partition_report.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void entry_free(struct entry *e)
+{
+        if (e->run)
+                e->run->refs--;
+        free(e->json);
+        free(e->ident);
+        free(e->fin_error);
+        free(e);
+}
+
+static void run_free(struct run *r)
+{
+        free(r->run_id);
+        free(r->sync);
+        free(r->replay_of);
+        free((char *)r->s.object_type_id);
+        free(r);
+}
+
+static struct entry *entry_add(struct retl_partition *p, int64_t offset, enum ekind kind,
+                               struct run *r)
+{
+        struct entry *e = retl_calloc(1, sizeof(*e));
+
+        e->offset = offset;
+        e->kind = kind;
+        e->run = r;
+        if (r)
+                r->refs++;
+        if (p->tail)
+                p->tail->next = e;
+        else
+                p->head = e;
+        p->tail = e;
+        p->nentries++;
+        return e;
+}
+
+void retl_partition_ledger_skip(struct retl_partition *p, int64_t offset)
+{
+        entry_add(p, offset, E_OTHER, NULL)->done = 1;
+}
+
+void retl_partition_ledger_run_begin(struct retl_partition *p, const struct retl_run_started *rs,
+                                     int64_t offset)
+{
+        struct run *r = retl_calloc(1, sizeof(*r));
+
+        r->run_id = retl_strdup(rs->run_id);
+        r->sync = retl_strdup(rs->sync);
+        r->replay_of = rs->replay_of ? retl_strdup(rs->replay_of) : NULL;
+        r->started_at_ms = rs->started_at_ms;
+        r->start_offset = offset;
+        r->import_start_ms = retl_pace_wall_ms();
+        r->s = rs->settings;
+        r->s.object_type_id = retl_strdup(rs->settings.object_type_id
+                                                  ? rs->settings.object_type_id : "1");
+        r->s.query = NULL;
+        r->s.relationship_query = NULL;
+        r->next = p->runs;
+        p->runs = r;
+        retl_partition_commit_note_sync(p, r->sync);
+        if (offset == p->resume_run_offset) {
+                rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+                rd_kafka_error_t *error;
+
+                r->resumed = 1;
+                r->resume_at = p->resume_offset;
+                r->rows = r->rows_at_cp = p->cp.run_rows;
+                r->imported = p->cp.run_imported;
+                r->failed = p->cp.run_failed;
+                r->suppressed = p->cp.run_suppressed;
+                /* the rows up to the checkpoint are done: go past them */
+                rd_kafka_topic_partition_list_add(l, p->topic, 0)->offset = p->resume_offset;
+                error = rd_kafka_seek_partitions(p->env.rk, l, 10000);
+                if (error) {
+                        retl_log_warn(p->ctx, "seek to %" PRId64 ": %s (reading on instead)",
+                                      p->resume_offset, rd_kafka_error_string(error));
+                        rd_kafka_error_destroy(error);
+                }
+                rd_kafka_topic_partition_list_destroy(l);
+                p->expect = p->resume_offset;
+                p->resume_run_offset = -1;
+                retl_log_info(p->ctx, "run=%s sync=%s resumed at offset %" PRId64, r->run_id,
+                              r->sync, p->resume_offset);
+        } else {
+                retl_log_info(p->ctx, "run=%s sync=%s started (%s%s, offset %" PRId64 ")",
+                              r->run_id, r->sync,
+                              r->s.import == RETL_IMPORT_OBJECTS ? "objects" : "people",
+                              r->replay_of ? ", replay" : "", offset);
+        }
+        p->reading = r;
+        entry_add(p, offset, E_START, r)->done = 1;
+}
+
+void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *row,
+                               int64_t offset)
+{
+        struct run *r = p->reading;
+        struct retl_buf json;
+        struct retl_mapped m;
+        char why[512];
+        struct entry *e;
+
+        if (!r || strcmp(r->run_id, row->run_id)) {
+                /* rows whose RunStarted we never saw cannot be imported */
+                if (!p->orphans++ || p->orphans % 10000 == 0)
+                        retl_log_warn(p->ctx,
+                                      "row of run %s at offset %" PRId64
+                                      " has no RunStarted before it; skipped (%" PRId64 " so far)",
+                                      row->run_id, offset, p->orphans);
+                retl_partition_ledger_skip(p, offset);
+                return;
+        }
+        e = entry_add(p, offset, E_ROW, r);
+        e->part = row->part;
+        e->row_number = row->row_number;
+        retl_buf_init(&json, 0);
+        if (retl_mapping_row(&r->s, row, &json, &m, why, sizeof(why))) {
+                e->ident = m.ident;
+                m.ident = NULL;
+                e->outcome = O_FAILED;
+                e->done = 1;
+                retl_partition_report_failure(p, e, why);
+                retl_buf_free(&json);
+                return;
+        }
+        e->json = retl_buf_take(&json, &e->json_len);
+        e->ident = m.ident;
+        e->keys[0] = m.keys[0];
+        e->keys[1] = m.keys[1];
+        e->nkeys = m.nkeys;
+        if (e->part == RETL_PART_MAIN)
+                r->main_pending++;
+        retl_partition_batcher_enqueue(p, e);
+}
+
+void retl_partition_ledger_run_end(struct retl_partition *p, const struct retl_run_finished *rf,
+                                   int64_t offset)
+{
+        struct entry *e;
+
+        if (!p->reading || strcmp(p->reading->run_id, rf->run_id)) {
+                retl_log_warn(p->ctx, "RunFinished of run %s at offset %" PRId64
+                              " without its RunStarted; skipped", rf->run_id, offset);
+                retl_partition_ledger_skip(p, offset);
+                return;
+        }
+        e = entry_add(p, offset, E_END, p->reading);
+        e->done = 1;
+        e->fin_status = rf->status;
+        e->fin_rows = rf->rows + rf->relationship_rows;
+        e->fin_error = rf->error ? retl_strdup(rf->error) : NULL;
+        p->reading = NULL;
+}
+
+/* Run @p next starts at @p offset while the run being retired has no
+ * RunFinished (the extractor died mid-run): that one ends FAILED here.
+ * @returns 0, or -1 when its commit failed (retry). */
+static int end_unfinished_run(struct retl_partition *p, const struct run *next, int64_t offset)
+{
+        struct run *unfinished = p->retiring;
+        char why[200];
+
+        snprintf(why, sizeof(why), "the run never finished in the log "
+                 "(run %s started at offset %" PRId64 ")", next->run_id, offset);
+        if (!unfinished->reported)
+                retl_log_warn(p->ctx, "run=%s has no RunFinished before the next RunStarted: "
+                              "it failed", unfinished->run_id);
+        if (retl_partition_commit_run_end(p, unfinished, offset, RETL_EXTRACT_FAILED,
+                                          RETL_PARTITION_NEVER_FINISHED, why))
+                return -1;
+        if (p->reading == unfinished)
+                p->reading = NULL;
+        p->retiring = NULL;
+        return 0;
+}
+
+void retl_partition_ledger_retire(struct retl_partition *p)
+{
+        struct entry *e;
+
+        while ((e = p->head) && e->done) {
+                struct run *r = e->run;
+
+                switch (e->kind) {
+                case E_START:
+                        if (p->retiring && p->retiring != r &&
+                            end_unfinished_run(p, r, e->offset)) {
+                                p->commit_retry_ms = retl_pace_now_ms() + 1000;
+                                return;
+                        }
+                        p->retiring = r;
+                        if (!r->resumed)
+                                retl_partition_report_import(p, r, RETL_IMPORT_RUNNING,
+                                                             retl_checkpoint_get(&p->cp, r->sync),
+                                                             NULL);
+                        break;
+                case E_ROW:
+                        r->rows++;
+                        if (e->outcome == O_IMPORTED || e->outcome == O_FAILED)
+                                retl_partition_metrics_row(p, r->sync, e->outcome == O_IMPORTED);
+                        if (e->outcome == O_IMPORTED)
+                                r->imported++;
+                        else if (e->outcome == O_FAILED)
+                                r->failed++;
+                        else if (e->outcome == O_SUPPRESSED)
+                                r->suppressed++;
+                        break;
+                case E_END:
+                        if (retl_partition_commit_run_end(p, r, e->offset + 1, e->fin_status,
+                                                          e->fin_rows, e->fin_error)) {
+                                p->commit_retry_ms = retl_pace_now_ms() + 1000;
+                                return;
+                        }
+                        if (p->retiring == r)
+                                p->retiring = NULL;
+                        break;
+                case E_OTHER:
+                        break;
+                }
+                p->head = e->next;
+                if (!p->head)
+                        p->tail = NULL;
+                p->nentries--;
+                p->next_offset = e->offset + 1;
+                if (e->kind == E_START && r->resumed && p->next_offset < r->resume_at)
+                        p->next_offset = r->resume_at;  /* rows up to the checkpoint are done */
+                entry_free(e);
+        }
+}
+
+void retl_partition_ledger_free_runs(struct retl_partition *p)
+{
+        struct run **pp = &p->runs;
+
+        /* a run is freed once nothing refers to it any more */
+        while (*pp) {
+                struct run *r = *pp;
+                if (!r->refs && r != p->reading && r != p->retiring) {
+                        *pp = r->next;
+                        run_free(r);
+                } else {
+                        pp = &r->next;
+                }
+        }
+}
+
+void retl_partition_ledger_free(struct retl_partition *p)
+{
+        while (p->head) {
+                struct entry *e = p->head;
+                p->head = e->next;
+                entry_free(e);
+        }
+        while (p->runs) {
+                struct run *r = p->runs;
+                p->runs = r->next;
+                run_free(r);
+        }
+}
+
+size_t retl_partition_ledger_pending(const struct retl_partition *p)
+{
+        return p->nentries;
+}

@@ -1,0 +1,12 @@
+/* retl uploader — `retl upload --status`: the committed offset and
+ * checkpoint of every configured workspace. */
+#ifndef RETL_UPLOAD_STATUS_H
+#define RETL_UPLOAD_STATUS_H
+
+#include "lib/cfg.h"
+
+/** @brief Prints one line per workspace of @p cfg on stdout (Kafka only:
+ *  blocks up to 10 s per question). @returns the exit status, 0 or 1. */
+int retl_upload_status(const struct retl_cfg *cfg);
+
+#endif
