@@ -78,7 +78,7 @@ faults() { # faults JSON: the same fault settings on every sandbox
 {
         cat <<X
 log_level = "info";
-kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$PREFIX.";
+kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$PREFIX."; state_topic_prefix = "$PREFIX-state.";
           group = "g-$PREFIX"; imports_topic = "$PREFIX-imports"; failures_topic = "$PREFIX-failures";
           properties = { session_timeout_ms = 6000; heartbeat_interval_ms = 500;
                          topic_metadata_refresh_interval_ms = 1000; }; };
