@@ -181,6 +181,7 @@ int retl_state_main(int argc, char **argv)
         }
         sc.sync = s->name;
         sc.seen = retl_rowstate_new();
+        retl_rowstate_sync(sc.seen, s->name);   /* index 0: the keys seen */
         topic = retl_cfg_state_topic(cfg, s->workspace);
         codec = retl_codec_new(err, sizeof(err));
         rs = retl_rowstate_new();
