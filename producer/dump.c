@@ -100,6 +100,7 @@ static json_t *record_json(const struct retl_record *rec)
                 json_object_set_new(j, "finished_at_ms", json_integer(r->finished_at_ms));
                 json_object_set_new(j, "rows", json_integer(r->rows));
                 json_object_set_new(j, "imported", json_integer(r->imported));
+                json_object_set_new(j, "unchanged", json_integer(r->unchanged));
                 json_object_set_new(j, "failed", json_integer(r->failed));
                 json_object_set_new(j, "last_sync_time", json_integer(r->last_sync_time));
                 json_object_set_new(j, "replay_of", str_or_null(r->replay_of));

@@ -112,6 +112,16 @@ int main(void)
         CHECK(rs_requests(&x) == req);
         rs_check_people(&x, nrows, NULL);
 
+        /* retl status: rows read, sent, unchanged, failed */
+        CHECK(rs_retl("status.log", (const char *[]){"status", "-c", x.config, "people",
+                                                     "--json", NULL}) == 0);
+        snprintf(want, sizeof(want), "\"rows\":%d,\"imported\":0,\"failed\":0,"
+                 "\"unchanged\":%d", nrows, nrows);
+        CHECKF(log_has("status.log", want), "status.log lacks '%s'", want);
+        CHECK(rs_retl("status-table.log", (const char *[]){"status", "-c", x.config, "people",
+                                                           NULL}) == 0);
+        CHECK(log_has("status-table.log", "SENT  UNCHANGED   FAILED"));
+
         CHECK(it_stop(up, SIGTERM, 30000) == 0);
         it_stop(x.sb.pid, SIGTERM, 10000);
         printf("0410 ok\n");

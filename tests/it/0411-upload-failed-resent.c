@@ -3,7 +3,8 @@
  * next run sends exactly those 3 and completes. And a row never overtakes
  * an earlier row of the same person: in a run where u1 changes and then
  * changes back to what the state holds, the second row is sent too, so
- * the workspace ends with the source's last value. */
+ * the workspace ends with the source's last value. A run of a sync with
+ * diff = false sends every row. */
 #include "tests/it/rowstate_it.h"
 
 #define NROWS 50
@@ -94,6 +95,15 @@ int main(void)
                "u1 is named '%s'",
                json_string_value(json_object_get(json_object_get(p, "attributes"), "name")));
         json_decref(p);
+
+        /* diff = false (the run's settings say send_unchanged): every row goes */
+        ent = rs_entities(&x);
+        x.s.send_unchanged = 1;
+        rs_run(&x, "r4", NROWS, NULL, email_fixed);
+        rs_wait_done(&x, 120000);
+        r = rs_report(&x, "r4");
+        CHECK(r.status == RETL_IMPORT_COMPLETED && r.imported == NROWS && r.unchanged == 0);
+        CHECK(rs_entities(&x) - ent == NROWS);
 
         CHECK(it_stop(up, SIGTERM, 30000) == 0);
         it_stop(x.sb.pid, SIGTERM, 10000);
