@@ -222,8 +222,13 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                         break;
                 case E_ROW:
                         r->rows++;
-                        if (e->outcome == O_IMPORTED || e->outcome == O_FAILED)
-                                retl_partition_metrics_row(p, r->sync, e->outcome == O_IMPORTED);
+                        if (e->outcome == O_IMPORTED || e->outcome == O_FAILED ||
+                            e->outcome == O_UNCHANGED)
+                                retl_partition_metrics_row(
+                                        p, r->sync,
+                                        e->outcome == O_IMPORTED    ? "retl_rows_sent_total"
+                                        : e->outcome == O_UNCHANGED ? "retl_rows_unchanged_total"
+                                                                    : "retl_rows_failed_total");
                         if (e->outcome == O_IMPORTED)
                                 r->imported++;
                         else if (e->outcome == O_FAILED)

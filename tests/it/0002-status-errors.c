@@ -144,9 +144,11 @@ static void test_status_and_errors(void **state)
         assert_true(strstr(out, "people-3") < strstr(out, "people-2"));
         assert_true(strstr(out, "people-2") < strstr(out, "people-1"));
         assert_non_null(strstr(out, "some rows failed"));
+        assert_non_null(strstr(out, "ROWS       SENT  UNCHANGED   FAILED  RUN"));
         /* the running import shows its progress from the mid-run checkpoint;
          * people-1's first report (running) gave way to its last */
-        assert_non_null(strstr(out, "running                1234       1200       34  people-5"));
+        assert_non_null(strstr(out, "running                1234       1200          0       34  "
+                                    "people-5"));
         assert_null(strstr(strstr(out, "people-5") + 1, "running"));
         assert_non_null(strstr(out, "skipped"));
         assert_non_null(strstr(out, "previous import still in progress"));
