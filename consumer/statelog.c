@@ -114,57 +114,67 @@ static void note_stale(struct load *ld, const void *key, size_t keylen)
         ld->nstale++;
 }
 
+enum retl_statelog_applied retl_statelog_apply(struct retl_rowstate *rs,
+                                               struct retl_codec *codec, const void *key,
+                                               size_t keylen, const void *value, size_t len,
+                                               struct retl_row_state *out)
+{
+        const char *k = key, *kind;
+        size_t synclen = k ? strnlen(k, keylen) : 0;
+        struct retl_record rec;
+        char why[256];
+        int sidx;
+
+        if (!k || synclen + 1 >= keylen)
+                return RETL_STATELOG_IGNORED;   /* no sync NUL kind: not ours */
+        sidx = retl_rowstate_sync(rs, k);
+        if (sidx < 0)
+                return RETL_STATELOG_IGNORED;
+        kind = k + synclen + 1;
+        if (!value) {
+                retl_rowstate_remove(rs, retl_rowstate_hash(key, keylen));
+                return RETL_STATELOG_DELETED;
+        }
+        if (retl_codec_decode(codec, value, len, &rec, why, sizeof(why)) ||
+            rec.type != RETL_REC_ROW_STATE)
+                return RETL_STATELOG_UNDECODABLE;
+        if (out)
+                *out = rec.u.row_state;
+        if (keylen - synclen - 1 == strlen(GENERATION_KIND) &&
+            !memcmp(kind, GENERATION_KIND, strlen(GENERATION_KIND))) {
+                /* a reset: what came before it of this sync is gone */
+                if (rec.u.row_state.generation != retl_rowstate_generation(rs, sidx)) {
+                        retl_rowstate_reset_sync(rs, sidx);
+                        retl_rowstate_set_generation(rs, sidx, rec.u.row_state.generation);
+                }
+                return RETL_STATELOG_GENERATION;
+        }
+        if (rec.u.row_state.generation != retl_rowstate_generation(rs, sidx)) {
+                /* written under another generation: absent, whatever came before */
+                retl_rowstate_remove(rs, retl_rowstate_hash(key, keylen));
+                return RETL_STATELOG_STALE;
+        }
+        retl_rowstate_put(rs, retl_rowstate_hash(key, keylen), sidx,
+                          (uint64_t)rec.u.row_state.fingerprint);
+        return RETL_STATELOG_ENTRY;
+}
+
 static int load_one(void *arg, const rd_kafka_message_t *m)
 {
         struct load *ld = arg;
-        const char *key = m->key;
-        size_t synclen;
-        struct retl_record rec;
-        char why[256];
-        const char *kind;
-        int sidx;
+        struct retl_row_state v;
+        enum retl_statelog_applied a;
 
         ld->st->records++;
         ld->st->bytes += (int64_t)(m->key_len + m->len);
-        synclen = key ? strnlen(key, m->key_len) : m->key_len;
-        if (!key || synclen + 1 >= m->key_len)
-                return 0;       /* no sync NUL kind: not ours */
-        sidx = retl_rowstate_sync(ld->rs, key);
-        kind = key + synclen + 1;
-        if (sidx < 0)
-                return 0;
-        if (!m->payload) {
-                if (ld->each)
-                        ld->each(ld->opaque, key, key, m->key_len, NULL, m->key_len);
-                retl_rowstate_remove(ld->rs, retl_rowstate_hash(key, m->key_len));
-                return 0;
-        }
-        if (retl_codec_decode(ld->codec, m->payload, m->len, &rec, why, sizeof(why)) ||
-            rec.type != RETL_REC_ROW_STATE) {
-                /* absent, so its rows are sent: the safe side */
-                ld->st->undecodable++;
-                return 0;
-        }
-        if (ld->each)
-                ld->each(ld->opaque, key, key, m->key_len, &rec.u.row_state,
-                         m->key_len + m->len);
-        if (m->key_len - synclen - 1 == strlen(GENERATION_KIND) &&
-            !memcmp(kind, GENERATION_KIND, strlen(GENERATION_KIND))) {
-                /* a reset: what came before it of this sync is gone */
-                if (rec.u.row_state.generation != retl_rowstate_generation(ld->rs, sidx)) {
-                        retl_rowstate_reset_sync(ld->rs, sidx);
-                        retl_rowstate_set_generation(ld->rs, sidx, rec.u.row_state.generation);
-                }
-                return 0;
-        }
-        if (rec.u.row_state.generation != retl_rowstate_generation(ld->rs, sidx)) {
-                /* written under an older generation: absent, whatever came before */
-                retl_rowstate_remove(ld->rs, retl_rowstate_hash(key, m->key_len));
-                note_stale(ld, key, m->key_len);
-                return 0;
-        }
-        retl_rowstate_put(ld->rs, retl_rowstate_hash(key, m->key_len), sidx,
-                          (uint64_t)rec.u.row_state.fingerprint);
+        a = retl_statelog_apply(ld->rs, ld->codec, m->key, m->key_len, m->payload, m->len, &v);
+        if (a == RETL_STATELOG_UNDECODABLE)
+                ld->st->undecodable++;  /* absent, so its rows are sent: the safe side */
+        else if (a == RETL_STATELOG_STALE)
+                note_stale(ld, m->key, m->key_len);
+        if (ld->each && a != RETL_STATELOG_IGNORED && a != RETL_STATELOG_UNDECODABLE)
+                ld->each(ld->opaque, m->key, m->key, m->key_len,
+                         a == RETL_STATELOG_DELETED ? NULL : &v, m->key_len + m->len);
         return 0;
 }
 

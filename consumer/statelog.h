@@ -53,6 +53,23 @@ int retl_statelog_load(const struct retl_cfg_kafka *kc, const char *topic,
                        retl_statelog_each_cb *each, void *opaque,
                        struct retl_statelog_stats *st, char *errstr, size_t errstr_size);
 
+/* What one record did to the table (retl_statelog_apply). */
+enum retl_statelog_applied {
+        RETL_STATELOG_ENTRY,            /* stored */
+        RETL_STATELOG_GENERATION,       /* the sync's generation (a new one drops its entries) */
+        RETL_STATELOG_DELETED,          /* a tombstone */
+        RETL_STATELOG_STALE,            /* an entry of another generation: absent */
+        RETL_STATELOG_UNDECODABLE,      /* no RowState: absent */
+        RETL_STATELOG_IGNORED           /* a key that is not sync NUL kind ... */
+};
+
+/** @brief Applies one record of a state topic (@p value NULL = tombstone)
+ *  to @p rs, in log order; the decoded value goes to @p out (may be NULL). */
+enum retl_statelog_applied retl_statelog_apply(struct retl_rowstate *rs,
+                                               struct retl_codec *codec, const void *key,
+                                               size_t keylen, const void *value, size_t len,
+                                               struct retl_row_state *out);
+
 /** @brief Produces an entry: @p key (from retl_statelog_key) holds
  *  @p fingerprint under @p generation. Not flushed: the caller flushes
  *  before committing. @returns 0 or -1 with errstr. */
