@@ -16,7 +16,7 @@
 #define HEADER_LEN 10
 
 struct codec_type {
-        int type;                       /* enum retl_record_type */
+        int type;               /* enum retl_record_type */
         avro_schema_t schema;
         avro_value_iface_t *iface;
         avro_value_t value;
@@ -26,8 +26,8 @@ struct codec_type {
 
 struct retl_codec {
         struct codec_type t[RETL_REC__COUNT];
-        struct codec_type *older;       /* earlier versions, decoded only */
-        size_t nolder;
+        struct codec_type *old; /* earlier versions, decoded only */
+        size_t nold;
         avro_reader_t reader;
         /* decode scratch: columns of the last row, runs of the last control */
         struct retl_column *cols;
@@ -67,7 +67,7 @@ const char *retl_extract_status_name(enum retl_extract_status s)
         return (unsigned)s < 3 ? n[s] : "?";
 }
 
-static int type_init(struct codec_type *ct, int type, const char *json, char *errstr,
+static int load_type(struct codec_type *ct, int type, const char *json, char *errstr,
                      size_t errstr_size)
 {
         ct->type = type;
@@ -91,7 +91,7 @@ static int type_init(struct codec_type *ct, int type, const char *json, char *er
         return 0;
 }
 
-static void type_free(struct codec_type *ct)
+static void free_type(struct codec_type *ct)
 {
         if (ct->iface) {
                 if (ct->value.self)
@@ -105,15 +105,20 @@ static void type_free(struct codec_type *ct)
 struct retl_codec *retl_codec_new(char *errstr, size_t errstr_size)
 {
         struct retl_codec *c = retl_calloc(1, sizeof(*c));
+        size_t n = 0;
 
-        c->older = retl_calloc(retl_schema_nolder + 1, sizeof(*c->older));
         for (int i = 0; i < RETL_REC__COUNT; i++)
-                if (type_init(&c->t[i], i, retl_schema_json[i], errstr, errstr_size))
+                if (load_type(&c->t[i], i, retl_schema_json[i], errstr, errstr_size))
                         goto fail;
-        for (size_t i = 0; i < retl_schema_nolder; i++, c->nolder++)
-                if (type_init(&c->older[i], retl_schema_older[i].type,
-                              retl_schema_older[i].json, errstr, errstr_size))
+        while (retl_schema_history[n].type >= 0)
+                n++;
+        c->old = retl_calloc(n ? n : 1, sizeof(*c->old));
+        for (c->nold = 0; c->nold < n; c->nold++)
+                if (load_type(&c->old[c->nold], retl_schema_history[c->nold].type,
+                              retl_schema_history[c->nold].json, errstr, errstr_size)) {
+                        c->nold++;
                         goto fail;
+                }
         c->reader = avro_reader_memory(NULL, 0);
         return c;
 fail:
@@ -126,10 +131,10 @@ void retl_codec_destroy(struct retl_codec *c)
         if (!c)
                 return;
         for (int i = 0; i < RETL_REC__COUNT; i++)
-                type_free(&c->t[i]);
-        for (size_t i = 0; i <= c->nolder && c->older; i++)
-                type_free(&c->older[i]);
-        free(c->older);
+                free_type(&c->t[i]);
+        for (size_t i = 0; i < c->nold; i++)
+                free_type(&c->old[i]);
+        free(c->old);
         if (c->reader)
                 avro_reader_free(c->reader);
         free(c->cols);
@@ -476,15 +481,6 @@ static avro_value_t get_field(struct dec *d, avro_value_t *rec, int idx, const c
         return f;
 }
 
-/* Whether field @p idx exists in the record: an earlier schema version
- * (schemas/<Name>.v<N>.avsc) lacks the fields added since, which then take
- * their defaults. New fields are only ever appended. */
-static int has_field(avro_value_t *rec, int idx)
-{
-        size_t n = 0;
-        return !avro_value_get_size(rec, &n) && (size_t)idx < n;
-}
-
 static const char *get_str(struct dec *d, avro_value_t *rec, int idx, const char *name)
 {
         avro_value_t f = get_field(d, rec, idx, name);
@@ -493,6 +489,14 @@ static const char *get_str(struct dec *d, avro_value_t *rec, int idx, const char
         if (!d->failed && avro_value_get_string(&f, &s, &size))
                 dec_fail(d, name, "not a string");
         return s ? s : "";
+}
+
+/* A field added since an earlier version of the schema: its default when the
+ * writer's version has no such field (fields are only ever appended). */
+static int has_field(avro_value_t *rec, int idx)
+{
+        size_t n = 0;
+        return !avro_value_get_size(rec, &n) && (size_t)idx < n;
 }
 
 static int64_t get_long(struct dec *d, avro_value_t *rec, int idx, const char *name)
@@ -731,25 +735,25 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
         }
 }
 
-/* The schema a message was written with: current or earlier. */
+/* The schema a message was written with: the current one or an earlier
+ * version; NULL when neither. */
 static struct codec_type *writer_of(struct retl_codec *c, const void *data, size_t len)
 {
         const unsigned char *p = data;
-
         if (len < HEADER_LEN || p[0] != 0xC3 || p[1] != 0x01)
                 return NULL;
         for (int i = 0; i < RETL_REC__COUNT; i++)
                 if (!memcmp(p, c->t[i].header, HEADER_LEN))
                         return &c->t[i];
-        for (size_t i = 0; i < c->nolder; i++)
-                if (!memcmp(p, c->older[i].header, HEADER_LEN))
-                        return &c->older[i];
+        for (size_t i = 0; i < c->nold; i++)
+                if (!memcmp(p, c->old[i].header, HEADER_LEN))
+                        return &c->old[i];
         return NULL;
 }
 
 int retl_codec_peek_type(const struct retl_codec *c, const void *data, size_t len)
 {
-        const struct codec_type *ct = writer_of((struct retl_codec *)c, data, len);
+        struct codec_type *ct = writer_of((struct retl_codec *)c, data, len);
         return ct ? ct->type : -1;
 }
 

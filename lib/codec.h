@@ -17,14 +17,15 @@ struct retl_codec;
 /* The schemas' JSON texts, embedded at build time (build/gen/schemas.c). */
 extern const char *const retl_schema_json[RETL_REC__COUNT];
 
-/* Earlier versions of the schemas (schemas/<Name>.v<N>.avsc): records they
- * wrote still decode, each field added since taking its default. */
+/* An earlier version of a record type's schema (schemas/history/NAME.N.avsc):
+ * still decoded, never written. A field added since has a default, which the
+ * decoder gives a record written with the earlier version. The list ends
+ * with type -1. */
 struct retl_schema_version {
         int type;               /* enum retl_record_type */
         const char *json;
 };
-extern const struct retl_schema_version retl_schema_older[];
-extern const size_t retl_schema_nolder;
+extern const struct retl_schema_version retl_schema_history[];
 
 /** @brief Parses the embedded schemas. @returns NULL with the reason in errstr. */
 struct retl_codec *retl_codec_new(char *errstr, size_t errstr_size);

@@ -270,7 +270,7 @@ static void test_row_state_and_reset(void **state)
         retl_buf_free(&buf);
 }
 
-/* A record of an earlier schema version (schemas/<Name>.v1.avsc) still
+/* A record of an earlier schema version (schemas/history/NAME.1.avsc) still
  * decodes; the fields added since take their defaults. */
 static void test_older_versions(void **state)
 {
@@ -278,8 +278,8 @@ static void test_older_versions(void **state)
         struct retl_record out;
         int seen = 0;
 
-        for (size_t i = 0; i < retl_schema_nolder; i++) {
-                const char *json = retl_schema_older[i].json;
+        for (size_t i = 0; retl_schema_history[i].type >= 0; i++) {
+                const char *json = retl_schema_history[i].json;
                 avro_schema_t schema;
                 avro_value_iface_t *iface;
                 avro_value_t v, f, br;
@@ -288,13 +288,13 @@ static void test_older_versions(void **state)
                 uint64_t fp;
                 int64_t len;
 
-                if (retl_schema_older[i].type != RETL_REC_IMPORT_REPORT &&
-                    retl_schema_older[i].type != RETL_REC_CONTROL)
+                if (retl_schema_history[i].type != RETL_REC_IMPORT_REPORT &&
+                    retl_schema_history[i].type != RETL_REC_CONTROL)
                         continue;
                 seen++;
                 assert_int_equal(avro_schema_from_json_length(json, strlen(json), &schema), 0);
                 assert_int_equal(retl_avro_fingerprint(json, &fp, err, sizeof(err)), 0);
-                assert_true(fp != retl_codec_fingerprint(c, retl_schema_older[i].type));
+                assert_true(fp != retl_codec_fingerprint(c, retl_schema_history[i].type));
                 iface = avro_generic_class_from_schema(schema);
                 assert_int_equal(avro_generic_value_new(iface, &v), 0);
                 /* strings and the union's null branch; numbers stay 0 */
@@ -313,7 +313,7 @@ static void test_older_versions(void **state)
                 len = avro_writer_tell(w);
                 avro_writer_free(w);
                 assert_int_equal(retl_codec_peek_type(c, msg, 10 + (size_t)len),
-                                 retl_schema_older[i].type);
+                                 retl_schema_history[i].type);
                 assert_int_equal(retl_codec_decode(c, msg, 10 + (size_t)len, &out, err,
                                                    sizeof(err)), 0);
                 if (out.type == RETL_REC_IMPORT_REPORT) {

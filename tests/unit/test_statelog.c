@@ -14,7 +14,6 @@
 
 static char err[512];
 
-
 /* A RowState value. */
 static void value(struct retl_codec *c, struct retl_buf *out, int64_t gen, uint64_t fp)
 {
