@@ -163,7 +163,8 @@ int retl_partition_init(struct retl_partition *p, int timeout_ms, int64_t *start
         }
         /* nothing of the workspace is sent before its row state is read */
         if (retl_partition_state_load(p, errstr, sizeof(errstr))) {
-                retl_log_warn(p->ctx, "row state: %s (will retry)", errstr);
+                if (*errstr)
+                        retl_log_warn(p->ctx, "row state: %s (will retry in 5 s)", errstr);
                 free(meta);
                 return -1;
         }

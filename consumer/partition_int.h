@@ -165,6 +165,7 @@ struct retl_partition {
         uint16_t *state_pending;        /* rows sent, not retired, by state key's low bits */
         int64_t state_written;          /* records produced since the last commit */
         int state_broken;               /* a record could not be produced: no commit */
+        int64_t state_retry_ms;         /* a failed load is not tried again before */
 };
 
 #endif

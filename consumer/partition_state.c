@@ -35,6 +35,13 @@ int retl_partition_state_load(struct retl_partition *p, char *errstr, size_t err
 
         if (p->rowstate)
                 return 0;
+        /* a failed load (topic refused, broker away) is tried again a few
+         * seconds later, not on every turn of the loop */
+        if (t0 < p->state_retry_ms) {
+                errstr[0] = '\0';
+                return -1;
+        }
+        p->state_retry_ms = t0 + 5000;
         if (!p->state_topic)
                 p->state_topic = retl_asprintf("%s%s", p->env.kafka->state_topic_prefix,
                                                p->ws->name);

@@ -11,7 +11,8 @@
 #include "consumer/partition_int.h"
 
 /** @brief Creates the state topic if missing and reads it to its end
- *  (blocking), once. @returns 0, or -1 with errstr (retry later). */
+ *  (blocking), once. @returns 0, or -1 with errstr (retry later; empty
+ *  errstr: the last failure was less than 5 s ago). */
 int retl_partition_state_load(struct retl_partition *p, char *errstr, size_t errstr_size);
 
 /** @brief Row @p e of its run was mapped (@p m, its JSON in e->json): its
