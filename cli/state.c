@@ -20,11 +20,17 @@
 #include <string.h>
 #include <sys/time.h>
 
+/* Keys of old entries tombstoned by a reset, at most this many bytes; the
+ * rest stay in the topic, where loads ignore them (they come before the new
+ * generation's record). */
+#define RETL_STATE_KEYS_MAX (256u * 1024 * 1024)
+
 struct state_cmd {
         const char *sync;
         int64_t records, bytes;         /* of the sync, before compaction */
         struct retl_rowstate *seen;     /* keys of the sync, once each */
         struct retl_buf keys;           /* the same, as length then bytes */
+        int keys_full;                  /* more keys than the buffer holds */
 };
 
 static int usage(FILE *out)
@@ -63,9 +69,10 @@ static void each(void *opaque, const char *sync, const void *key, size_t keylen,
         if (retl_rowstate_lookup(sc->seen, h, &fp))
                 return;
         retl_rowstate_put(sc->seen, h, 0, 0);
-        if (retl_buf_append(&sc->keys, &len, sizeof(len)) ||
+        if (retl_buf_len(&sc->keys) + sizeof(len) + keylen > RETL_STATE_KEYS_MAX ||
+            retl_buf_append(&sc->keys, &len, sizeof(len)) ||
             retl_buf_append(&sc->keys, key, keylen))
-                abort();
+                sc->keys_full = 1;      /* the rest stay, ignored */
 }
 
 static int64_t wall_ms(void)
@@ -123,6 +130,9 @@ static int reset(const struct retl_cfg *cfg, const struct retl_cfg_sync *s,
                          "the uploaders drop them anyway");
                 goto out;
         }
+        if (sc->keys_full)
+                printf("(too many old entries to delete at once: the rest stay in the topic, "
+                       "ignored; another --reset deletes more)\n");
         printf("reset: sync %s now has generation %lld; appended to %s after offset %lld.\n"
                "The uploader of workspace %s applies it in log order: the runs after it send "
                "every row.\n",

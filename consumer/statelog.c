@@ -15,7 +15,7 @@ void retl_statelog_key(struct retl_buf *out, const char *sync, const char *state
         retl_buf_reset(out);
         if (retl_buf_append(out, sync, strlen(sync) + 1) ||
             retl_buf_append(out, state_id, state_id_len))
-                abort();        /* unbounded buffer: cannot fail but for memory */
+                abort();        /* a key is far below the buffer's 1 GiB ceiling */
 }
 
 static int produce(rd_kafka_t *producer, const char *topic, const void *key, size_t keylen,
