@@ -40,7 +40,7 @@ int main(void)
         struct replay_find rf = {"full-2", {0}, 0};
         int64_t req, t0;
         char want[64];
-        pid_t up;
+        pid_t up, up2;
 
         rs_setup(&x, "0410");
         up = it_upload_start(x.config, "upload-1.log", extra);
@@ -69,9 +69,11 @@ int main(void)
         CHECKF(rs_requests(&x) == req, "%" PRId64 " requests for an unchanged run",
                rs_requests(&x) - req);
 
-        /* (f) the workspace moves to another worker, which reads the state first */
+        /* (f) a second worker joins and the first leaves: the workspace moves to
+         * the running one, which reads the state before it sends anything */
+        up2 = it_upload_start(x.config, "upload-2.log", extra);
         CHECK(it_stop(up, SIGTERM, 30000) == 0);
-        up = it_upload_start(x.config, "upload-2.log", extra);
+        up = up2;
         rs_run(&x, "full-3", nrows, NULL, NULL);
         rs_wait_done(&x, 600000);
         snprintf(want, sizeof(want), "row state: %d entries", nrows);
