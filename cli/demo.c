@@ -33,6 +33,7 @@
 #define NPEOPLE 40
 #define NCOMPANIES 6
 #define DEMO_PREFIX "demo.ws."
+#define DEMO_STATE_PREFIX "demo.state."
 
 struct demo {
         char dir[256];
@@ -260,8 +261,8 @@ static int start_kafka(struct demo *d, char *errstr, size_t errstr_size)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_mock_cluster_t *mc;
-        static const char *const topics[] = {DEMO_PREFIX "acme", "demo.imports",
-                                             "demo.failures"};
+        static const char *const topics[] = {DEMO_PREFIX "acme", DEMO_STATE_PREFIX "acme",
+                                             "demo.imports", "demo.failures"};
 
         if (rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", errstr, errstr_size) ||
             rd_kafka_conf_set(conf, "log_level", "3", errstr, errstr_size)) {
@@ -303,6 +304,7 @@ static int write_config(struct demo *d, char *errstr, size_t errstr_size)
                 "kafka = {\n"
                 "  brokers = \"%s\";            # librdkafka's mock cluster, in the demo process\n"
                 "  topic_prefix = \"" DEMO_PREFIX "\";\n"
+                "  state_topic_prefix = \"" DEMO_STATE_PREFIX "\";  # the row state\n"
                 "  group = \"demo-uploaders\";\n"
                 "  imports_topic = \"demo.imports\";\n"
                 "  failures_topic = \"demo.failures\";\n"

@@ -85,7 +85,7 @@ static int emit_control(struct replay *rp, enum retl_control_kind kind)
         struct retl_record rec = {.type = RETL_REC_CONTROL};
         rec.u.control = (struct retl_control){kind, rp->replay_id, rp->workspace, rp->now_ms,
                                               rp->first_offset, rp->last_offset, rp->nruns,
-                                              (const char *const *)rp->runs};
+                                              (const char *const *)rp->runs, NULL, 0};
         return emit(rp, &rec, rp->workspace);
 }
 

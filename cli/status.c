@@ -184,7 +184,7 @@ struct ws_state {
         int no_topic;           /* nothing was ever published to the workspace */
         int64_t lst, pending;
         int in_run;             /* a mid-run checkpoint: the counts below */
-        int64_t run_rows, run_imported, run_failed;
+        int64_t run_rows, run_imported, run_failed, run_unchanged;
         char why[512];
 };
 
@@ -221,6 +221,7 @@ static void current_state(const struct retl_cfg *cfg, rd_kafka_t *reader, const 
                         st->run_rows = cp.run_rows;
                         st->run_imported = cp.run_imported;
                         st->run_failed = cp.run_failed;
+                        st->run_unchanged = cp.run_unchanged;
                 }
                 retl_checkpoint_free(&cp);
         }
@@ -233,7 +234,8 @@ static int usage_status(FILE *out)
         fprintf(out,
                 "usage: retl status -c FILE [SYNC] [--limit N] [--json]\n\n"
                 "Each sync's imports, newest first: start, duration, status (running,\n"
-                "completed, some rows failed, failed, skipped), rows read, imported, failed,\n"
+                "completed, some rows failed, failed, skipped), rows read, sent (imported),\n"
+                "unchanged (not sent: the workspace held them as they are), failed,\n"
                 "and the sync's current last_sync_time (a replay: when it was imported, not\n"
                 "when the original run started). Read from the imports topic, so it works\n"
                 "from any machine that reaches the cluster.\n\n"
@@ -351,8 +353,9 @@ int retl_status_main(int argc, char **argv)
                                         printf("%s%s  workspace %s  last_sync_time unknown (%s)%s\n",
                                                first ? "" : "\n", sync, ws, st.why,
                                                pass == 1 ? "  [no longer configured]" : "");
-                                printf("  %-20s  %-10s  %-16s  %9s  %9s  %7s  %s\n", "STARTED",
-                                       "DURATION", "STATUS", "ROWS", "IMPORTED", "FAILED", "RUN");
+                                printf("  %-20s  %-10s  %-16s  %9s  %9s  %9s  %7s  %s\n",
+                                       "STARTED", "DURATION", "STATUS", "ROWS", "SENT",
+                                       "UNCHANGED", "FAILED", "RUN");
                         }
                         first = 0;
                         for (size_t i = 0; i < h.n; i++) {
@@ -374,6 +377,7 @@ int retl_status_main(int argc, char **argv)
                                         running.rows = st.run_rows;
                                         running.imported = st.run_imported;
                                         running.failed = st.run_failed;
+                                        running.unchanged = st.run_unchanged;
                                         r = &running;
                                 }
                                 if (json) {
@@ -382,10 +386,11 @@ int retl_status_main(int argc, char **argv)
                                         printf(",\"status\":");
                                         json_str(stdout, retl_import_status_name(r->status));
                                         printf(",\"started_at_ms\":%lld,\"duration_ms\":%lld,"
-                                               "\"rows\":%lld,\"imported\":%lld,\"failed\":%lld",
+                                               "\"rows\":%lld,\"imported\":%lld,\"failed\":%lld,"
+                                               "\"unchanged\":%lld",
                                                (long long)start, (long long)dur,
                                                (long long)r->rows, (long long)r->imported,
-                                               (long long)r->failed);
+                                               (long long)r->failed, (long long)r->unchanged);
                                         if (r->replay_of) {
                                                 printf(",\"replay_of\":");
                                                 json_str(stdout, r->replay_of);
@@ -399,10 +404,12 @@ int retl_status_main(int argc, char **argv)
                                         char t[32], d[32];
                                         fmt_time(t, sizeof(t), start / 1000);
                                         fmt_duration(d, sizeof(d), dur);
-                                        printf("  %-20s  %-10s  %-16s  %9lld  %9lld  %7lld  %s%s%s\n",
+                                        printf("  %-20s  %-10s  %-16s  %9lld  %9lld  %9lld  %7lld  "
+                                               "%s%s%s\n",
                                                t, d, retl_import_status_name(r->status),
                                                (long long)r->rows, (long long)r->imported,
-                                               (long long)r->failed, r->run_id,
+                                               (long long)r->unchanged, (long long)r->failed,
+                                               r->run_id,
                                                r->replay_of ? "  replay of " : "",
                                                r->replay_of ? r->replay_of : "");
                                         if (r->error)

@@ -13,7 +13,30 @@
 void retl_mapped_free(struct retl_mapped *m)
 {
         free(m->ident);
+        free(m->state_id);
         memset(m, 0, sizeof(*m));
+}
+
+/* m->state_id = kind NUL a [NUL b]; emails (kinds ending in "email")
+ * lower-cased, as the workspace compares them. */
+static void set_state_id(struct retl_mapped *m, const char *kind, const char *a, const char *b)
+{
+        size_t kl = strlen(kind), al = strlen(a), bl = b ? strlen(b) : 0;
+        size_t len = kl + 1 + al + (b ? 1 + bl : 0);
+        char *p = retl_malloc(len + 1);
+        int low = kl >= 5 && !strcmp(kind + kl - 5, "email");
+
+        memcpy(p, kind, kl + 1);
+        for (size_t i = 0; i < al; i++)
+                p[kl + 1 + i] = low && a[i] >= 'A' && a[i] <= 'Z' ? (char)(a[i] + 32) : a[i];
+        if (b) {
+                p[kl + 1 + al] = '\0';
+                memcpy(p + kl + 2 + al, b, bl);
+        }
+        p[len] = '\0';
+        free(m->state_id);
+        m->state_id = p;
+        m->state_id_len = len;
 }
 
 uint64_t retl_mapping_key(const char *kind, const char *s, size_t len)
@@ -283,6 +306,7 @@ static int map_person(const struct retl_sync_settings *s, const struct retl_row 
                 return -1;
         m->keys[0] = person_key(s->identify_by, m->ident);
         m->nkeys = 1;
+        set_state_id(m, s->identify_by == RETL_IDENT_EMAIL ? "pemail" : "pid", m->ident, NULL);
         if (retl_jsonw_raw(out, "{\"type\":\"person\",\"identifiers\":{") ||
             put_ident_pair(out, idcol, m->ident) ||
             retl_jsonw_raw(out, "},\"action\":\"identify\",\"attributes\":"))
@@ -316,6 +340,7 @@ static int map_object(const struct retl_sync_settings *s, const struct retl_row 
                 goto out;
         m->keys[0] = retl_mapping_key("o", retl_buf_str(&key), retl_buf_len(&key));
         m->nkeys = 1;
+        set_state_id(m, "obj", retl_buf_str(&key), NULL);
         if (retl_jsonw_raw(out, "{\"type\":\"object\",\"identifiers\":{") ||
             put_ident_pair(out, "object_type_id", type) || retl_jsonw_raw(out, ",") ||
             put_ident_pair(out, "object_id", m->ident) ||
@@ -397,6 +422,7 @@ static int map_relationship(const struct retl_sync_settings *s, const struct ret
         m->keys[0] = person_key(by, m->ident);
         m->keys[1] = retl_mapping_key("o", retl_buf_str(&key), retl_buf_len(&key));
         m->nkeys = 2;
+        set_state_id(m, by == RETL_IDENT_EMAIL ? "remail" : "rid", m->ident, retl_buf_str(&key));
         if (retl_jsonw_raw(out, "{\"type\":\"person\",\"identifiers\":{") ||
             put_ident_pair(out, idcol, m->ident) || retl_jsonw_raw(out, "},\"action\":\"") ||
             retl_jsonw_raw(out, deleted ? "delete_relationships" : "add_relationships") ||
@@ -448,5 +474,11 @@ int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *
                 rc = -1;
         }
         retl_buf_free(&ent);
+        if (rc) {
+                /* a failed row is never in the row state */
+                free(m->state_id);
+                m->state_id = NULL;
+                m->state_id_len = 0;
+        }
         return rc;
 }

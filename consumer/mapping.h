@@ -28,6 +28,11 @@ struct retl_mapped {
                                  * segment; malloc'd, NULL when none */
         uint64_t keys[2];       /* entity keys: rows sharing one are sent in order */
         int nkeys;
+        char *state_id;         /* what the row state is kept under: kind NUL
+                                 * identifier (pid, pemail: lower-cased; obj:
+                                 * type:id; rid, remail: person NUL type:id);
+                                 * malloc'd, NULL when the row failed */
+        size_t state_id_len;
 };
 
 void retl_mapped_free(struct retl_mapped *m);

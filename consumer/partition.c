@@ -7,6 +7,7 @@
 #include "consumer/partition_int.h"
 #include "consumer/partition_ledger.h"
 #include "consumer/partition_metrics.h"
+#include "consumer/partition_state.h"
 #include "lib/kafka.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -124,6 +125,7 @@ void retl_partition_destroy(struct retl_partition *p)
                 retl_partition_metrics_lag_release(p);
         retl_partition_batcher_abandon(p);
         retl_partition_ledger_free(p);
+        retl_partition_state_free(p);
         retl_checkpoint_free(&p->cp);
         retl_partition_commit_forget_unlisted(p);
         free(p->keycnt);
@@ -156,6 +158,13 @@ int retl_partition_init(struct retl_partition *p, int timeout_ms, int64_t *start
                  * in progress, and starting elsewhere would skip rows */
                 retl_log_error(p->ctx, "%s; not consuming %s until it is fixed", errstr,
                                p->topic);
+                free(meta);
+                return -1;
+        }
+        /* nothing of the workspace is sent before its row state is read */
+        if (retl_partition_state_load(p, errstr, sizeof(errstr))) {
+                if (*errstr)
+                        retl_log_warn(p->ctx, "row state: %s (will retry in 5 s)", errstr);
                 free(meta);
                 return -1;
         }
@@ -218,10 +227,13 @@ void retl_partition_message(struct retl_partition *p, const rd_kafka_message_t *
                 retl_partition_ledger_run_end(p, &rec.u.run_finished, off);
                 break;
         case RETL_REC_CONTROL:
-                retl_log_info(p->ctx, "offset %" PRId64 ": %s %s", off,
-                              rec.u.control.kind == RETL_CONTROL_REPLAY_BEGIN ? "replay begins"
-                                                                              : "replay ends",
-                              rec.u.control.replay_id);
+                if (rec.u.control.kind == RETL_CONTROL_STATE_RESET)
+                        retl_partition_state_reset(p, &rec.u.control);
+                else
+                        retl_log_info(p->ctx, "offset %" PRId64 ": %s %s", off,
+                                      rec.u.control.kind == RETL_CONTROL_REPLAY_BEGIN
+                                              ? "replay begins" : "replay ends",
+                                      rec.u.control.replay_id);
                 retl_partition_ledger_skip(p, off);
                 break;
         default:

@@ -22,12 +22,14 @@
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 
-/* Tunables and the services a partition uses (borrowed, outlive it). */
+/* Tunables and the services a partition uses (borrowed, outlive it). The
+ * producer also writes the row state; flush covers it. */
 struct retl_partition_env {
         rd_kafka_t *rk;                 /* the consumer: the group member that commits */
         rd_kafka_t *producer;           /* import reports and failed rows */
         const char *imports_topic;
         const char *failures_topic;
+        const struct retl_cfg_kafka *kafka;     /* to read the row-state topics */
         struct retl_track *track;
         struct retl_codec *codec;
         /* Flushes the producer; 0 when every report so far is delivered. */

@@ -3,6 +3,7 @@
 #include "consumer/partition_commit.h"
 #include "consumer/partition_metrics.h"
 #include "consumer/partition_report.h"
+#include "consumer/partition_state.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -116,10 +117,15 @@ static int commit(struct retl_partition *p, int64_t offset, struct retl_checkpoi
         rd_kafka_resp_err_t err;
         char *meta;
 
+        if (p->state_broken)
+                return -1;      /* the row state may be behind what was accepted */
+        /* reports, failed rows and the row state first: a crash after this
+         * leaves the state ahead of the commit, never behind it */
         if (p->env.flush(p->env.flush_arg)) {
                 retl_log_warn(p->ctx, "reports not delivered yet; commit postponed");
                 return -1;
         }
+        retl_partition_state_commit_stage(p, "flushed");
         meta = format_fitting(p, cp, keep);
         if (!meta)
                 return -1;
@@ -137,6 +143,7 @@ static int commit(struct retl_partition *p, int64_t offset, struct retl_checkpoi
                 return -1;
         }
         retl_log_info(p->ctx, "committed offset %" PRId64 " \"%s\"", offset, meta);
+        retl_partition_state_commit_stage(p, "committed");
         rd_kafka_topic_partition_list_destroy(l);
         p->committed = offset;
         p->last_cp_ms = retl_pace_now_ms();
@@ -174,6 +181,7 @@ void retl_partition_commit_checkpoint(struct retl_partition *p, int force)
                 cp.run_imported = r->imported;
                 cp.run_failed = r->failed;
                 cp.run_suppressed = r->suppressed;
+                cp.run_unchanged = r->unchanged;
         }
         if (commit(p, pos, &cp, r ? r->sync : NULL)) {
                 p->commit_retry_ms = now + 1000;
@@ -254,10 +262,10 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
                         retl_partition_metrics_last_completed(p, r->sync, r->watermark_s);
                 retl_log_info(p->ctx,
                               "run=%s sync=%s %s: %" PRId64 " rows, %" PRId64
-                              " imported, %" PRId64 " failed, %" PRId64
+                              " imported, %" PRId64 " unchanged, %" PRId64 " failed, %" PRId64
                               " suppressed ignored, %.1f s; last_sync_time %" PRId64 "%s%s",
                               r->run_id, r->sync, retl_import_status_name(st), r->rows,
-                              r->imported, r->failed, r->suppressed,
+                              r->imported, r->unchanged, r->failed, r->suppressed,
                               (double)(retl_pace_wall_ms() - r->import_start_ms) / 1000.0,
                               lst, error ? "; " : "", error ? error : "");
         }

@@ -8,6 +8,7 @@
  * partition_answer.c (outcomes, partial failures, retries),
  * partition_commit.c (checkpoints, commits, a run's end),
  * partition_report.c (reports and failed rows on Kafka),
+ * partition_state.c (row state: load, unchanged rows, what was accepted),
  * partition_metrics.c (the uploader's series). */
 #ifndef RETL_PARTITION_INT_H
 #define RETL_PARTITION_INT_H
@@ -25,6 +26,8 @@
 #define KEYTAB_BITS 16
 #define KEYTAB_SIZE (1u << KEYTAB_BITS)
 
+struct retl_rowstate;
+
 /* =========================================================== runs, entries */
 
 /* One run of the log, RunStarted to RunFinished (partition_ledger.c). */
@@ -36,6 +39,7 @@ struct run {
         int64_t import_start_ms;        /* wall clock when we began it */
         struct retl_sync_settings s;    /* strings owned: object_type_id */
         int64_t rows, imported, failed, suppressed;     /* retired rows */
+        int64_t unchanged;              /* retired rows skipped as unchanged */
         int64_t main_pending;           /* MAIN rows not yet answered */
         int64_t corrupt;                /* records we could not decode */
         int64_t unmatched;              /* 207 errors that named no row (see answer) */
@@ -50,7 +54,7 @@ struct run {
 /* One record of the log not yet retired: a run's start, a row, a run's
  * end, or anything else (committed past). */
 enum ekind { E_START, E_ROW, E_END, E_OTHER };
-enum outcome { O_NONE = 0, O_IMPORTED, O_FAILED, O_SUPPRESSED };
+enum outcome { O_NONE = 0, O_IMPORTED, O_FAILED, O_SUPPRESSED, O_UNCHANGED };
 
 struct entry {
         int64_t offset;
@@ -68,6 +72,13 @@ struct entry {
         uint64_t keys[2];
         int nkeys;
         int64_t queued_ms;
+        /* row state (partition_state.c): the record key, NULL when the row
+         * has none (failed at mapping, skipped as unchanged) */
+        char *state_key;
+        size_t state_key_len;
+        uint64_t fingerprint;
+        int64_t generation;             /* its sync's when the row was read */
+        int state_sync;                 /* index in the row state */
         /* E_END */
         int fin_status;
         int64_t fin_rows;
@@ -149,6 +160,14 @@ struct retl_partition {
         int64_t orphans;
         int64_t last_progress_ms;
         int64_t commit_retry_ms;
+
+        /* row state (partition_state.c) */
+        struct retl_rowstate *rowstate; /* NULL until loaded */
+        char *state_topic;
+        uint16_t *state_pending;        /* rows sent, not retired, by state key's low bits */
+        int64_t state_written;          /* records produced since the last commit */
+        int state_broken;               /* a record could not be produced: no commit */
+        int64_t state_retry_ms;         /* a failed load is not tried again before */
 };
 
 #endif

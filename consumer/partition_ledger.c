@@ -6,6 +6,7 @@
 #include "consumer/partition_commit.h"
 #include "consumer/partition_metrics.h"
 #include "consumer/partition_report.h"
+#include "consumer/partition_state.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -21,6 +22,7 @@ static void entry_free(struct entry *e)
         free(e->json);
         free(e->ident);
         free(e->fin_error);
+        retl_partition_state_entry_free(e);
         free(e);
 }
 
@@ -89,6 +91,7 @@ void retl_partition_ledger_run_begin(struct retl_partition *p, const struct retl
                 r->imported = p->cp.run_imported;
                 r->failed = p->cp.run_failed;
                 r->suppressed = p->cp.run_suppressed;
+                r->unchanged = p->cp.run_unchanged;
                 /* the rows up to the checkpoint are done: go past them */
                 rd_kafka_topic_partition_list_add(l, p->topic, 0)->offset = p->resume_offset;
                 error = rd_kafka_seek_partitions(p->env.rk, l, 10000);
@@ -120,6 +123,7 @@ void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *
         struct retl_mapped m;
         char why[512];
         struct entry *e;
+        int skip;
 
         if (!r || strcmp(r->run_id, row->run_id)) {
                 /* rows whose RunStarted we never saw cannot be imported */
@@ -149,6 +153,10 @@ void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *
         e->keys[0] = m.keys[0];
         e->keys[1] = m.keys[1];
         e->nkeys = m.nkeys;
+        skip = retl_partition_state_arrive(p, e, &m);
+        free(m.state_id);
+        if (skip)
+                return;         /* unchanged: done, retired in log order */
         if (e->part == RETL_PART_MAIN)
                 r->main_pending++;
         retl_partition_batcher_enqueue(p, e);
@@ -217,14 +225,22 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                         break;
                 case E_ROW:
                         r->rows++;
-                        if (e->outcome == O_IMPORTED || e->outcome == O_FAILED)
-                                retl_partition_metrics_row(p, r->sync, e->outcome == O_IMPORTED);
+                        if (e->outcome == O_IMPORTED || e->outcome == O_FAILED ||
+                            e->outcome == O_UNCHANGED)
+                                retl_partition_metrics_row(
+                                        p, r->sync,
+                                        e->outcome == O_IMPORTED    ? "retl_rows_sent_total"
+                                        : e->outcome == O_UNCHANGED ? "retl_rows_unchanged_total"
+                                                                    : "retl_rows_failed_total");
                         if (e->outcome == O_IMPORTED)
                                 r->imported++;
                         else if (e->outcome == O_FAILED)
                                 r->failed++;
                         else if (e->outcome == O_SUPPRESSED)
                                 r->suppressed++;
+                        else if (e->outcome == O_UNCHANGED)
+                                r->unchanged++;
+                        retl_partition_state_retire(p, e);
                         break;
                 case E_END:
                         if (retl_partition_commit_run_end(p, r, e->offset + 1, e->fin_status,

@@ -10,6 +10,8 @@ void retl_partition_metrics_declare(struct retl_metrics *m)
 {
         retl_metrics_declare(m, "retl_rows_sent_total", RETL_COUNTER,
                              "Rows the workspace accepted.");
+        retl_metrics_declare(m, "retl_rows_unchanged_total", RETL_COUNTER,
+                             "Rows not sent: the workspace holds them as they are (row state).");
         retl_metrics_declare(m, "retl_rows_failed_total", RETL_COUNTER,
                              "Failed rows (refused by the workspace or not importable).");
         retl_metrics_declare(m, "retl_http_responses_total", RETL_COUNTER,
@@ -108,13 +110,13 @@ void retl_partition_metrics_lag_release(struct retl_partition *p)
         retl_metrics_set(p->env.metrics, "retl_consumer_lag", p->lbl, 0);
 }
 
-void retl_partition_metrics_row(const struct retl_partition *p, const char *sync, int imported)
+void retl_partition_metrics_row(const struct retl_partition *p, const char *sync,
+                                const char *series)
 {
         char lb[320];
 
         sync_labels(p, sync, lb, sizeof(lb));
-        retl_metrics_add(p->env.metrics,
-                         imported ? "retl_rows_sent_total" : "retl_rows_failed_total", lb, 1);
+        retl_metrics_add(p->env.metrics, series, lb, 1);
 }
 
 void retl_partition_metrics_unmatched(const struct retl_partition *p, int n)

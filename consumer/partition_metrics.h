@@ -28,7 +28,9 @@ void retl_partition_metrics_answer(const struct retl_partition *p,
                                    const struct retl_track_result *r);
 /** @brief @p n errors of a 207 answer that named no row of the request. */
 void retl_partition_metrics_unmatched(const struct retl_partition *p, int n);
-/** @brief One retired row of @p sync: imported, or (@p imported 0) failed. */
-void retl_partition_metrics_row(const struct retl_partition *p, const char *sync, int imported);
+/** @brief One retired row of @p sync in @p series: retl_rows_sent_total,
+ *  retl_rows_unchanged_total or retl_rows_failed_total. */
+void retl_partition_metrics_row(const struct retl_partition *p, const char *sync,
+                                const char *series);
 
 #endif

@@ -53,6 +53,7 @@ void retl_partition_report_import(struct retl_partition *p, struct run *r,
         rec.u.import_report.last_sync_time = lst;
         rec.u.import_report.replay_of = r->replay_of;
         rec.u.import_report.error = error;
+        rec.u.import_report.unchanged = r->unchanged;
         produce(p, p->env.imports_topic, r->sync, &rec);
 }
 

@@ -276,6 +276,7 @@ int retl_upload_main(int argc, char **argv)
         u.env.producer = u.producer;
         u.env.imports_topic = u.kcfg->kafka.imports_topic;
         u.env.failures_topic = u.kcfg->kafka.failures_topic;
+        u.env.kafka = &u.kcfg->kafka;
         u.env.track = u.track;
         u.env.codec = u.codec;
         u.env.flush = flush_reports;

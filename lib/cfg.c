@@ -185,7 +185,9 @@ int retl_cfg_kafka_same(const struct retl_cfg_kafka *a, const struct retl_cfg_ka
         int same = !strcmp(a->brokers, b->brokers) && !strcmp(a->group, b->group) &&
                    !strcmp(a->topic_prefix, b->topic_prefix) &&
                    !strcmp(a->imports_topic, b->imports_topic) &&
-                   !strcmp(a->failures_topic, b->failures_topic) && a->nprops == b->nprops;
+                   !strcmp(a->failures_topic, b->failures_topic) &&
+                   !strcmp(a->state_topic_prefix, b->state_topic_prefix) &&
+                   a->nprops == b->nprops;
         for (size_t i = 0; same && i < 2 * a->nprops; i++)
                 same = !strcmp(a->props[i], b->props[i]);
         return same;
@@ -194,4 +196,9 @@ int retl_cfg_kafka_same(const struct retl_cfg_kafka *a, const struct retl_cfg_ka
 char *retl_cfg_workspace_topic(const struct retl_cfg *cfg, const char *workspace)
 {
         return retl_asprintf("%s%s", cfg->kafka.topic_prefix, workspace);
+}
+
+char *retl_cfg_state_topic(const struct retl_cfg *cfg, const char *workspace)
+{
+        return retl_asprintf("%s%s", cfg->kafka.state_topic_prefix, workspace);
 }

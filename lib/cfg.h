@@ -27,6 +27,7 @@ struct retl_cfg_kafka {
         char *group;            /* the uploaders' consumer group */
         char *imports_topic;    /* import reports */
         char *failures_topic;   /* failed rows */
+        char *state_topic_prefix;       /* row-state topic = prefix + workspace name */
         int replication_factor;
         int64_t retention_ms;   /* workspace topics: the replay window */
         int64_t timeout_s;      /* the longest wait for an answer: retl_kafka_timeout_ms() */
@@ -89,6 +90,7 @@ struct retl_cfg_sync {
         char *relationship_query;       /* NULL = none */
         enum retl_ident relationship_identify_by;
         int paused;
+        int diff;               /* skip rows the row state says are unchanged */
         int line;
         int query_line;                 /* the lines of those settings, for messages */
         int relationship_query_line;
@@ -151,6 +153,9 @@ int retl_cfg_kafka_same(const struct retl_cfg_kafka *a, const struct retl_cfg_ka
 
 /** @brief The workspace's topic name: prefix + name; free() it. */
 char *retl_cfg_workspace_topic(const struct retl_cfg *cfg, const char *workspace);
+
+/** @brief The workspace's row-state topic: state prefix + name; free() it. */
+char *retl_cfg_state_topic(const struct retl_cfg *cfg, const char *workspace);
 
 /** @brief Writes the loaded configuration as libconfig text, secrets shown
  *  as "(secret)". */

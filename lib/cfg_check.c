@@ -8,6 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+
+/* The uploaders subscribe to ^topic_prefix.+: a state topic must never look
+ * like a workspace topic, nor the other way round. */
+static void check_state_prefix(struct retl_cfg_loader *ld, const struct retl_cfg_kafka *kc)
+{
+        const char *sp = kc->state_topic_prefix, *tp = kc->topic_prefix;
+
+        if (!sp || !tp)
+                return;
+        if (!retl_cfg_value_name_ok(sp))
+                retl_cfg_problem(ld, 0, "kafka.state_topic_prefix",
+                                 "'%s' has characters Kafka topics can't hold", sp);
+        else if (!strncmp(sp, tp, strlen(tp)) || !strncmp(tp, sp, strlen(sp)))
+                retl_cfg_problem(ld, 0, "kafka.state_topic_prefix",
+                                 "'%s' overlaps topic_prefix '%s': state topics would be taken "
+                                 "for workspace topics (or workspace topics for state topics); "
+                                 "pick prefixes neither of which starts the other, e.g. "
+                                 "\"retl.state.\"", sp, tp);
+}
+
 void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
 {
         char where[160];
@@ -89,4 +109,5 @@ void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
                 retl_cfg_problem(ld, 0, "kafka.topic_prefix",
                                  "'%s' has characters Kafka topics can't hold",
                                  cfg->kafka.topic_prefix);
+        check_state_prefix(ld, &cfg->kafka);
 }

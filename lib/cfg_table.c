@@ -31,6 +31,9 @@ static const struct retl_cfg_field kafka_fields[] = {
          NULL, "topic of import reports (status of every run)"},
         {"failures_topic", F_STR, OFF(retl_cfg_kafka, failures_topic), 0, "retl.failures", 0,
          0, NULL, "topic of failed rows (row number, identifier, reason)"},
+        {"state_topic_prefix", F_STR, OFF(retl_cfg_kafka, state_topic_prefix), 0, "retl.state.",
+         0, 0, NULL, "a workspace's row-state topic (compacted) is this prefix + the "
+         "workspace's name; must not overlap topic_prefix"},
         {"replication_factor", F_INT, OFF(retl_cfg_kafka, replication_factor), 0, "3", 1, 32,
          NULL, "replication factor of topics retl creates"},
         {"retention_ms", F_INT64, OFF(retl_cfg_kafka, retention_ms), 0, "604800000", -1,
@@ -132,6 +135,9 @@ static const struct retl_cfg_field sync_fields[] = {
          "id", 0, 0, ident_syms, "how the relationship query identifies people: id or email"},
         {"paused", F_BOOL, OFF(retl_cfg_sync, paused), 0, "false", 0, 0, NULL,
          "true = skip runs, keep everything (last_sync_time included)"},
+        {"diff", F_BOOL, OFF(retl_cfg_sync, diff), 0, "true", 0, 0, NULL,
+         "true = rows the workspace already holds as they are (row state) are not sent again; "
+         "false = every row is sent"},
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))

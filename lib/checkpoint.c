@@ -33,6 +33,7 @@ void retl_checkpoint_copy(struct retl_checkpoint *dst, const struct retl_checkpo
         dst->run_imported = src->run_imported;
         dst->run_failed = src->run_failed;
         dst->run_suppressed = src->run_suppressed;
+        dst->run_unchanged = src->run_unchanged;
         for (size_t i = 0; i < src->nsyncs; i++)
                 retl_checkpoint_set(dst, src->syncs[i].name, src->syncs[i].last_sync_time);
 }
@@ -118,6 +119,9 @@ int retl_checkpoint_parse(struct retl_checkpoint *cp, const char *text, size_t l
                         if (p < end && *p == ',' &&
                             (++p, parse_i64(&p, end, &cp->run_suppressed)))
                                 goto bad;
+                        if (p < end && *p == ',' &&
+                            (++p, parse_i64(&p, end, &cp->run_unchanged)))
+                                goto bad;
                 } else if (end - p > 2 && !memcmp(p, "s=", 2)) {
                         const char *name = p + 2, *colon;
                         int64_t v;
@@ -158,8 +162,10 @@ char *retl_checkpoint_format(const struct retl_checkpoint *cp, char *errstr, siz
                 err |= retl_buf_printf(&b, " run=%lld,%lld,%lld,%lld", (long long)cp->run_offset,
                                        (long long)cp->run_rows, (long long)cp->run_imported,
                                        (long long)cp->run_failed);
-        if (cp->run_offset >= 0 && cp->run_suppressed)
+        if (cp->run_offset >= 0 && (cp->run_suppressed || cp->run_unchanged))
                 err |= retl_buf_printf(&b, ",%lld", (long long)cp->run_suppressed);
+        if (cp->run_offset >= 0 && cp->run_unchanged)
+                err |= retl_buf_printf(&b, ",%lld", (long long)cp->run_unchanged);
         for (size_t i = 0; i < cp->nsyncs && !err; i++)
                 err |= retl_buf_printf(&b, " s=%s:%lld", cp->syncs[i].name,
                                        (long long)cp->syncs[i].last_sync_time);

@@ -8,7 +8,8 @@
  *
  * Text form (ASCII, versioned, kept under 4000 bytes — brokers refuse
  * metadata over offset.metadata.max.bytes, 4096 by default):
- *   retl1 run=<offset>,<rows>,<imported>,<failed>[,<suppressed>] s=<sync>:<last_sync_time> ...
+ *   retl1 run=<offset>,<rows>,<imported>,<failed>[,<suppressed>[,<unchanged>]]
+ *         s=<sync>:<last_sync_time> ...
  * `run=` is present only while a run is part-way through. */
 #ifndef RETL_CHECKPOINT_H
 #define RETL_CHECKPOINT_H
@@ -31,6 +32,7 @@ struct retl_checkpoint {
         int64_t run_imported;
         int64_t run_failed;
         int64_t run_suppressed; /* suppressed people ignored (suppressed = succeed) */
+        int64_t run_unchanged;  /* rows skipped as unchanged (row state) */
 };
 
 void retl_checkpoint_init(struct retl_checkpoint *cp);

@@ -37,7 +37,7 @@ struct retl_codec {
 };
 
 static const char *const record_names[RETL_REC__COUNT] = {
-        "RunStarted", "Row", "RunFinished", "ImportReport", "RowFailure", "Control",
+        "RunStarted", "Row", "RunFinished", "ImportReport", "RowFailure", "Control", "RowState",
 };
 
 const char *retl_record_type_name(enum retl_record_type t)
@@ -155,14 +155,16 @@ uint64_t retl_codec_fingerprint(const struct retl_codec *c, enum retl_record_typ
 enum { RS_RUN_ID, RS_SYNC, RS_WORKSPACE, RS_STARTED, RS_LST, RS_REPLAY_OF, RS_SETTINGS,
        RS_DB_CLOCK };
 enum { SS_IMPORT, SS_IDENT, SS_UPDATE_ONLY, SS_OTYPE, SS_EMPTY, SS_SUPPRESSED, SS_SEGMENT,
-       SS_REL_IDENT, SS_QUERY, SS_REL_QUERY, SS_INTERVAL };
+       SS_REL_IDENT, SS_QUERY, SS_REL_QUERY, SS_INTERVAL, SS_SEND_UNCHANGED };
 enum { ROW_RUN_ID, ROW_SYNC, ROW_PART, ROW_NUMBER, ROW_COLUMNS };
 enum { COL_NAME, COL_VALUE };
 enum { RF_RUN_ID, RF_SYNC, RF_STATUS, RF_ROWS, RF_REL_ROWS, RF_FINISHED, RF_ERROR };
 enum { IR_RUN_ID, IR_SYNC, IR_WORKSPACE, IR_STATUS, IR_STARTED, IR_FINISHED, IR_ROWS,
-       IR_IMPORTED, IR_FAILED, IR_LST, IR_REPLAY_OF, IR_ERROR };
+       IR_IMPORTED, IR_FAILED, IR_LST, IR_REPLAY_OF, IR_ERROR, IR_UNCHANGED };
 enum { FL_RUN_ID, FL_SYNC, FL_PART, FL_ROW_NUMBER, FL_IDENTIFIER, FL_REASON };
-enum { CT_KIND, CT_REPLAY_ID, CT_WORKSPACE, CT_REQUESTED, CT_FROM, CT_TO, CT_RUNS };
+enum { CT_KIND, CT_REPLAY_ID, CT_WORKSPACE, CT_REQUESTED, CT_FROM, CT_TO, CT_RUNS, CT_SYNC,
+       CT_GENERATION };
+enum { ST_GENERATION, ST_FINGERPRINT };
 
 struct enc {
         const char *rec;
@@ -304,6 +306,7 @@ static void encode_settings(struct enc *e, avro_value_t *s, const struct retl_sy
         set_str(e, s, SS_QUERY, "query", ss->query);
         set_opt_str(e, s, SS_REL_QUERY, "relationship_query", ss->relationship_query);
         set_long(e, s, SS_INTERVAL, "interval_s", ss->interval_s);
+        set_bool(e, s, SS_SEND_UNCHANGED, "send_unchanged", ss->send_unchanged);
 }
 
 static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_record *r)
@@ -370,6 +373,7 @@ static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_reco
                 set_long(e, v, IR_LST, "last_sync_time", x->last_sync_time);
                 set_opt_str(e, v, IR_REPLAY_OF, "replay_of", x->replay_of);
                 set_opt_str(e, v, IR_ERROR, "error", x->error);
+                set_long(e, v, IR_UNCHANGED, "unchanged", x->unchanged);
                 break;
         }
         case RETL_REC_ROW_FAILURE: {
@@ -397,8 +401,14 @@ static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_reco
                             avro_value_set_string_len(&s, x->runs[i], strlen(x->runs[i]) + 1))
                                 enc_fail(e, "runs");
                 }
+                set_opt_str(e, v, CT_SYNC, "sync", x->sync);
+                set_long(e, v, CT_GENERATION, "generation", x->generation);
                 break;
         }
+        case RETL_REC_ROW_STATE:
+                set_long(e, v, ST_GENERATION, "generation", r->u.row_state.generation);
+                set_long(e, v, ST_FINGERPRINT, "fingerprint", r->u.row_state.fingerprint);
+                break;
         default:
                 snprintf(e->err, e->errsize, "encoding: unknown record type %d", (int)r->type);
                 e->failed = 1;
@@ -610,6 +620,9 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 ss->query = get_str(d, &sub, SS_QUERY, "query");
                 ss->relationship_query = get_opt_str(d, &sub, SS_REL_QUERY, "relationship_query");
                 ss->interval_s = get_long(d, &sub, SS_INTERVAL, "interval_s");
+                if (has_field(&sub, SS_SEND_UNCHANGED))
+                        ss->send_unchanged = get_bool(d, &sub, SS_SEND_UNCHANGED,
+                                                      "send_unchanged");
                 x->db_clock_ms = has_field(v, RS_DB_CLOCK)
                                          ? get_long(d, v, RS_DB_CLOCK, "db_clock_ms")
                                          : -1;
@@ -671,6 +684,8 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 x->last_sync_time = get_long(d, v, IR_LST, "last_sync_time");
                 x->replay_of = get_opt_str(d, v, IR_REPLAY_OF, "replay_of");
                 x->error = get_opt_str(d, v, IR_ERROR, "error");
+                if (has_field(v, IR_UNCHANGED))
+                        x->unchanged = get_long(d, v, IR_UNCHANGED, "unchanged");
                 break;
         }
         case RETL_REC_ROW_FAILURE: {
@@ -710,8 +725,16 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 }
                 x->nruns = n;
                 x->runs = c->runs;
+                if (has_field(v, CT_SYNC))
+                        x->sync = get_opt_str(d, v, CT_SYNC, "sync");
+                if (has_field(v, CT_GENERATION))
+                        x->generation = get_long(d, v, CT_GENERATION, "generation");
                 break;
         }
+        case RETL_REC_ROW_STATE:
+                r->u.row_state.generation = get_long(d, v, ST_GENERATION, "generation");
+                r->u.row_state.fingerprint = get_long(d, v, ST_FINGERPRINT, "fingerprint");
+                break;
         default:
                 break;
         }

@@ -250,8 +250,8 @@ static int partitions_error(const char *topic, int count, char *errstr, size_t e
         return -1;
 }
 
-int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, const char *topic,
-                            int timeout_ms, char *errstr, size_t errstr_size)
+static int ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, const char *topic,
+                        int compacted, int timeout_ms, char *errstr, size_t errstr_size)
 {
         rd_kafka_NewTopic_t *nt = NULL;
         rd_kafka_queue_t *q = NULL;
@@ -273,7 +273,11 @@ int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, con
                 return -1;
         }
         snprintf(retention, sizeof(retention), "%lld", (long long)kc->retention_ms);
-        rd_kafka_NewTopic_set_config(nt, "retention.ms", retention);
+        if (compacted)
+                /* the latest record of each key stays, whatever its age */
+                rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+        else
+                rd_kafka_NewTopic_set_config(nt, "retention.ms", retention);
         q = rd_kafka_queue_new(rk);
         opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
         rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, why, sizeof(why));
@@ -301,8 +305,10 @@ int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, con
                 }
                 if (!terr)
                         retl_log_info("kafka", "created topic %s (1 partition, replication "
-                                      "factor %d, retention.ms %s)",
-                                      topic, kc->replication_factor, retention);
+                                      "factor %d, %s%s)",
+                                      topic, kc->replication_factor,
+                                      compacted ? "compacted" : "retention.ms ",
+                                      compacted ? "" : retention);
         }
         /* Someone else may have created it meanwhile (ALREADY_EXISTS), and
          * metadata lags creation: wait until it shows, then check again. */
@@ -332,6 +338,19 @@ out:
                 rd_kafka_queue_destroy(q);
         rd_kafka_NewTopic_destroy(nt);
         return rc;
+}
+
+int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, const char *topic,
+                            int timeout_ms, char *errstr, size_t errstr_size)
+{
+        return ensure_topic(rk, kc, topic, 0, timeout_ms, errstr, errstr_size);
+}
+
+int retl_kafka_ensure_compacted_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc,
+                                      const char *topic, int timeout_ms, char *errstr,
+                                      size_t errstr_size)
+{
+        return ensure_topic(rk, kc, topic, 1, timeout_ms, errstr, errstr_size);
 }
 
 int retl_kafka_committed(rd_kafka_t *rk, const char *topic, int timeout_ms,

@@ -63,6 +63,13 @@ int retl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms
 int retl_kafka_ensure_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc, const char *topic,
                             int timeout_ms, char *errstr, size_t errstr_size);
 
+/** @brief As retl_kafka_ensure_topic, but compacted (cleanup.policy=compact,
+ *  no retention): the row-state topics, where the latest record of each key
+ *  is what counts. */
+int retl_kafka_ensure_compacted_topic(rd_kafka_t *rk, const struct retl_cfg_kafka *kc,
+                                      const char *topic, int timeout_ms, char *errstr,
+                                      size_t errstr_size);
+
 /** @brief The committed offset and metadata of the group on partition 0 of
  *  @p topic. @p rk is a consumer made with the group's group.id that never
  *  subscribes (reading needs no membership; committing would).

@@ -17,6 +17,7 @@ enum retl_record_type {
         RETL_REC_IMPORT_REPORT,
         RETL_REC_ROW_FAILURE,
         RETL_REC_CONTROL,
+        RETL_REC_ROW_STATE,
         RETL_REC__COUNT
 };
 
@@ -70,6 +71,7 @@ struct retl_sync_settings {
         const char *query;
         const char *relationship_query; /* NULL = none */
         int64_t interval_s;
+        int send_unchanged;     /* diff = false: no row is skipped as unchanged */
 };
 
 struct retl_run_started {
@@ -126,6 +128,7 @@ struct retl_import_report {
         int64_t last_sync_time;
         const char *replay_of;
         const char *error;
+        int64_t unchanged;      /* rows not sent: unchanged per the row state */
 };
 
 struct retl_row_failure {
@@ -137,7 +140,11 @@ struct retl_row_failure {
         const char *reason;
 };
 
-enum retl_control_kind { RETL_CONTROL_REPLAY_BEGIN = 0, RETL_CONTROL_REPLAY_END };
+enum retl_control_kind {
+        RETL_CONTROL_REPLAY_BEGIN = 0,
+        RETL_CONTROL_REPLAY_END,
+        RETL_CONTROL_STATE_RESET        /* sync, generation; replay fields empty */
+};
 
 struct retl_control {
         enum retl_control_kind kind;
@@ -148,6 +155,14 @@ struct retl_control {
         int64_t to_offset;
         size_t nruns;
         const char *const *runs;
+        const char *sync;       /* STATE_RESET: the sync (NULL otherwise) */
+        int64_t generation;     /* STATE_RESET: its new row-state generation */
+};
+
+/* One row-state entry (value of a state topic record; see RowState.avsc). */
+struct retl_row_state {
+        int64_t generation;
+        int64_t fingerprint;    /* the uint64_t fingerprint's bits */
 };
 
 /* Any record, tagged. */
@@ -160,6 +175,7 @@ struct retl_record {
                 struct retl_import_report import_report;
                 struct retl_row_failure row_failure;
                 struct retl_control control;
+                struct retl_row_state row_state;
         } u;
 };
 

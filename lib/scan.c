@@ -8,14 +8,33 @@
 #include <time.h>
 #include <unistd.h>
 
-int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t from_offset,
-                    int64_t from_time_ms, retl_scan_cb *cb, void *opaque, char *errstr,
-                    size_t errstr_size)
+/* What a scan does with each message: decode it for a retl_scan_cb, or hand
+ * it over as it is. */
+struct decoding {
+        struct retl_codec *codec;
+        retl_scan_cb *cb;
+        void *opaque;
+};
+
+static int decode_one(void *arg, const rd_kafka_message_t *m)
+{
+        struct decoding *dc = arg;
+        struct retl_record rec;
+        char why[512];
+
+        if (retl_codec_decode(dc->codec, m->payload, m->len, &rec, why, sizeof(why)))
+                return dc->cb(dc->opaque, m->offset, rd_kafka_message_timestamp(m, NULL), NULL,
+                              why);
+        return dc->cb(dc->opaque, m->offset, rd_kafka_message_timestamp(m, NULL), &rec, NULL);
+}
+
+static int scan(const struct retl_cfg_kafka *kc, const char *topic, int64_t from_offset,
+                int64_t from_time_ms, retl_scan_raw_cb *cb, void *opaque, char *errstr,
+                size_t errstr_size)
 {
         char group[64];
         rd_kafka_t *rk = NULL;
         rd_kafka_topic_partition_list_t *list = NULL;
-        struct retl_codec *codec = NULL;
         int64_t low = 0, high = 0, next;
         int count = 0, rc = -1, stalled = 0;
 
@@ -57,13 +76,8 @@ int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t 
                 snprintf(errstr, errstr_size, "cannot read topic '%s'", topic);
                 goto out;
         }
-        codec = retl_codec_new(errstr, errstr_size);
-        if (!codec)
-                goto out;
         while (next < high) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
-                struct retl_record rec;
-                char why[512];
                 int stop;
                 if (!m) {
                         /* a topic that cannot be read any further (e.g. records
@@ -84,10 +98,7 @@ int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t 
                         continue;
                 }
                 next = m->offset + 1;
-                if (retl_codec_decode(codec, m->payload, m->len, &rec, why, sizeof(why)))
-                        stop = cb(opaque, m->offset, rd_kafka_message_timestamp(m, NULL), NULL, why);
-                else
-                        stop = cb(opaque, m->offset, rd_kafka_message_timestamp(m, NULL), &rec, NULL);
+                stop = cb(opaque, m);
                 rd_kafka_message_destroy(m);
                 if (stop)
                         break;
@@ -96,10 +107,29 @@ int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t 
 out:
         if (list)
                 rd_kafka_topic_partition_list_destroy(list);
-        retl_codec_destroy(codec);
         if (rk) {
                 rd_kafka_consumer_close(rk);
                 rd_kafka_destroy(rk);
         }
         return rc;
+}
+
+int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t from_offset,
+                    int64_t from_time_ms, retl_scan_cb *cb, void *opaque, char *errstr,
+                    size_t errstr_size)
+{
+        struct decoding dc = {retl_codec_new(errstr, errstr_size), cb, opaque};
+        int rc;
+
+        if (!dc.codec)
+                return -1;
+        rc = scan(kc, topic, from_offset, from_time_ms, decode_one, &dc, errstr, errstr_size);
+        retl_codec_destroy(dc.codec);
+        return rc;
+}
+
+int retl_scan_topic_raw(const struct retl_cfg_kafka *kc, const char *topic, int64_t from_offset,
+                        retl_scan_raw_cb *cb, void *opaque, char *errstr, size_t errstr_size)
+{
+        return scan(kc, topic, from_offset, 0, cb, opaque, errstr, errstr_size);
 }

@@ -7,6 +7,7 @@
 #include "cfg.h"
 #include "codec.h"
 
+#include <librdkafka/rdkafka.h>
 #include <stdint.h>
 
 /* Called for each record; return non-zero to stop the scan early. Messages
@@ -21,5 +22,14 @@ typedef int (retl_scan_cb)(void *opaque, int64_t offset, int64_t timestamp_ms,
 int retl_scan_topic(const struct retl_cfg_kafka *kc, const char *topic, int64_t from_offset,
                     int64_t from_time_ms, retl_scan_cb *cb, void *opaque, char *errstr,
                     size_t errstr_size);
+
+/* Called for each message as it is (key, value; a tombstone's payload is
+ * NULL); return non-zero to stop early. */
+typedef int (retl_scan_raw_cb)(void *opaque, const rd_kafka_message_t *rkm);
+
+/** @brief As retl_scan_topic from @p from_offset, without decoding: for
+ *  topics whose keys matter (the compacted row-state topics). */
+int retl_scan_topic_raw(const struct retl_cfg_kafka *kc, const char *topic, int64_t from_offset,
+                        retl_scan_raw_cb *cb, void *opaque, char *errstr, size_t errstr_size);
 
 #endif

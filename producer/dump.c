@@ -55,6 +55,7 @@ static json_t *record_json(const struct retl_record *rec)
                 json_object_set_new(st, "query", str_or_null(s->query));
                 json_object_set_new(st, "relationship_query", str_or_null(s->relationship_query));
                 json_object_set_new(st, "interval_s", json_integer(s->interval_s));
+                json_object_set_new(st, "send_unchanged", json_boolean(s->send_unchanged));
                 json_object_set_new(j, "settings", st);
                 break;
         }
@@ -100,6 +101,7 @@ static json_t *record_json(const struct retl_record *rec)
                 json_object_set_new(j, "finished_at_ms", json_integer(r->finished_at_ms));
                 json_object_set_new(j, "rows", json_integer(r->rows));
                 json_object_set_new(j, "imported", json_integer(r->imported));
+                json_object_set_new(j, "unchanged", json_integer(r->unchanged));
                 json_object_set_new(j, "failed", json_integer(r->failed));
                 json_object_set_new(j, "last_sync_time", json_integer(r->last_sync_time));
                 json_object_set_new(j, "replay_of", str_or_null(r->replay_of));
@@ -119,7 +121,8 @@ static json_t *record_json(const struct retl_record *rec)
         case RETL_REC_CONTROL: {
                 const struct retl_control *r = &rec->u.control;
                 json_t *runs = json_array();
-                json_object_set_new(j, "kind", json_string(r->kind ? "REPLAY_END" : "REPLAY_BEGIN"));
+                static const char *const kinds[] = {"REPLAY_BEGIN", "REPLAY_END", "STATE_RESET"};
+                json_object_set_new(j, "kind", json_string(kinds[r->kind % 3]));
                 json_object_set_new(j, "replay_id", json_string(r->replay_id));
                 json_object_set_new(j, "workspace", json_string(r->workspace));
                 json_object_set_new(j, "from_offset", json_integer(r->from_offset));
@@ -127,6 +130,10 @@ static json_t *record_json(const struct retl_record *rec)
                 for (size_t i = 0; i < r->nruns; i++)
                         json_array_append_new(runs, json_string(r->runs[i]));
                 json_object_set_new(j, "runs", runs);
+                if (r->kind == RETL_CONTROL_STATE_RESET) {
+                        json_object_set_new(j, "sync", str_or_null(r->sync));
+                        json_object_set_new(j, "generation", json_integer(r->generation));
+                }
                 break;
         }
         default:

@@ -306,6 +306,7 @@ static void settings_of(const struct retl_cfg_sync *s, const char *query, const 
         st->query = query;
         st->relationship_query = rel_query;
         st->interval_s = s->interval_s;
+        st->send_unchanged = !s->diff;
 }
 
 /* An import report the extractor writes itself: a skipped run, or one that

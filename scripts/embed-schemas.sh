@@ -5,7 +5,7 @@
 # still decodes (records written by an older retl, still in a topic).
 set -eu
 dir=$1
-names="RunStarted Row RunFinished ImportReport RowFailure Control"
+names="RunStarted Row RunFinished ImportReport RowFailure Control RowState"
 emit() { # emit FILE
         sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/        "/' -e 's/$/\\n"/' "$1"
 }

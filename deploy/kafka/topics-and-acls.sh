@@ -12,6 +12,7 @@
 #   COMMAND_CONFIG   client properties of an admin principal (security.protocol, sasl.*, ssl.*)
 #   WORKSPACES       names of the workspaces in retl.cfg (workspaces = ( { name = ...; } ))
 #   TOPIC_PREFIX     kafka.topic_prefix (retl.ws.)
+#   STATE_PREFIX     kafka.state_topic_prefix (retl.state.)
 #   IMPORTS_TOPIC    kafka.imports_topic (retl.imports)
 #   FAILURES_TOPIC   kafka.failures_topic (retl.failures)
 #   GROUP            kafka.group (retl-uploaders)
@@ -24,6 +25,7 @@ set -euo pipefail
 : "${BOOTSTRAP:?set BOOTSTRAP to the bootstrap servers}"
 WORKSPACES=${WORKSPACES:-"marketing product-eu"}
 TOPIC_PREFIX=${TOPIC_PREFIX:-retl.ws.}
+STATE_PREFIX=${STATE_PREFIX:-retl.state.}
 IMPORTS_TOPIC=${IMPORTS_TOPIC:-retl.imports}
 FAILURES_TOPIC=${FAILURES_TOPIC:-retl.failures}
 GROUP=${GROUP:-retl-uploaders}
@@ -41,11 +43,12 @@ run() {
         [ "${DRY_RUN:-0}" = 1 ] || "$@"
 }
 
-topic() { # topic NAME RETENTION_MS
+topic() { # topic NAME RETENTION_MS | topic NAME compact
+        local policy=(--config retention.ms="$2" --config cleanup.policy=delete)
+        [ "$2" = compact ] && policy=(--config cleanup.policy=compact)
         run "$KAFKA_TOPICS" "${conn[@]}" --create --if-not-exists --topic "$1" \
                 --partitions 1 --replication-factor "$REPLICATION" \
-                --config retention.ms="$2" --config min.insync.replicas=2 \
-                --config cleanup.policy=delete
+                --config min.insync.replicas=2 "${policy[@]}"
 }
 
 # Workspace topics: exactly ONE partition each (one ordered log per workspace: its
@@ -53,6 +56,10 @@ topic() { # topic NAME RETENTION_MS
 # (kafka.retention_ms in retl.cfg).
 for ws in $WORKSPACES; do
         topic "$TOPIC_PREFIX$ws" 604800000
+done
+# Row state (what was last delivered per identifier): compacted, never expires.
+for ws in $WORKSPACES; do
+        topic "$STATE_PREFIX$ws" compact
 done
 # Import reports (status of every run) and failed rows: kept longer, so that the history
 # and the failures of past runs can be read from any machine.
@@ -81,6 +88,9 @@ acl --allow-principal "$U" --resource-pattern-type prefixed --topic "$TOPIC_PREF
         --operation Read --operation Describe
 acl --allow-principal "$U" --topic "$IMPORTS_TOPIC" --operation Write --operation Describe
 acl --allow-principal "$U" --topic "$FAILURES_TOPIC" --operation Write --operation Describe
+# ... and read and write the row state (Create: a workspace added later).
+acl --allow-principal "$U" --resource-pattern-type prefixed --topic "$STATE_PREFIX" \
+        --operation Read --operation Write --operation Describe --operation Create
 acl --allow-principal "$U" --group "$GROUP" --operation Read --operation Describe
 acl --allow-principal "$U" --cluster --operation IdempotentWrite   # brokers before Kafka 3.0
 

@@ -29,12 +29,13 @@ static void write_config(const struct it_sandbox *acme, const char *acme_key,
         fprintf(f,
                 "log_level = \"info\";\n"
                 "kafka = { brokers = \"%s\"; replication_factor = 1; topic_prefix = \"%s.\";\n"
+                "  state_topic_prefix = \"%s-state.\";\n"
                 "  group = \"%s\"; imports_topic = \"%s-imports\";\n"
                 "  failures_topic = \"%s-failures\";\n"
                 "  properties = { session_timeout_ms = \"6000\"; heartbeat_interval_ms = \"500\";"
                 " topic_metadata_refresh_interval_ms = \"2000\"; }; };\n"
                 "workspaces = (\n",
-                it_brokers, prefix, group, prefix, prefix);
+                it_brokers, prefix, prefix, group, prefix, prefix);
         if (acme_key)
                 fprintf(f,
                         "  { name = \"acme\"; api_url = \"%s\"; site_id = \"acme\";"

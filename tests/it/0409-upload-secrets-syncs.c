@@ -66,6 +66,7 @@ static void write_config(int with_old)
         fprintf(f,
                 "log_level = \"info\";\n"
                 "kafka = { brokers = \"%s\"; replication_factor = 1; topic_prefix = \"%s.\";\n"
+                "  state_topic_prefix = \"%s-state.\";\n"
                 "  group = \"%s\"; imports_topic = \"%s-imports\";\n"
                 "  failures_topic = \"%s-failures\";\n"
                 "  properties = { session_timeout_ms = \"6000\"; heartbeat_interval_ms = \"500\";"
@@ -78,7 +79,7 @@ static void write_config(int with_old)
                 "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";"
                 " password_env = \"IT_0409_NO_PASSWORD\"; } );\n"
                 "syncs = (\n",
-                it_brokers, prefix, group, prefix, prefix, acme_sb->url, keyfile, big_sb->url);
+                it_brokers, prefix, prefix, group, prefix, prefix, acme_sb->url, keyfile, big_sb->url);
         sync_entry(f, "people", "acme", &first);
         if (with_old)
                 sync_entry(f, "old", "acme", &first);

@@ -65,7 +65,7 @@ high() { kcat -b "$RETL_KAFKA_BROKERS" -Q -t "$1:0:-1" 2>/dev/null | awk '{print
 write_cfg() {
         cat > "$T/retl.cfg" <<X
 log_level = "info";
-kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$1.";
+kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$1."; state_topic_prefix = "$1-state.";
           group = "g-$1"; imports_topic = "$1.imports"; failures_topic = "$1.failures";
           properties = { }; };
 databases = ({ name = "src"; host = "127.0.0.1"; port = $PORT; database = "crm"; user = "retl";

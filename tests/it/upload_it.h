@@ -312,12 +312,13 @@ static __attribute__((unused)) void it_write_config(const char *path, const char
         fprintf(f,
                 "log_level = \"info\";\n"
                 "kafka = { brokers = \"%s\"; replication_factor = 1; topic_prefix = \"%s.\";\n"
+                "  state_topic_prefix = \"%s-state.\";\n"
                 "  group = \"%s.g\"; imports_topic = \"%s-imports\";\n"
                 "  failures_topic = \"%s-failures\";\n"
                 "  properties = { session_timeout_ms = \"6000\"; heartbeat_interval_ms = \"500\";"
                 " topic_metadata_refresh_interval_ms = \"2000\"; }; };\n"
                 "workspaces = (\n",
-                it_brokers, prefix, prefix, prefix, prefix);
+                it_brokers, prefix, prefix, prefix, prefix, prefix);
         for (int i = 0; i < nws; i++)
                 fprintf(f,
                         "  { name = \"%s\"; api_url = \"%s\"; site_id = \"%s\";"

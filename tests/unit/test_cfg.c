@@ -57,6 +57,7 @@ static void test_valid(void **state)
                   "  query = \"SELECT object_id FROM c\"; relationship_query = \"\"; } );\n");
         assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), 0);
         assert_string_equal(cfg->kafka.topic_prefix, "retl.ws.");
+        assert_string_equal(cfg->kafka.state_topic_prefix, "retl.state.");
         assert_string_equal(cfg->kafka.group, "retl-uploaders");
         assert_int_equal(cfg->kafka.replication_factor, 3);
         assert_int_equal(cfg->nworkspaces, 1);
@@ -73,6 +74,7 @@ static void test_valid(void **state)
         assert_int_equal(s->import, RETL_IMPORT_PEOPLE);
         assert_int_equal(s->identify_by, RETL_IDENT_ID);
         assert_int_equal(s->empty_values, RETL_EMPTY_IGNORE);
+        assert_int_equal(s->diff, 1);
         assert_ptr_equal(s->ws, &cfg->workspaces[0]);
         s = retl_cfg_sync_find(cfg, "companies");
         assert_non_null(s);
@@ -171,6 +173,12 @@ static const struct bad bad_cases[] = {
          "  properties = { sasl_password = \"x\"; }; };\n",
          ":2: kafka.properties.sasl_password: secrets are never written in the file"},
         {"missing kafka", WS, ":1: kafka: missing required group"},
+        {"state topics look like workspace topics",
+         "kafka = { brokers = \"b:1\"; state_topic_prefix = \"retl.ws.state.\"; };\n",
+         ":0: kafka.state_topic_prefix: 'retl.ws.state.' overlaps topic_prefix 'retl.ws.'"},
+        {"workspace topics look like state topics",
+         "kafka = { brokers = \"b:1\"; topic_prefix = \"retl.state.ws.\"; };\n",
+         ":0: kafka.state_topic_prefix: 'retl.state.' overlaps topic_prefix 'retl.state.ws.'"},
         {"bad name", KAFKA
          "workspaces = ( { name = \"ac me\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n",
          ":2: workspaces[0] 'ac me'.name: bad name 'ac me'"},

@@ -46,6 +46,22 @@ static void test_roundtrip(void **state)
         free(text);
         retl_checkpoint_free(&back);
 
+        /* and rows skipped as unchanged (row state), after them */
+        cp.run_unchanged = 9000;
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_string_equal(text, "retl1 run=120,10000,9990,10,3,9000 s=people:1714570000 "
+                                  "s=companies.v2:0");
+        assert_int_equal(retl_checkpoint_parse(&back, text, strlen(text), err, sizeof(err)), 0);
+        assert_true(back.run_unchanged == 9000 && back.run_suppressed == 3);
+        free(text);
+        retl_checkpoint_free(&back);
+        cp.run_suppressed = 0;
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_string_equal(text, "retl1 run=120,10000,9990,10,0,9000 s=people:1714570000 "
+                                  "s=companies.v2:0");
+        free(text);
+        cp.run_unchanged = 0;
+
         cp.run_offset = -1;
         text = retl_checkpoint_format(&cp, err, sizeof(err));
         assert_string_equal(text, "retl1 s=people:1714570000 s=companies.v2:0");

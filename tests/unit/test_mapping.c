@@ -242,6 +242,10 @@ static void test_keys(void **state)
         /* emails compare case-insensitively: one person, one key */
         assert_true(ma.keys[0] == mb.keys[0]);
         assert_string_equal(ma.ident, "Ada@Example.com");
+        /* and one row-state identity: kind NUL lower-cased email */
+        assert_int_equal(ma.state_id_len, 6 + 1 + 15);
+        assert_memory_equal(ma.state_id, "pemail\0ada@example.com", ma.state_id_len);
+        assert_memory_equal(ma.state_id, mb.state_id, ma.state_id_len);
         retl_mapped_free(&ma);
         retl_mapped_free(&mb);
         retl_buf_free(&out);
