@@ -1,6 +1,9 @@
 /* 0106: the extractor's SQL Server driver (producer/source_mssql.c) as a
  * client of the stand-in. What it sends, from the stand-in's session log
- * (--log-session): its LOGIN7 fields, never the password, and each batch
+ * (--log-session): its LOGIN7 fields, never the password, application name
+ * "retl", then on each connection exactly one batch of SET statements (the
+ * ANSI options as ODBC and SSMS set them, ARITHABORT, READ COMMITTED, the
+ * lock_timeout setting, TEXTSIZE) before the first query, and each batch
  * text as sent. How it maps NOT NULL int, bigint, bit, float and datetime
  * columns, which arrive as fixed-length types (INT4, INT8, BIT, FLT8,
  * DATETIME): the same names, Avro branches and values as their nullable
@@ -45,6 +48,7 @@ static struct retl_source *connect_source(void)
                 .encryption = RETL_ENCRYPT_OFF,
                 .login_timeout_s = 10,
                 .query_timeout_s = 60,
+                .lock_timeout_s = 7,
         };
         enum retl_source_fail fail = RETL_SRC_OK;
         char errstr[512];
@@ -161,6 +165,15 @@ static void test_session_log(void **state)
         static const char query[] =
                 "SELECT id,\n\tc_int AS \"x\" -- 'é'\nFROM fixed_t ORDER BY id";
         static const char *const flags[] = {"option_flags2", "type_flags", "option_flags3"};
+        /* what the driver must send after login, nothing before it */
+        static const char session_sql[] =
+                "SET ANSI_NULLS ON; SET ANSI_PADDING ON; SET ANSI_WARNINGS ON; "
+                "SET CONCAT_NULL_YIELDS_NULL ON; SET QUOTED_IDENTIFIER ON; "
+                "SET ANSI_NULL_DFLT_ON ON; SET ARITHABORT ON; "
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+                "SET LOCK_TIMEOUT 7000; SET TEXTSIZE 2147483647";
+        json_int_t spids[8];
+        int nbatches[8] = {0}, sets = 0;
         struct retl_source *src = connect_source();
         const struct retl_value *v;
         enum retl_source_fail fail = RETL_SRC_OK;
@@ -193,6 +206,8 @@ static void test_session_log(void **state)
                 event = json_string_value(json_object_get(o, "event"));
                 assert_non_null(event);
                 if (strcmp(event, "login") == 0) {
+                        assert_true(logins < 8);
+                        spids[logins] = json_integer_value(json_object_get(o, "spid"));
                         logins++;
                         /* what FreeTDS db-lib sends for the extractor (TDS 7.4) */
                         assert_string_equal(json_string_value(json_object_get(o, "tds_version")),
@@ -216,7 +231,21 @@ static void test_session_log(void **state)
                         }
                 } else if (strcmp(event, "batch") == 0) {
                         const char *text = json_string_value(json_object_get(o, "text"));
+                        json_int_t spid = json_integer_value(json_object_get(o, "spid"));
+                        int c = logins - 1;
+
                         assert_non_null(text);
+                        /* the connection's login came before (spids can be
+                         * reused after a close, so the latest login counts) */
+                        while (c >= 0 && spids[c] != spid)
+                                c--;
+                        assert_true(c >= 0);
+                        if (nbatches[c]++ == 0) {
+                                assert_string_equal(text, session_sql);
+                                sets++;
+                        } else {
+                                assert_string_not_equal(text, session_sql);
+                        }
                         if (strcmp(text, query) == 0)
                                 batches++;
                 } else {
@@ -227,6 +256,7 @@ static void test_session_log(void **state)
         fclose(f);
         /* this test's connection and test_not_null_mapping's */
         assert_int_equal(logins, 2);
+        assert_int_equal(sets, 2);
         assert_int_equal(batches, 1);
 }
 
