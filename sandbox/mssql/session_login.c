@@ -177,6 +177,8 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
                 };
                 retl_mssql_session_log_login(s->conf->mc_session_log, s->spid, &li);
         }
+        /* OptionFlags2 bit 1, fODBC: the ANSI options start ON */
+        retl_mssql_set_init(&s->set, (p[25] & 0x02) != 0);
 
         retl_mssql_io_begin(s, TDS_PKT_REPLY);
         if (s->conf->mc_user &&

@@ -4,7 +4,11 @@
  * "retl", then on each connection exactly one batch of SET statements (the
  * ANSI options as ODBC and SSMS set them, ARITHABORT, READ COMMITTED, the
  * lock_timeout setting, TEXTSIZE) before the first query, and each batch
- * text as sent. How it maps NOT NULL int, bigint, bit, float and datetime
+ * text as sent; from the options the stand-in keeps per connection, that
+ * the login started with the ANSI options OFF (DB-Library) and the query ran
+ * with each of them ON; a misspelt SET option is refused (195), as SQL
+ * Server refuses it, so a typo in the driver's batch would fail the
+ * connection rather than pass unseen. How it maps NOT NULL int, bigint, bit, float and datetime
  * columns, which arrive as fixed-length types (INT4, INT8, BIT, FLT8,
  * DATETIME): the same names, Avro branches and values as their nullable
  * twins (INTN, BITN, FLTN, DATETIMN). */
@@ -160,6 +164,25 @@ static void test_not_null_mapping(void **state)
 
 /* ------------------------------------------------------------ session log */
 
+/* A batch line's "options": the ON options as one string, and the rest. */
+static void expect_options(json_t *batch, const char *on, json_int_t lock_timeout,
+                           json_int_t textsize)
+{
+        json_t *o = json_object_get(batch, "options"), *v;
+        char names[512] = "";
+        size_t i;
+
+        assert_non_null(o);
+        json_array_foreach(json_object_get(o, "on"), i, v) {
+                strncat(names, i ? " " : "", sizeof(names) - strlen(names) - 1);
+                strncat(names, json_string_value(v), sizeof(names) - strlen(names) - 1);
+        }
+        assert_string_equal(names, on);
+        assert_int_equal(json_integer_value(json_object_get(o, "lock_timeout")), lock_timeout);
+        assert_int_equal(json_integer_value(json_object_get(o, "textsize")), textsize);
+        assert_string_equal(json_string_value(json_object_get(o, "isolation")), "READ COMMITTED");
+}
+
 static void test_session_log(void **state)
 {
         static const char query[] =
@@ -242,9 +265,16 @@ static void test_session_log(void **state)
                         assert_true(c >= 0);
                         if (nbatches[c]++ == 0) {
                                 assert_string_equal(text, session_sql);
+                                /* what a DB-Library login starts with */
+                                expect_options(o, "", -1, 4096);
                                 sets++;
                         } else {
                                 assert_string_not_equal(text, session_sql);
+                                expect_options(o,
+                                               "ANSI_NULLS ANSI_NULL_DFLT_ON ANSI_PADDING "
+                                               "ANSI_WARNINGS ARITHABORT CONCAT_NULL_YIELDS_NULL "
+                                               "QUOTED_IDENTIFIER",
+                                               7000, 2147483647);
                         }
                         if (strcmp(text, query) == 0)
                                 batches++;
@@ -260,11 +290,46 @@ static void test_session_log(void **state)
         assert_int_equal(batches, 1);
 }
 
+/* ------------------------------------------------------------ refused SET */
+
+/* Runs last: it installs the test's db-lib handlers in place of the
+ * driver's (both are process-wide). */
+static void test_set_refused(void **state)
+{
+        DBPROCESS *dbproc;
+
+        (void)state;
+        if (dbinit() == FAIL)
+                fail_msg("dbinit");
+        dberrhandle(it_err_handler);
+        dbmsghandle(it_msg_handler);
+        it_reset_msgs();
+        dbproc = it_connect_port(standin.port, "retl", PASSWORD, "retldb");
+        assert_non_null(dbproc);
+        assert_int_equal(dbcmd(dbproc, "SET ANSI_NULL ON; SELECT 1"), SUCCEED);
+        assert_int_equal(dbsqlexec(dbproc), FAIL);
+        assert_int_equal(it_msgno, 195);
+        assert_int_equal(it_msg_severity, 15);
+        assert_string_equal(it_msgtext, "'ANSI_NULL' is not a recognized SET option.");
+        it_reset_msgs();
+        assert_int_equal(dbcmd(dbproc, "SET QUOTED_IDENTIFIER MAYBE"), SUCCEED);
+        assert_int_equal(dbsqlexec(dbproc), FAIL);
+        assert_int_equal(it_msgno, 102);
+        assert_string_equal(it_msgtext, "Incorrect syntax near 'MAYBE'.");
+        /* the connection still works */
+        it_exec_sql(dbproc, "SET ANSI_NULLS ON; SELECT 42");
+        assert_int_equal(dbresults(dbproc), SUCCEED);
+        assert_int_equal(dbnextrow(dbproc), REG_ROW);
+        assert_int_equal(dbnextrow(dbproc), NO_MORE_ROWS);
+        dbclose(dbproc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_not_null_mapping),
                 cmocka_unit_test(test_session_log),
+                cmocka_unit_test(test_set_refused),
         };
         return cmocka_run_group_tests_name("0106-mssql-extractor-client", tests, group_setup,
                                            group_teardown);
