@@ -8,7 +8,9 @@
  * the login started with the ANSI options OFF (DB-Library) and the query ran
  * with each of them ON; a misspelt SET option is refused (195), as SQL
  * Server refuses it, so a typo in the driver's batch would fail the
- * connection rather than pass unseen. How it maps NOT NULL int, bigint, bit, float and datetime
+ * connection rather than pass unseen. time, datetime2 and datetimeoffset at
+ * every scale 0..7, and char(n)/nchar(n) padding, mapped to their type
+ * names, Avro branches, scales and text forms. How it maps NOT NULL int, bigint, bit, float and datetime
  * columns, which arrive as fixed-length types (INT4, INT8, BIT, FLT8,
  * DATETIME): the same names, Avro branches and values as their nullable
  * twins (INTN, BITN, FLTN, DATETIMN). */
@@ -37,7 +39,22 @@ static const char *fixture_sql =
         " '2024-05-01 12:34:56.789', -2147483648, 9223372036854775807, 1, 2.718281828459045,"
         " '2024-05-01 12:34:56.789');\n"
         "INSERT INTO fixed_t VALUES(2, 7, -1, 0, -0.5, '1753-01-01 00:00:00',"
-        " 7, -1, 0, -0.5, '1753-01-01 00:00:00');\n";
+        " 7, -1, 0, -0.5, '1753-01-01 00:00:00');\n"
+        /* one value per scale: .1111111 reads the same truncated or rounded */
+        "CREATE TABLE scales_t(id INT NOT NULL,"
+        " t0 TIME(0), t1 TIME(1), t2 TIME(2), t3 TIME(3), t4 TIME(4), t5 TIME(5), t6 TIME(6),"
+        " t7 TIME(7),"
+        " d0 DATETIME2(0), d1 DATETIME2(1), d2 DATETIME2(2), d3 DATETIME2(3), d4 DATETIME2(4),"
+        " d5 DATETIME2(5), d6 DATETIME2(6), d7 DATETIME2(7),"
+        " o0 DATETIMEOFFSET(0), o1 DATETIMEOFFSET(1), o2 DATETIMEOFFSET(2),"
+        " o3 DATETIMEOFFSET(3), o4 DATETIMEOFFSET(4), o5 DATETIMEOFFSET(5),"
+        " o6 DATETIMEOFFSET(6), o7 DATETIMEOFFSET(7),"
+        " c CHAR(5), nc NCHAR(5), c_nn CHAR(3) NOT NULL);\n"
+        "INSERT INTO scales_t SELECT 1,"
+        " v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, o, o, o, o, o, o, o, o, 'ab', 'é', 'x'"
+        " FROM (SELECT '2024-05-01 12:34:56.1111111' AS v,"
+        " '2024-05-01T12:34:56.1111111-05:30' AS o);\n"
+        "INSERT INTO scales_t (id, c_nn) VALUES(2, 'abc');\n";
 
 static struct retl_source *connect_source(void)
 {
@@ -290,6 +307,65 @@ static void test_session_log(void **state)
         assert_int_equal(batches, 1);
 }
 
+/* ------------------------------------------------------------ scales */
+
+static void expect_text(const struct retl_value *v, enum retl_vtype vt, const char *text)
+{
+        assert_int_equal(v->type, vt);
+        if (v->u.s.len != strlen(text) || memcmp(v->u.s.ptr, text, v->u.s.len))
+                fail_msg("'%.*s', expected '%s'", (int)v->u.s.len, v->u.s.ptr, text);
+}
+
+static void test_temporal_scales(void **state)
+{
+        static const char frac[] = ".1111111";
+        static const struct {
+                const char *prefix;     /* column name and type name */
+                enum retl_vtype vtype;
+                const char *before, *after; /* the text around the fraction */
+        } kinds[] = {
+                {"time", RETL_V_TIME, "12:34:56", ""},
+                {"datetime2", RETL_V_DATETIME, "2024-05-01T12:34:56", ""},
+                {"datetimeoffset", RETL_V_DATETIMEOFFSET, "2024-05-01T12:34:56", "-05:30"},
+        };
+        struct retl_source *src = connect_source();
+        const struct retl_source_column *cols;
+        const struct retl_value *v;
+        enum retl_source_fail fail = RETL_SRC_OK;
+        char errstr[512], want[80];
+
+        (void)state;
+        if (retl_source_query(src, "SELECT * FROM scales_t ORDER BY id", &fail, errstr,
+                              sizeof(errstr)))
+                fail_msg("query: %s", errstr);
+        assert_int_equal(retl_source_ncolumns(src), 1 + 24 + 3);
+        cols = retl_source_columns(src);
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 1);
+        for (int k = 0; k < 3; k++) {
+                for (int n = 0; n <= 7; n++) {
+                        const struct retl_source_column *c = &cols[1 + 8 * k + n];
+                        snprintf(want, sizeof(want), "%s(%d)", kinds[k].prefix, n);
+                        assert_string_equal(c->type_name, want);
+                        assert_int_equal(c->vtype, kinds[k].vtype);
+                        assert_int_equal(c->scale, n);
+                        /* scale 0: no point, no fraction */
+                        snprintf(want, sizeof(want), "%s%.*s%s", kinds[k].before, n ? n + 1 : 0,
+                                 frac, kinds[k].after);
+                        expect_text(&v[1 + 8 * k + n], kinds[k].vtype, want);
+                }
+        }
+        /* char(n) and nchar(n) keep their padding, in UTF-8 */
+        expect_text(&v[25], RETL_V_STRING, "ab   ");
+        expect_text(&v[26], RETL_V_STRING, "\xc3\xa9    ");
+        expect_text(&v[27], RETL_V_STRING, "x  ");
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 1);
+        for (int i = 1; i <= 26; i++)
+                assert_int_equal(v[i].type, RETL_V_NULL);
+        expect_text(&v[27], RETL_V_STRING, "abc");
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 0);
+        retl_source_close(src);
+}
+
 /* ------------------------------------------------------------ refused SET */
 
 /* Runs last: it installs the test's db-lib handlers in place of the
@@ -329,6 +405,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_not_null_mapping),
                 cmocka_unit_test(test_session_log),
+                cmocka_unit_test(test_temporal_scales),
                 cmocka_unit_test(test_set_refused),
         };
         return cmocka_run_group_tests_name("0106-mssql-extractor-client", tests, group_setup,
