@@ -38,6 +38,8 @@
 
 #define SYB_UNIQUE 36           /* uniqueidentifier; sybdb.h has no macro */
 #define SYB_XML 241
+#define SYB_VARIANT 98          /* sql_variant (TDS SSVARIANTTYPE) */
+#define SYB_UDT 240             /* CLR types: geography, geometry, hierarchyid */
 #define SCRATCH 80              /* formatted decimal / date / uuid text */
 
 enum phase { PH_LOGIN = 0, PH_QUERY, PH_IDLE };
@@ -490,6 +492,9 @@ static const char *base_type_name(int t)
         case SYBBINARY: return "binary";
         case SYBVARBINARY: return "varbinary";
         case SYBIMAGE: return "image";
+        /* not carried (vtype_of), named so that the error says which */
+        case SYB_VARIANT: return "sql_variant";
+        case SYB_UDT: return "CLR type (geography, geometry, hierarchyid)";
         default: return NULL;
         }
 }
