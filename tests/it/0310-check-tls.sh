@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 0310: TLS is verified by default. Stand-ins with a certificate from a test
-# CA (issued for 127.0.0.1, or for another name), a self-signed one, and none:
+# CA (issued for 127.0.0.1, for localhost, or for another name), a
+# self-signed one, and none:
 # `retl check` connects when ca_file holds the CA and the certificate names the
 # host; names the failure otherwise (certificate not trusted, host name
 # mismatch, server does not offer TLS), also with ca_file unset (the system's
@@ -24,10 +25,11 @@ issue() {
                 -days 1 -extfile "$T/$1.ext" -out "$T/$1.pem" 2>/dev/null
 }
 issue good "IP:127.0.0.1"
+issue named "DNS:localhost"
 issue othername "DNS:db.example.com"
 openssl req -x509 $(ec) -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1 \
         -keyout "$T/selfsigned.key" -out "$T/selfsigned.pem" 2>/dev/null
-openssl verify -CAfile "$T/ca.pem" "$T/good.pem" "$T/othername.pem" > /dev/null ||
+openssl verify -CAfile "$T/ca.pem" "$T/good.pem" "$T/named.pem" "$T/othername.pem" > /dev/null ||
         fail "test certificates"
 
 # ------------------------------------------------------------ stand-ins
@@ -43,6 +45,7 @@ standin() {
         printf -v "PORT_$name" '%s' "$(cat "$T/$name.port")"
 }
 standin good --tls-cert "$T/good.pem" --tls-key "$T/good.key"
+standin named --tls-cert "$T/named.pem" --tls-key "$T/named.key"
 standin othername --tls-cert "$T/othername.pem" --tls-key "$T/othername.key"
 standin selfsigned --tls-cert "$T/selfsigned.pem" --tls-key "$T/selfsigned.key"
 standin plain
@@ -63,7 +66,13 @@ logins() { jq -r 'select(.event == "login") | .user' "$T/$1.jsonl" 2>/dev/null |
 check "$PORT_good" "ca_file = \"$T/ca.pem\";"
 [ $RC = 0 ] && echo "$OUT" | grep -q '^ok: connected' || fail "CA and matching name: $OUT"
 [ "$(logins good)" = "retl " ] || fail "logins seen by the good stand-in: $(logins good)"
-ok "ca_file with the CA, certificate issued for the host: connected"
+check "$PORT_named" "ca_file = \"$T/ca.pem\";"
+[ $RC = 1 ] && echo "$OUT" | grep -q "^FAILED (TLS: host name mismatch)" ||
+        fail "certificate for localhost, host 127.0.0.1: $OUT"
+sed -i 's/host = "127.0.0.1"/host = "localhost"/' "$T/retl.cfg"
+set +e; OUT=$("$RETL" check -c "$T/retl.cfg" src 2>&1); RC=$?; set -e
+[ $RC = 0 ] || fail "certificate for localhost, host localhost: $OUT"
+ok "ca_file with the CA, certificate issued for the host (IP address or DNS name): connected"
 
 check "$PORT_good" ""
 [ $RC = 1 ] && echo "$OUT" | grep -q '^FAILED (TLS: certificate not trusted)' ||
