@@ -66,9 +66,11 @@ struct retl_cfg_database {
         char *password;         /* secret */
         char *password_ref;     /* how the file names it: password_env = "VAR" */
         enum retl_encryption encryption;
-        char *ca_file;
+        char *ca_file;          /* "system" unless the file names another bundle */
+        int trust_server_certificate; /* encrypt without verifying */
         int login_timeout_s;
         int query_timeout_s;
+        int64_t lock_timeout_s; /* SET LOCK_TIMEOUT, in seconds */
         int line;
 };
 

@@ -68,6 +68,10 @@ void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
                                 retl_cfg_problem(ld, d->line, where,
                                                  "name used twice (also line %d)",
                                                  cfg->databases[j].line);
+                if (d->trust_server_certificate && d->ca_file && strcmp(d->ca_file, "system"))
+                        retl_cfg_problem(ld, d->line, where,
+                                         "ca_file and trust_server_certificate = true "
+                                         "contradict each other: drop one");
                 if (d->instance)
                         d->port = 0;
                 else if (d->port == 0)

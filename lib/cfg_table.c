@@ -86,13 +86,20 @@ static const struct retl_cfg_field database_fields[] = {
          "password_env (variable) or password_file (path)"},
         {"encryption", F_ENUM, OFF(retl_cfg_database, encryption), 0, "require", 0, 0,
          encryption_syms, "TLS: off, request (if the server offers it) or require"},
-        {"ca_file", F_STR, OFF(retl_cfg_database, ca_file), 0, NULL, 0, 0, NULL,
-         "CA bundle to verify the server's certificate (\"system\" = the system's); unset = "
-         "encrypted but not verified"},
+        {"ca_file", F_STR, OFF(retl_cfg_database, ca_file), 0, "system", 0, 0, NULL,
+         "CA bundle (PEM) the server's certificate must chain to; \"system\" = the system's "
+         "(GnuTLS system trust, /etc/ssl/certs/ca-certificates.crt on Debian)"},
+        {"trust_server_certificate", F_BOOL, OFF(retl_cfg_database, trust_server_certificate),
+         0, "false", 0, 0, NULL,
+         "true = encrypt without verifying the certificate or its host name (a warning at "
+         "every connect): a man in the middle can read the password and every row"},
         {"login_timeout", F_INT, OFF(retl_cfg_database, login_timeout_s), 0, "15", 1, 600,
          NULL, "seconds to connect and log in"},
         {"query_timeout", F_INT, OFF(retl_cfg_database, query_timeout_s), 0, "3600", 1,
          86400, NULL, "seconds a query may wait for the server"},
+        {"lock_timeout", F_DURATION, OFF(retl_cfg_database, lock_timeout_s), 0, "30s", 1, 86400,
+         NULL, "how long a query waits for a lock (SET LOCK_TIMEOUT) before it fails with "
+         "error 1222, e.g. \"30s\""},
 };
 
 static const struct retl_cfg_field sync_fields[] = {

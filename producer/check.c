@@ -17,7 +17,7 @@ int retl_check_main(int argc, char **argv)
         struct retl_cfg *cfg = NULL;
         struct retl_source *src = NULL;
         enum retl_source_fail fail = RETL_SRC_OK;
-        char err[16384];
+        char err[16384], where[600], tls[600];
         int rc = 1;
         struct retl_args ra = {"check", argc, argv, 1};
 
@@ -63,13 +63,22 @@ int retl_check_main(int argc, char **argv)
                 goto out;
         }
         if (db->instance && *db->instance)
-                printf("ok: connected to database '%s' (%s\\%s, database %s, user %s, "
-                       "encryption %s)\n", db->name, db->host, db->instance, db->database,
-                       db->user, retl_encryption_name(db->encryption));
+                snprintf(where, sizeof(where), "%s\\%s", db->host, db->instance);
         else
-                printf("ok: connected to database '%s' (%s:%d, database %s, user %s, "
-                       "encryption %s)\n", db->name, db->host, db->port, db->database, db->user,
-                       retl_encryption_name(db->encryption));
+                snprintf(where, sizeof(where), "%s:%d", db->host, db->port);
+        if (db->encryption == RETL_ENCRYPT_OFF)
+                tls[0] = '\0';
+        else if (db->trust_server_certificate)
+                snprintf(tls, sizeof(tls), ", certificate NOT verified "
+                         "(trust_server_certificate = true)");
+        else
+                snprintf(tls, sizeof(tls), ", certificate and host name verified against "
+                         "ca_file %s%s", db->ca_file ? db->ca_file : "system",
+                         db->encryption == RETL_ENCRYPT_REQUEST ? " (if the server offers TLS)"
+                                                                 : "");
+        printf("ok: connected to database '%s' (%s, database %s, user %s, encryption %s%s)\n",
+               db->name, where, db->database, db->user, retl_encryption_name(db->encryption),
+               tls);
         rc = 0;
 out:
         retl_source_close(src);

@@ -18,7 +18,9 @@ static const struct retl_source_driver *const drivers[] = {
 const char *retl_source_fail_name(enum retl_source_fail f)
 {
         static const char *const n[] = {
-                "ok", "name resolution", "connection refused", "timeout", "TLS", "login",
+                "ok", "name resolution", "connection refused", "timeout", "TLS",
+                "TLS: server does not offer it", "TLS: certificate not trusted",
+                "TLS: host name mismatch", "login",
                 "database", "query", "column type", "cancelled", "error",
         };
         return (unsigned)f <= RETL_SRC_OTHER ? n[f] : "error";

@@ -22,6 +22,9 @@ enum retl_source_fail {
         RETL_SRC_REFUSED,       /* nobody listens there, or unreachable */
         RETL_SRC_TIMEOUT,       /* no answer in login_timeout / query_timeout */
         RETL_SRC_TLS,           /* encryption could not be set up */
+        RETL_SRC_TLS_NONE,      /* encryption required, the server does not offer it */
+        RETL_SRC_TLS_CERT,      /* the server's certificate is not trusted */
+        RETL_SRC_TLS_HOSTNAME,  /* ... trusted, but not issued for the host name */
         RETL_SRC_LOGIN,         /* user or password refused */
         RETL_SRC_DATABASE,      /* the database cannot be opened */
         RETL_SRC_QUERY,         /* the server refused or failed the query */

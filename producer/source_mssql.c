@@ -3,8 +3,10 @@
  * Connection settings go to FreeTDS through a private freetds.conf (written
  * for each connection into a fresh temporary folder that FREETDSCONF points
  * at, removed right after dbopen): db-lib 1.3.17 has no working API for
- * encryption (DBSETLENCRYPT returns FAIL), and `text size` must be raised so
- * that varchar(max), nvarchar(max), text and image arrive whole. TDS 7.4 is
+ * encryption (DBSETLENCRYPT returns FAIL) nor for the certificate checks
+ * (mssql_session.c writes the file). After login one batch of SET statements
+ * makes the session behave as ODBC and SSMS sessions do (mssql_session.c
+ * says why each). TDS 7.4 is
  * fixed (both in the file and with DBSETLVERSION) so that a failed login is
  * not retried with a TDS 5.0 packet and the date and time types of SQL Server
  * 2008+ arrive natively. The client charset is UTF-8: every string arrives
@@ -18,6 +20,7 @@
  * to keep waiting, or to cancel because the stop flag is set or the query
  * timeout passed. */
 #include "producer/source.h"
+#include "producer/mssql_session.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -35,6 +38,8 @@
 
 #define SYB_UNIQUE 36           /* uniqueidentifier; sybdb.h has no macro */
 #define SYB_XML 241
+#define SYB_VARIANT 98          /* sql_variant (TDS SSVARIANTTYPE) */
+#define SYB_UDT 240             /* CLR types: geography, geometry, hierarchyid */
 #define SCRATCH 80              /* formatted decimal / date / uuid text */
 
 enum phase { PH_LOGIN = 0, PH_QUERY, PH_IDLE };
@@ -207,8 +212,9 @@ static void init_dblib(void)
 /* ---------------------------------------------------------------- connect */
 
 /* Writes freetds.conf with one section for @p db into a new folder. */
-static int write_conf(const struct retl_cfg_database *db, char *dir, size_t dir_size,
-                      char *path, size_t path_size, char *errstr, size_t errstr_size)
+static int write_conf(const struct retl_cfg_database *db, enum retl_encryption encryption,
+                      enum retl_mssql_tls tls, char *dir, size_t dir_size, char *path,
+                      size_t path_size, char *errstr, size_t errstr_size)
 {
         const char *tmp = getenv("TMPDIR");
         FILE *f;
@@ -226,17 +232,7 @@ static int write_conf(const struct retl_cfg_database *db, char *dir, size_t dir_
                 rmdir(dir);
                 return -1;
         }
-        fprintf(f, "[retl]\n\thost = %s\n", db->host);
-        if (db->instance && *db->instance)
-                fprintf(f, "\tinstance = %s\n", db->instance);
-        else
-                fprintf(f, "\tport = %d\n", db->port);
-        fprintf(f, "\ttds version = 7.4\n\tencryption = %s\n\tclient charset = UTF-8\n"
-                "\ttext size = 2147483647\n\tconnect timeout = %d\n",
-                retl_encryption_name(db->encryption), db->login_timeout_s);
-        if (db->ca_file && *db->ca_file)
-                fprintf(f, "\tca file = %s\n", db->ca_file);
-        if (fclose(f)) {
+        if (retl_mssql_session_conf(f, db, encryption, tls) | fclose(f)) {
                 snprintf(errstr, errstr_size, "cannot write %s: %s", path, strerror(errno));
                 unlink(path);
                 rmdir(dir);
@@ -276,13 +272,149 @@ static void mssql_close(void *state)
         free(m);
 }
 
+/* Logs in to @p db as @p user with the given encryption and TLS checks;
+ * m->dbproc, or NULL with m->fail and m->diag (errstr for local failures). */
+static void open_dbproc(struct mssql *m, const struct retl_cfg_database *db,
+                        enum retl_encryption encryption, enum retl_mssql_tls tls,
+                        const char *user, const char *password, char *errstr,
+                        size_t errstr_size)
+{
+        LOGINREC *login = dblogin();
+        char dir[512], path[600];
+
+        if (!login) {
+                set_fail(m, RETL_SRC_OTHER, "FreeTDS: dblogin failed");
+                return;
+        }
+        DBSETLUSER(login, user);
+        DBSETLPWD(login, password);
+        /* the application name SQL Server shows (sys.dm_exec_sessions,
+         * APP_NAME(), traces) */
+        DBSETLAPP(login, "retl");
+        DBSETLCHARSET(login, "UTF-8");
+        DBSETLDBNAME(login, db->database);
+        DBSETLVERSION(login, DBVERSION_74);
+
+        /* FREETDSCONF is process-wide: one connection at a time sets it. */
+        pthread_mutex_lock(&conf_lock);
+        if (write_conf(db, encryption, tls, dir, sizeof(dir), path, sizeof(path), errstr,
+                       errstr_size)) {
+                pthread_mutex_unlock(&conf_lock);
+                set_fail(m, RETL_SRC_OTHER, "%s", errstr);
+                dbloginfree(login);
+                return;
+        }
+        setenv("FREETDSCONF", path, 1);
+        dbsetlogintime(db->login_timeout_s);
+        tls_conn = m;
+        m->dbproc = dbopen(login, "retl");
+        tls_conn = NULL;
+        unlink(path);
+        rmdir(dir);
+        pthread_mutex_unlock(&conf_lock);
+        dbloginfree(login);
+        if (!m->dbproc && m->fail == RETL_SRC_OK)
+                set_fail(m, RETL_SRC_OTHER, "the connection failed (no detail from FreeTDS)");
+}
+
+/* A diagnostic login: the same server, a user name no server has and no
+ * password, so that nothing secret travels over a channel that is not
+ * verified. @returns 1 when it got as far as the server's login answer
+ * (TLS was set up), 0 when it failed before. */
+static int probe_tls(const struct retl_cfg_database *db, enum retl_encryption encryption,
+                     enum retl_mssql_tls tls, const char *ctx)
+{
+        struct mssql probe = {.phase = PH_LOGIN, .encryption = encryption};
+        char errstr[256];
+        int reached;
+
+        snprintf(probe.ctx, sizeof(probe.ctx), "%s tls-probe", ctx);
+        open_dbproc(&probe, db, encryption, tls, "retl-tls-probe", "", errstr, sizeof(errstr));
+        reached = probe.dbproc || probe.fail == RETL_SRC_LOGIN || probe.fail == RETL_SRC_DATABASE;
+        if (probe.dbproc)
+                dbclose(probe.dbproc);
+        retl_log_debug(ctx, "TLS probe (encryption %s, %s): %s", retl_encryption_name(encryption),
+                       tls == RETL_MSSQL_TLS_TRUST ? "not verified"
+                       : tls == RETL_MSSQL_TLS_VERIFY_CA ? "CA only" : "CA and host name",
+                       reached ? "reached the login" : probe.diag);
+        return reached;
+}
+
+/* FreeTDS reports every TLS failure as 20002 "connection failed" (the
+ * reason goes to TDSDUMP only). When the login failed that way, diagnostic
+ * logins find out why: TLS without any check, then with the CA but not the
+ * host name. */
+static void diagnose_tls(struct mssql *m, const struct retl_cfg_database *db)
+{
+        const char *ca = db->ca_file && *db->ca_file ? db->ca_file : "system";
+
+        if (m->fail != RETL_SRC_TLS)
+                return;
+        if (retl_mssql_session_tls(db) != RETL_MSSQL_TLS_TRUST &&
+            probe_tls(db, RETL_ENCRYPT_REQUIRE, RETL_MSSQL_TLS_TRUST, m->ctx)) {
+                m->fail = RETL_SRC_OK;
+                if (probe_tls(db, RETL_ENCRYPT_REQUIRE, RETL_MSSQL_TLS_VERIFY_CA, m->ctx))
+                        set_fail(m, RETL_SRC_TLS_HOSTNAME,
+                                 "the server's certificate is trusted but not issued for '%s' "
+                                 "(host): connect by a name the certificate holds, or have "
+                                 "one issued for this name",
+                                 db->host);
+                else
+                        set_fail(m, RETL_SRC_TLS_CERT,
+                                 "the server's certificate is not trusted: it does not chain "
+                                 "to a CA in ca_file (%s), or it has expired", ca);
+                return;
+        }
+        if (db->encryption == RETL_ENCRYPT_REQUIRE &&
+            probe_tls(db, RETL_ENCRYPT_REQUEST, RETL_MSSQL_TLS_TRUST, m->ctx)) {
+                m->fail = RETL_SRC_OK;
+                set_fail(m, RETL_SRC_TLS_NONE,
+                         "the server does not offer TLS (encryption = require): give it a "
+                         "certificate, or set encryption = \"off\" only on a trusted network");
+        }
+}
+
+/* Sends retl's SET batch (mssql_session.c) and reads its answer. */
+static int setup_session(struct mssql *m, const struct retl_cfg_database *db)
+{
+        char sql[512];
+        RETCODE rc;
+
+        if (retl_mssql_session_sql(db, sql, sizeof(sql)) < 0) {
+                set_fail(m, RETL_SRC_OTHER, "the session's SET batch does not fit");
+                return -1;
+        }
+        m->phase = PH_QUERY;
+        m->deadline = time(NULL) + db->login_timeout_s;
+        tls_conn = m;
+        if (dbcmd(m->dbproc, sql) == FAIL || dbsqlexec(m->dbproc) == FAIL)
+                m->had_error = 1;
+        while (!m->had_error && (rc = dbresults(m->dbproc)) != NO_MORE_RESULTS) {
+                if (rc == FAIL)
+                        m->had_error = 1;
+                else
+                        while (dbnextrow(m->dbproc) != NO_MORE_ROWS)
+                                ;
+        }
+        tls_conn = NULL;
+        m->phase = PH_LOGIN;
+        if (m->had_error || m->fail != RETL_SRC_OK) {
+                char diag[sizeof(m->diag)];
+                snprintf(diag, sizeof(diag), "%s", m->fail != RETL_SRC_OK ? m->diag : "failed");
+                m->fail = RETL_SRC_OK;
+                set_fail(m, RETL_SRC_OTHER, "the session settings (SET ANSI_NULLS ON …) were "
+                         "refused: %s", diag);
+                return -1;
+        }
+        return 0;
+}
+
 static void *mssql_connect(const struct retl_cfg_database *db, const char *log_ctx,
                            const volatile sig_atomic_t *stop, enum retl_source_fail *fail,
                            char *errstr, size_t errstr_size)
 {
         struct mssql *m = retl_calloc(1, sizeof(*m));
-        LOGINREC *login = NULL;
-        char dir[512], path[600];
+        enum retl_mssql_tls tls = retl_mssql_session_tls(db);
 
         snprintf(m->ctx, sizeof(m->ctx), "%s", log_ctx ? log_ctx : "mssql");
         m->stop = stop;
@@ -295,38 +427,15 @@ static void *mssql_connect(const struct retl_cfg_database *db, const char *log_c
                 snprintf(errstr, errstr_size, "FreeTDS db-lib failed to initialize");
                 goto fail;
         }
-        login = dblogin();
-        if (!login) {
-                *fail = RETL_SRC_OTHER;
-                snprintf(errstr, errstr_size, "FreeTDS: dblogin failed");
-                goto fail;
-        }
-        DBSETLUSER(login, db->user);
-        DBSETLPWD(login, db->password ? db->password : "");
-        DBSETLAPP(login, "retl");
-        DBSETLCHARSET(login, "UTF-8");
-        DBSETLDBNAME(login, db->database);
-        DBSETLVERSION(login, DBVERSION_74);
-
-        /* FREETDSCONF is process-wide: one connection at a time sets it. */
-        pthread_mutex_lock(&conf_lock);
-        if (write_conf(db, dir, sizeof(dir), path, sizeof(path), errstr, errstr_size)) {
-                pthread_mutex_unlock(&conf_lock);
-                *fail = RETL_SRC_OTHER;
-                goto fail;
-        }
-        setenv("FREETDSCONF", path, 1);
-        dbsetlogintime(db->login_timeout_s);
-        tls_conn = m;
-        m->dbproc = dbopen(login, "retl");
-        tls_conn = NULL;
-        unlink(path);
-        rmdir(dir);
-        pthread_mutex_unlock(&conf_lock);
-
-        if (!m->dbproc) {
-                if (m->fail == RETL_SRC_OK)
-                        set_fail(m, RETL_SRC_OTHER, "the connection failed (no detail from FreeTDS)");
+        if (db->encryption != RETL_ENCRYPT_OFF && tls == RETL_MSSQL_TLS_TRUST)
+                retl_log_warn(m->ctx, "database '%s': trust_server_certificate = true: the "
+                              "server's certificate is not verified, so a man in the middle "
+                              "can read the password and every row", db->name);
+        open_dbproc(m, db, db->encryption, tls, db->user, db->password ? db->password : "",
+                    errstr, errstr_size);
+        if (!m->dbproc)
+                diagnose_tls(m, db);
+        if (!m->dbproc || setup_session(m, db)) {
                 *fail = m->fail;
                 snprintf(errstr, errstr_size, "database '%s' (%s%s%s%s%d, database %s, user %s): "
                          "%s: %s", db->name, db->host,
@@ -337,16 +446,16 @@ static void *mssql_connect(const struct retl_cfg_database *db, const char *log_c
                          retl_source_fail_name(m->fail), m->diag);
                 goto fail;
         }
-        dbloginfree(login);
         m->phase = PH_IDLE;
         m->fail = RETL_SRC_OK;
         m->diag[0] = '\0';
-        retl_log_debug(m->ctx, "connected to %s (%s), TDS 7.4, encryption %s", db->name,
-                       db->host, retl_encryption_name(db->encryption));
+        retl_log_debug(m->ctx, "connected to %s (%s), TDS 7.4, encryption %s%s", db->name,
+                       db->host, retl_encryption_name(db->encryption),
+                       db->encryption == RETL_ENCRYPT_OFF ? ""
+                       : tls == RETL_MSSQL_TLS_TRUST ? ", certificate not verified"
+                                                     : ", certificate and host name verified");
         return m;
 fail:
-        if (login)
-                dbloginfree(login);
         mssql_close(m);
         return NULL;
 }
@@ -383,6 +492,9 @@ static const char *base_type_name(int t)
         case SYBBINARY: return "binary";
         case SYBVARBINARY: return "varbinary";
         case SYBIMAGE: return "image";
+        /* not carried (vtype_of), named so that the error says which */
+        case SYB_VARIANT: return "sql_variant";
+        case SYB_UDT: return "CLR type (geography, geometry, hierarchyid)";
         default: return NULL;
         }
 }

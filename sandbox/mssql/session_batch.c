@@ -300,22 +300,24 @@ fail:
         return -1;
 }
 
-/* SET …: accepted and ignored, except NOCOUNT. Like SQL Server, no DONE
- * of its own, so "SET NOCOUNT ON; SELECT …" gives the SELECT as the first
- * result (the batch still ends with a DONE). */
-static void run_set(struct retl_mssql_sess *s, const char *p, const char *end,
-                    struct done_pending *dp)
+/* SET …: kept in the connection's options (session_set.c); NOCOUNT is the
+ * one applied. Like SQL Server, no DONE of its own, so "SET NOCOUNT ON;
+ * SELECT …" gives the SELECT as the first result (the batch still ends with
+ * a DONE). An unknown option or a bad value ends the batch with its error.
+ * @returns 0 or -1. */
+static int run_set(struct retl_mssql_sess *s, const char *p, const char *end,
+                   struct done_pending *dp)
 {
-        p += 3;
-        while (p < end && isspace((unsigned char)*p))
-                p++;
-        if (word_is(p, "NOCOUNT")) {
-                const char *q = p + 7;
-                while (q < end && isspace((unsigned char)*q))
-                        q++;
-                s->nocount = word_is(q, "ON");
+        struct retl_mssql_error err;
+
+        if (retl_mssql_set_apply(&s->set, p, end, &err)) {
+                done_flush(s, dp, 1);
+                retl_mssql_token_error(s, &err);
+                retl_mssql_token_done(s, TDS_DONE_ERROR, 0, 0);
+                return -1;
         }
-        (void)dp;
+        s->nocount = (s->set.ss_on & (1u << RETL_SET_NOCOUNT)) != 0;
+        return 0;
 }
 
 static void run_use(struct retl_mssql_sess *s, const char *p, const char *end,
@@ -380,7 +382,7 @@ void retl_mssql_batch_run(struct retl_mssql_sess *s)
         retl_log_info(s->ctx, "batch: %zu characters", (n - hdr) / 2);
         retl_log_debug(s->ctx, "batch text: %.400s", (const char *)text.wb_data);
         retl_mssql_session_log_batch(s->conf->mc_session_log, s->spid,
-                                     (const char *)text.wb_data, text.wb_len - 1);
+                                     (const char *)text.wb_data, text.wb_len - 1, &s->set);
         sql = retl_mssql_rewrite((const char *)text.wb_data, text.wb_len - 1, s->spid);
         retl_wbuf_free(&text);
         retl_log_debug(s->ctx, "as SQLite: %.400s", sql);
@@ -398,10 +400,12 @@ void retl_mssql_batch_run(struct retl_mssql_sess *s)
                 if (word_is(cur, "SET") || word_is(cur, "USE")) {
                         const char *end = line_end(cur);
                         if (word_is(cur, "SET"))
-                                run_set(s, cur, end, &dp);
+                                rc = run_set(s, cur, end, &dp);
                         else
                                 run_use(s, cur, end, &dp);
                         cur = end;
+                        if (rc)
+                                break;
                         continue;
                 }
                 if (sqlite3_prepare_v2(s->db, cur, -1, &st, &tail) != SQLITE_OK) {

@@ -4,6 +4,7 @@
 #define RETL_MSSQL_SESSION_INT_H
 
 #include "sandbox/mssql/session.h"
+#include "sandbox/mssql/session_set.h"
 #include "sandbox/mssql/wire.h"
 
 #include <stddef.h>
@@ -27,6 +28,7 @@ struct retl_mssql_sess {
         int dead;    /* the socket failed: stop everything */
         int attn;    /* the client sent ATTENTION */
         int nocount; /* SET NOCOUNT ON */
+        struct retl_mssql_set_state set; /* SET options, from the login on */
 
         /* TLS over memory BIOs, so the handshake can ride in PRELOGIN packets */
         SSL *ssl;

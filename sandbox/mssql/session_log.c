@@ -83,10 +83,10 @@ void retl_mssql_session_log_login(struct retl_mssql_session_log *sl, int spid,
 }
 
 void retl_mssql_session_log_batch(struct retl_mssql_session_log *sl, int spid, const char *text,
-                                  size_t len)
+                                  size_t len, const struct retl_mssql_set_state *st)
 {
         if (!sl)
                 return;
-        write_line(sl, json_pack("{s:s, s:i, s:s%}", "event", "batch", "spid", spid, "text",
-                                 text, len));
+        write_line(sl, json_pack("{s:s, s:i, s:s%, s:o}", "event", "batch", "spid", spid, "text",
+                                 text, len, "options", retl_mssql_set_json(st)));
 }

@@ -3,6 +3,8 @@
 #ifndef RETL_MSSQL_SESSION_LOG_H
 #define RETL_MSSQL_SESSION_LOG_H
 
+#include "sandbox/mssql/session_set.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +40,10 @@ void retl_mssql_session_log_close(struct retl_mssql_session_log *sl); /* NULL is
 void retl_mssql_session_log_login(struct retl_mssql_session_log *sl, int spid,
                                   const struct retl_mssql_login_info *li);
 
-/** @brief {"event":"batch","spid":51,"text":…}: the batch as received,
- *  before any rewriting; @p text is UTF-8, @p len bytes. */
+/** @brief {"event":"batch","spid":51,"text":…,"options":{…}}: the batch
+ *  as received, before any rewriting; @p text is UTF-8, @p len bytes;
+ *  options: the SET options it runs under (retl_mssql_set_json). */
 void retl_mssql_session_log_batch(struct retl_mssql_session_log *sl, int spid, const char *text,
-                                  size_t len);
+                                  size_t len, const struct retl_mssql_set_state *st);
 
 #endif

@@ -113,7 +113,7 @@ static void login_field(const uint8_t *p, size_t n, size_t at, char *out, size_t
         }
         retl_wbuf_init(&wb, out_size - 1);
         retl_utf16le_to_utf8(&wb, tmp, chars);
-        if (!wb.wb_over) {
+        if (!wb.wb_over && wb.wb_len > 0) { /* an empty field has no buffer */
                 memcpy(out, wb.wb_data, wb.wb_len);
                 out[wb.wb_len] = '\0';
         }
@@ -177,6 +177,8 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
                 };
                 retl_mssql_session_log_login(s->conf->mc_session_log, s->spid, &li);
         }
+        /* OptionFlags2 bit 1, fODBC: the ANSI options start ON */
+        retl_mssql_set_init(&s->set, (p[25] & 0x02) != 0);
 
         retl_mssql_io_begin(s, TDS_PKT_REPLY);
         if (s->conf->mc_user &&

@@ -1,7 +1,16 @@
 /* 0106: the extractor's SQL Server driver (producer/source_mssql.c) as a
  * client of the stand-in. What it sends, from the stand-in's session log
- * (--log-session): its LOGIN7 fields, never the password, and each batch
- * text as sent. How it maps NOT NULL int, bigint, bit, float and datetime
+ * (--log-session): its LOGIN7 fields, never the password, application name
+ * "retl", then on each connection exactly one batch of SET statements (the
+ * ANSI options as ODBC and SSMS set them, ARITHABORT, READ COMMITTED, the
+ * lock_timeout setting, TEXTSIZE) before the first query, and each batch
+ * text as sent; from the options the stand-in keeps per connection, that
+ * the login started with the ANSI options OFF (DB-Library) and the query ran
+ * with each of them ON; a misspelt SET option is refused (195), as SQL
+ * Server refuses it, so a typo in the driver's batch would fail the
+ * connection rather than pass unseen. time, datetime2 and datetimeoffset at
+ * every scale 0..7, and char(n)/nchar(n) padding, mapped to their type
+ * names, Avro branches, scales and text forms. How it maps NOT NULL int, bigint, bit, float and datetime
  * columns, which arrive as fixed-length types (INT4, INT8, BIT, FLT8,
  * DATETIME): the same names, Avro branches and values as their nullable
  * twins (INTN, BITN, FLTN, DATETIMN). */
@@ -30,7 +39,22 @@ static const char *fixture_sql =
         " '2024-05-01 12:34:56.789', -2147483648, 9223372036854775807, 1, 2.718281828459045,"
         " '2024-05-01 12:34:56.789');\n"
         "INSERT INTO fixed_t VALUES(2, 7, -1, 0, -0.5, '1753-01-01 00:00:00',"
-        " 7, -1, 0, -0.5, '1753-01-01 00:00:00');\n";
+        " 7, -1, 0, -0.5, '1753-01-01 00:00:00');\n"
+        /* one value per scale: .1111111 reads the same truncated or rounded */
+        "CREATE TABLE scales_t(id INT NOT NULL,"
+        " t0 TIME(0), t1 TIME(1), t2 TIME(2), t3 TIME(3), t4 TIME(4), t5 TIME(5), t6 TIME(6),"
+        " t7 TIME(7),"
+        " d0 DATETIME2(0), d1 DATETIME2(1), d2 DATETIME2(2), d3 DATETIME2(3), d4 DATETIME2(4),"
+        " d5 DATETIME2(5), d6 DATETIME2(6), d7 DATETIME2(7),"
+        " o0 DATETIMEOFFSET(0), o1 DATETIMEOFFSET(1), o2 DATETIMEOFFSET(2),"
+        " o3 DATETIMEOFFSET(3), o4 DATETIMEOFFSET(4), o5 DATETIMEOFFSET(5),"
+        " o6 DATETIMEOFFSET(6), o7 DATETIMEOFFSET(7),"
+        " c CHAR(5), nc NCHAR(5), c_nn CHAR(3) NOT NULL);\n"
+        "INSERT INTO scales_t SELECT 1,"
+        " v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, o, o, o, o, o, o, o, o, 'ab', 'é', 'x'"
+        " FROM (SELECT '2024-05-01 12:34:56.1111111' AS v,"
+        " '2024-05-01T12:34:56.1111111-05:30' AS o);\n"
+        "INSERT INTO scales_t (id, c_nn) VALUES(2, 'abc');\n";
 
 static struct retl_source *connect_source(void)
 {
@@ -45,6 +69,7 @@ static struct retl_source *connect_source(void)
                 .encryption = RETL_ENCRYPT_OFF,
                 .login_timeout_s = 10,
                 .query_timeout_s = 60,
+                .lock_timeout_s = 7,
         };
         enum retl_source_fail fail = RETL_SRC_OK;
         char errstr[512];
@@ -156,11 +181,39 @@ static void test_not_null_mapping(void **state)
 
 /* ------------------------------------------------------------ session log */
 
+/* A batch line's "options": the ON options as one string, and the rest. */
+static void expect_options(json_t *batch, const char *on, json_int_t lock_timeout,
+                           json_int_t textsize)
+{
+        json_t *o = json_object_get(batch, "options"), *v;
+        char names[512] = "";
+        size_t i;
+
+        assert_non_null(o);
+        json_array_foreach(json_object_get(o, "on"), i, v) {
+                strncat(names, i ? " " : "", sizeof(names) - strlen(names) - 1);
+                strncat(names, json_string_value(v), sizeof(names) - strlen(names) - 1);
+        }
+        assert_string_equal(names, on);
+        assert_int_equal(json_integer_value(json_object_get(o, "lock_timeout")), lock_timeout);
+        assert_int_equal(json_integer_value(json_object_get(o, "textsize")), textsize);
+        assert_string_equal(json_string_value(json_object_get(o, "isolation")), "READ COMMITTED");
+}
+
 static void test_session_log(void **state)
 {
         static const char query[] =
                 "SELECT id,\n\tc_int AS \"x\" -- 'é'\nFROM fixed_t ORDER BY id";
         static const char *const flags[] = {"option_flags2", "type_flags", "option_flags3"};
+        /* what the driver must send after login, nothing before it */
+        static const char session_sql[] =
+                "SET ANSI_NULLS ON; SET ANSI_PADDING ON; SET ANSI_WARNINGS ON; "
+                "SET CONCAT_NULL_YIELDS_NULL ON; SET QUOTED_IDENTIFIER ON; "
+                "SET ANSI_NULL_DFLT_ON ON; SET ARITHABORT ON; "
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+                "SET LOCK_TIMEOUT 7000; SET TEXTSIZE 2147483647";
+        json_int_t spids[8];
+        int nbatches[8] = {0}, sets = 0;
         struct retl_source *src = connect_source();
         const struct retl_value *v;
         enum retl_source_fail fail = RETL_SRC_OK;
@@ -193,6 +246,8 @@ static void test_session_log(void **state)
                 event = json_string_value(json_object_get(o, "event"));
                 assert_non_null(event);
                 if (strcmp(event, "login") == 0) {
+                        assert_true(logins < 8);
+                        spids[logins] = json_integer_value(json_object_get(o, "spid"));
                         logins++;
                         /* what FreeTDS db-lib sends for the extractor (TDS 7.4) */
                         assert_string_equal(json_string_value(json_object_get(o, "tds_version")),
@@ -216,7 +271,28 @@ static void test_session_log(void **state)
                         }
                 } else if (strcmp(event, "batch") == 0) {
                         const char *text = json_string_value(json_object_get(o, "text"));
+                        json_int_t spid = json_integer_value(json_object_get(o, "spid"));
+                        int c = logins - 1;
+
                         assert_non_null(text);
+                        /* the connection's login came before (spids can be
+                         * reused after a close, so the latest login counts) */
+                        while (c >= 0 && spids[c] != spid)
+                                c--;
+                        assert_true(c >= 0);
+                        if (nbatches[c]++ == 0) {
+                                assert_string_equal(text, session_sql);
+                                /* what a DB-Library login starts with */
+                                expect_options(o, "", -1, 4096);
+                                sets++;
+                        } else {
+                                assert_string_not_equal(text, session_sql);
+                                expect_options(o,
+                                               "ANSI_NULLS ANSI_NULL_DFLT_ON ANSI_PADDING "
+                                               "ANSI_WARNINGS ARITHABORT CONCAT_NULL_YIELDS_NULL "
+                                               "QUOTED_IDENTIFIER",
+                                               7000, 2147483647);
+                        }
                         if (strcmp(text, query) == 0)
                                 batches++;
                 } else {
@@ -227,7 +303,101 @@ static void test_session_log(void **state)
         fclose(f);
         /* this test's connection and test_not_null_mapping's */
         assert_int_equal(logins, 2);
+        assert_int_equal(sets, 2);
         assert_int_equal(batches, 1);
+}
+
+/* ------------------------------------------------------------ scales */
+
+static void expect_text(const struct retl_value *v, enum retl_vtype vt, const char *text)
+{
+        assert_int_equal(v->type, vt);
+        if (v->u.s.len != strlen(text) || memcmp(v->u.s.ptr, text, v->u.s.len))
+                fail_msg("'%.*s', expected '%s'", (int)v->u.s.len, v->u.s.ptr, text);
+}
+
+static void test_temporal_scales(void **state)
+{
+        static const char frac[] = ".1111111";
+        static const struct {
+                const char *prefix;     /* column name and type name */
+                enum retl_vtype vtype;
+                const char *before, *after; /* the text around the fraction */
+        } kinds[] = {
+                {"time", RETL_V_TIME, "12:34:56", ""},
+                {"datetime2", RETL_V_DATETIME, "2024-05-01T12:34:56", ""},
+                {"datetimeoffset", RETL_V_DATETIMEOFFSET, "2024-05-01T12:34:56", "-05:30"},
+        };
+        struct retl_source *src = connect_source();
+        const struct retl_source_column *cols;
+        const struct retl_value *v;
+        enum retl_source_fail fail = RETL_SRC_OK;
+        char errstr[512], want[80];
+
+        (void)state;
+        if (retl_source_query(src, "SELECT * FROM scales_t ORDER BY id", &fail, errstr,
+                              sizeof(errstr)))
+                fail_msg("query: %s", errstr);
+        assert_int_equal(retl_source_ncolumns(src), 1 + 24 + 3);
+        cols = retl_source_columns(src);
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 1);
+        for (int k = 0; k < 3; k++) {
+                for (int n = 0; n <= 7; n++) {
+                        const struct retl_source_column *c = &cols[1 + 8 * k + n];
+                        snprintf(want, sizeof(want), "%s(%d)", kinds[k].prefix, n);
+                        assert_string_equal(c->type_name, want);
+                        assert_int_equal(c->vtype, kinds[k].vtype);
+                        assert_int_equal(c->scale, n);
+                        /* scale 0: no point, no fraction */
+                        snprintf(want, sizeof(want), "%s%.*s%s", kinds[k].before, n ? n + 1 : 0,
+                                 frac, kinds[k].after);
+                        expect_text(&v[1 + 8 * k + n], kinds[k].vtype, want);
+                }
+        }
+        /* char(n) and nchar(n) keep their padding, in UTF-8 */
+        expect_text(&v[25], RETL_V_STRING, "ab   ");
+        expect_text(&v[26], RETL_V_STRING, "\xc3\xa9    ");
+        expect_text(&v[27], RETL_V_STRING, "x  ");
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 1);
+        for (int i = 1; i <= 26; i++)
+                assert_int_equal(v[i].type, RETL_V_NULL);
+        expect_text(&v[27], RETL_V_STRING, "abc");
+        assert_int_equal(retl_source_next(src, &v, &fail, errstr, sizeof(errstr)), 0);
+        retl_source_close(src);
+}
+
+/* ------------------------------------------------------------ refused SET */
+
+/* Runs last: it installs the test's db-lib handlers in place of the
+ * driver's (both are process-wide). */
+static void test_set_refused(void **state)
+{
+        DBPROCESS *dbproc;
+
+        (void)state;
+        if (dbinit() == FAIL)
+                fail_msg("dbinit");
+        dberrhandle(it_err_handler);
+        dbmsghandle(it_msg_handler);
+        it_reset_msgs();
+        dbproc = it_connect_port(standin.port, "retl", PASSWORD, "retldb");
+        assert_non_null(dbproc);
+        assert_int_equal(dbcmd(dbproc, "SET ANSI_NULL ON; SELECT 1"), SUCCEED);
+        assert_int_equal(dbsqlexec(dbproc), FAIL);
+        assert_int_equal(it_msgno, 195);
+        assert_int_equal(it_msg_severity, 15);
+        assert_string_equal(it_msgtext, "'ANSI_NULL' is not a recognized SET option.");
+        it_reset_msgs();
+        assert_int_equal(dbcmd(dbproc, "SET QUOTED_IDENTIFIER MAYBE"), SUCCEED);
+        assert_int_equal(dbsqlexec(dbproc), FAIL);
+        assert_int_equal(it_msgno, 102);
+        assert_string_equal(it_msgtext, "Incorrect syntax near 'MAYBE'.");
+        /* the connection still works */
+        it_exec_sql(dbproc, "SET ANSI_NULLS ON; SELECT 42");
+        assert_int_equal(dbresults(dbproc), SUCCEED);
+        assert_int_equal(dbnextrow(dbproc), REG_ROW);
+        assert_int_equal(dbnextrow(dbproc), NO_MORE_ROWS);
+        dbclose(dbproc);
 }
 
 int main(void)
@@ -235,6 +405,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_not_null_mapping),
                 cmocka_unit_test(test_session_log),
+                cmocka_unit_test(test_temporal_scales),
+                cmocka_unit_test(test_set_refused),
         };
         return cmocka_run_group_tests_name("0106-mssql-extractor-client", tests, group_setup,
                                            group_teardown);

@@ -67,6 +67,10 @@ static void test_valid(void **state)
         assert_string_equal(cfg->databases[0].password, "pw");
         assert_int_equal(cfg->databases[0].port, 1433);
         assert_int_equal(cfg->databases[0].encryption, RETL_ENCRYPT_REQUIRE);
+        /* verified by default: the system's CAs, no trust without checks */
+        assert_string_equal(cfg->databases[0].ca_file, "system");
+        assert_int_equal(cfg->databases[0].trust_server_certificate, 0);
+        assert_true(cfg->databases[0].lock_timeout_s == 30);
         s = retl_cfg_sync_find(cfg, "people");
         assert_non_null(s);
         assert_true(s->interval_s == 900);
@@ -179,6 +183,12 @@ static const struct bad bad_cases[] = {
         {"workspace topics look like state topics",
          "kafka = { brokers = \"b:1\"; topic_prefix = \"retl.state.ws.\"; };\n",
          ":0: kafka.state_topic_prefix: 'retl.state.' overlaps topic_prefix 'retl.state.ws.'"},
+        {"ca_file with trust_server_certificate", KAFKA WS
+         "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";\n"
+         "  password_env = \"RETL_T_PW\"; ca_file = \"/etc/ca.pem\";\n"
+         "  trust_server_certificate = true; } );\n",
+         ":3: databases[0] 'crm': ca_file and trust_server_certificate = true contradict each "
+         "other"},
         {"bad name", KAFKA
          "workspaces = ( { name = \"ac me\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n",
          ":2: workspaces[0] 'ac me'.name: bad name 'ac me'"},
