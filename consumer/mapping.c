@@ -1,6 +1,6 @@
 /* retl uploader — rows to Track API entities, see mapping.h. */
 #include "mapping.h"
-#include "email.h"
+#include "lib/email.h"
 #include "jsonw.h"
 #include "lib/cfg.h"
 #include "lib/mem.h"

@@ -237,9 +237,10 @@ int retl_upload_main(int argc, char **argv)
         retl_cfgwatch_init(&watch, u.cfg->path);
         retl_cfgwatch_rearm(&watch, u.cfg);
         if (o.log_level || u.cfg->log_level) {
-                int lvl = retl_log_parse_level(o.log_level ? o.log_level : u.cfg->log_level);
+                const char *level = o.log_level ? o.log_level : u.cfg->log_level;
+                int lvl = retl_log_parse_level(level);
                 if (lvl < 0) {
-                        fprintf(stderr, "retl upload: bad log level\n");
+                        fprintf(stderr, "retl upload: unknown log level '%s'\n", level);
                         goto out;
                 }
                 retl_log_set_level(lvl);

@@ -1,11 +1,13 @@
 /* retl uploader — the command line of `retl upload`, see upload_opts.h. */
 #include "consumer/upload_opts.h"
+#include "lib/args.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+/* The seconds options' ceiling, a day: their milliseconds stay far from
+ * overflowing. */
+#define SECONDS_MAX 86400
 
 static void usage(FILE *out)
 {
@@ -26,7 +28,7 @@ static void usage(FILE *out)
                 "      --auth-retry S         after 401/403, try again every S seconds (60)\n"
                 "      --drain-timeout S      on SIGTERM, wait S seconds for requests in\n"
                 "                             flight (25)\n"
-                "      --batch-bytes N        request body size cap (500000)\n"
+                "      --batch-bytes N        request body size cap, 40000 to 512000 (500000)\n"
                 "\n"
                 "SIGHUP, or a change of the file or of a secret file it names (checked every\n"
                 "2 s), reloads the workspaces.\n"
@@ -36,20 +38,7 @@ static void usage(FILE *out)
 
 int retl_upload_opts_parse(int argc, char **argv, struct retl_upload_opts *o)
 {
-        static const struct option longs[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"status", no_argument, NULL, 's'},
-                {"client-id", required_argument, NULL, 'i'},
-                {"log-level", required_argument, NULL, 'l'},
-                {"checkpoint-rows", required_argument, NULL, 'r'},
-                {"checkpoint-interval", required_argument, NULL, 't'},
-                {"auth-retry", required_argument, NULL, 'a'},
-                {"drain-timeout", required_argument, NULL, 'd'},
-                {"batch-bytes", required_argument, NULL, 'b'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
-        };
-        int c;
+        struct retl_args ra = {"upload", argc, argv, 1};
 
         memset(o, 0, sizeof(*o));
         o->checkpoint_rows = 10000;
@@ -57,41 +46,41 @@ int retl_upload_opts_parse(int argc, char **argv, struct retl_upload_opts *o)
         o->auth_retry_s = 60;
         o->drain_s = 25;
         o->batch_bytes = 500000;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "c:h", longs, NULL)) != -1) {
-                char *end = NULL;
-                long long v = 0;
-                if (strchr("rtadb", c)) {
-                        errno = 0;
-                        v = strtoll(optarg, &end, 10);
-                        if (errno || *end || v < 1) {
-                                fprintf(stderr, "retl upload: bad number '%s'\n", optarg);
-                                return 2;
-                        }
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                int bad;
+
+                if (retl_args_is(&ra, "-h", "--help")) {
+                        usage(stdout);
+                        return 1;
+                } else if (retl_args_is(&ra, "-c", "--config")) {
+                        bad = retl_args_value(&ra, &o->config);
+                } else if (retl_args_is(&ra, NULL, "--status")) {
+                        o->status = 1;
+                        bad = 0;
+                } else if (retl_args_is(&ra, NULL, "--client-id")) {
+                        bad = retl_args_value(&ra, &o->client_id);
+                } else if (retl_args_is(&ra, NULL, "--log-level")) {
+                        bad = retl_args_value(&ra, &o->log_level);
+                } else if (retl_args_is(&ra, NULL, "--checkpoint-rows")) {
+                        bad = retl_args_count(&ra, 1, INT64_MAX, &o->checkpoint_rows);
+                } else if (retl_args_is(&ra, NULL, "--checkpoint-interval")) {
+                        bad = retl_args_count(&ra, 1, SECONDS_MAX, &o->checkpoint_s);
+                } else if (retl_args_is(&ra, NULL, "--auth-retry")) {
+                        bad = retl_args_count(&ra, 1, SECONDS_MAX, &o->auth_retry_s);
+                } else if (retl_args_is(&ra, NULL, "--drain-timeout")) {
+                        bad = retl_args_count(&ra, 1, SECONDS_MAX, &o->drain_s);
+                } else if (retl_args_is(&ra, NULL, "--batch-bytes")) {
+                        /* the Track API's 500 KB request limit, read as KiB;
+                         * below 40000 a 32 KB entity would not fit */
+                        bad = retl_args_count(&ra, 40000, 500 * 1024, &o->batch_bytes);
+                } else {
+                        return retl_args_unknown(&ra);
                 }
-                switch (c) {
-                case 'c': o->config = optarg; break;
-                case 's': o->status = 1; break;
-                case 'i': o->client_id = optarg; break;
-                case 'l': o->log_level = optarg; break;
-                case 'r': o->checkpoint_rows = v; break;
-                case 't': o->checkpoint_s = v; break;
-                case 'a': o->auth_retry_s = v; break;
-                case 'd': o->drain_s = v; break;
-                case 'b':
-                        if (v < 40000 || v > 500 * 1024) {
-                                fprintf(stderr, "retl upload: --batch-bytes must be "
-                                        "40000..512000\n");
-                                return 2;
-                        }
-                        o->batch_bytes = v;
-                        break;
-                case 'h': usage(stdout); return 1;
-                default: usage(stderr); return 2;
-                }
+                if (bad)
+                        return 2;
         }
-        if (!o->config || optind != argc) {
-                usage(stderr);
+        if (!o->config) {
+                fprintf(stderr, "retl upload: -c FILE is required (see --help)\n");
                 return 2;
         }
         return 0;

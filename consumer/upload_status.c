@@ -11,13 +11,17 @@ int retl_upload_status(const struct retl_cfg *cfg)
 {
         char errstr[512], cid[64];
         rd_kafka_t *rk;
-        int rc = 0;
+        int rc = 0, wait_ms = retl_kafka_timeout_ms(&cfg->kafka);
 
         snprintf(cid, sizeof(cid), "retl-upload-status-%d", (int)getpid());
         rk = retl_kafka_consumer_new(&cfg->kafka, cfg->kafka.group, cid, NULL, errstr,
                                      sizeof(errstr));
-        if (!rk) {
+        /* an unreachable cluster fails once, after kafka.timeout, as in the
+         * other commands; each question below is bounded by it too */
+        if (!rk || retl_kafka_wait_cluster(rk, &cfg->kafka, errstr, sizeof(errstr))) {
                 fprintf(stderr, "retl upload: %s\n", errstr);
+                if (rk)
+                        rd_kafka_destroy(rk);
                 return 1;
         }
         for (size_t i = 0; i < cfg->nworkspaces; i++) {
@@ -25,12 +29,12 @@ int retl_upload_status(const struct retl_cfg *cfg)
                 int64_t off, lo = -1, hi = -1;
                 char *meta = NULL;
 
-                if (retl_kafka_committed(rk, topic, 10000, &off, &meta, errstr,
+                if (retl_kafka_committed(rk, topic, wait_ms, &off, &meta, errstr,
                                          sizeof(errstr))) {
                         fprintf(stderr, "retl upload: %s\n", errstr);
                         rc = 1;
                 } else {
-                        (void)retl_kafka_watermarks(rk, topic, 10000, &lo, &hi, errstr,
+                        (void)retl_kafka_watermarks(rk, topic, wait_ms, &lo, &hi, errstr,
                                                     sizeof(errstr));
                         printf("workspace=%s topic=%s committed=%" PRId64 " end=%" PRId64
                                " checkpoint=\"%s\"\n",

@@ -6,7 +6,8 @@
 #include "lib/cfg.h"
 
 /** @brief Prints one line per workspace of @p cfg on stdout (Kafka only:
- *  blocks up to 10 s per question). @returns the exit status, 0 or 1. */
+ *  waits for the cluster, then for each answer, at most kafka.timeout).
+ *  @returns the exit status, 0 or 1. */
 int retl_upload_status(const struct retl_cfg *cfg);
 
 #endif

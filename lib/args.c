@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,23 @@ int retl_args_value(struct retl_args *ra, const char **value)
         return 0;
 }
 
+int retl_args_bad_value(const struct retl_args *ra, const char *fmt, ...)
+{
+        char what[256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        /* one write: the line is not torn by another thread's */
+        fprintf(stderr, "retl %s: option '%s' takes %s, not '%s' (see --help)\n", ra->ra_cmd,
+                ra->ra_argv[ra->ra_i - 1], what, ra->ra_argv[ra->ra_i]);
+        return -1;
+}
+
 int retl_args_count(struct retl_args *ra, int64_t min, int64_t max, int64_t *value)
 {
-        const char *name = ra->ra_argv[ra->ra_i], *s;
+        const char *s;
         char *end = NULL;
         long long v = 0;
         int ok;
@@ -43,11 +58,9 @@ int retl_args_count(struct retl_args *ra, int64_t min, int64_t max, int64_t *val
                 v = strtoll(s, &end, 10);
                 ok = !errno && !*end && v >= min && v <= max;
         }
-        if (!ok) {
-                fprintf(stderr, "retl %s: option '%s' takes a whole number from %" PRId64
-                        " to %" PRId64 ", not '%s' (see --help)\n", ra->ra_cmd, name, min, max, s);
-                return -1;
-        }
+        if (!ok)
+                return retl_args_bad_value(ra, "a whole number from %" PRId64 " to %" PRId64,
+                                           min, max);
         *value = v;
         return 0;
 }

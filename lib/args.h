@@ -29,6 +29,12 @@ int retl_args_value(struct retl_args *ra, const char **value);
  *  @returns 0, or -1 with the usage error printed (naming the option). */
 int retl_args_count(struct retl_args *ra, int64_t min, int64_t max, int64_t *value);
 
+/** @brief Prints the usage error for a value just taken by retl_args_value
+ *  that is not what its option takes: "option 'O' takes WHAT, not 'V'",
+ *  WHAT from @p fmt. @returns -1. */
+int retl_args_bad_value(const struct retl_args *ra, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
 /** @brief Prints the usage error for the current argument: an unknown option,
  *  or an argument too many. @returns 2, the exit status of a usage error. */
 int retl_args_unknown(const struct retl_args *ra);

@@ -1,23 +1,14 @@
-/* retl sandbox — email addresses as a Customer.io workspace accepts them.
- *
- * An address is an RFC 5322 addr-spec (section 3.4.1) without comments,
- * folding white space around atoms, or the obsolete forms:
- *   addr-spec     = local-part "@" domain
- *   local-part    = dot-atom-text / quoted-string
- *   domain        = dot-atom-text / domain-literal
- *   dot-atom-text = 1*atext *("." 1*atext)
- *   quoted-string = DQUOTE *(qtext / quoted-pair / WSP) DQUOTE
- *   domain-literal= "[" *(dtext / WSP) "]"
- * plus two practical rules: a dot-atom domain holds at least one dot
- * ("user@localhost" is refused), and the RFC 5321 length limits apply
- * (local part at most 64 octets, whole address at most 254). Only ASCII:
- * internationalised addresses (RFC 6531) are refused. */
+/* retl sandbox — email addresses as a Customer.io workspace accepts them:
+ * the uploader's rule, lib/email.h (RFC 5322 addr-spec with an RFC 5321
+ * domain name, no address literals, ASCII only, RFC 5321 lengths), so that
+ * what the uploader lets through is what the sandbox takes. */
 #ifndef RETL_SBX_EMAIL_H
 #define RETL_SBX_EMAIL_H
 
 #include <stddef.h>
 
-/** @returns 1 if the @p len bytes at @p s are a valid address, else 0;
+/** @brief retl_email_valid (lib/email.h) under the sandbox's name.
+ *  @returns 1 if the @p len bytes at @p s are a valid address, else 0;
  *  when 0 and @p why is not NULL, *why names the rule broken (static text). */
 int retl_sbx_email_valid(const char *s, size_t len, const char **why);
 

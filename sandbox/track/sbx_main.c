@@ -5,11 +5,11 @@
 #include "sandbox/track/sbx_server.h"
 #include "sandbox/track/sbx_ws.h"
 
+#include "lib/args.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -202,161 +202,170 @@ static int write_port_file(const char *path, int port)
         return rc;
 }
 
-enum {
-        OPT_LISTEN = 256, OPT_PORT_FILE, OPT_SITE_ID, OPT_KEY_ENV, OPT_KEY_FILE,
-        OPT_IDENTIFIERS, OPT_ALLOW_EMAIL, OPT_TYPES, OPT_SEGMENTS, OPT_SUPPRESS, OPT_STATE,
-        OPT_FLUSH, OPT_RATE, OPT_ERR_RATE, OPT_ERR_STATUS, OPT_LATENCY, OPT_DROP, OPT_LOG,
-        OPT_THREADS, OPT_SEED,
-};
+/* Takes the current option's value into *out, a number from @p lo to
+ * @p hi. @returns 0 or -1 with the usage error printed. */
+static int take_int(struct retl_args *ra, int64_t lo, int64_t hi, int *out)
+{
+        int64_t v;
 
-static const struct option long_opts[] = {
-        {"listen", required_argument, NULL, OPT_LISTEN},
-        {"port-file", required_argument, NULL, OPT_PORT_FILE},
-        {"site-id", required_argument, NULL, OPT_SITE_ID},
-        {"api-key-env", required_argument, NULL, OPT_KEY_ENV},
-        {"api-key-file", required_argument, NULL, OPT_KEY_FILE},
-        {"identifiers", required_argument, NULL, OPT_IDENTIFIERS},
-        {"allow-email-update-by-id", no_argument, NULL, OPT_ALLOW_EMAIL},
-        {"object-types", required_argument, NULL, OPT_TYPES},
-        {"segments", required_argument, NULL, OPT_SEGMENTS},
-        {"suppress", required_argument, NULL, OPT_SUPPRESS},
-        {"state", required_argument, NULL, OPT_STATE},
-        {"flush-interval", required_argument, NULL, OPT_FLUSH},
-        {"rate-limit", required_argument, NULL, OPT_RATE},
-        {"error-rate", required_argument, NULL, OPT_ERR_RATE},
-        {"error-status", required_argument, NULL, OPT_ERR_STATUS},
-        {"latency-ms", required_argument, NULL, OPT_LATENCY},
-        {"drop-rate", required_argument, NULL, OPT_DROP},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"log-level", required_argument, NULL, OPT_LOG},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-};
+        if (retl_args_count(ra, lo, hi, &v))
+                return -1;
+        *out = (int)v;
+        return 0;
+}
+
+/* ... a share from 0 to 1. */
+static int take_share(struct retl_args *ra, double *out)
+{
+        const char *a;
+
+        if (retl_args_value(ra, &a))
+                return -1;
+        if (parse_double(a, 0, 1, out))
+                return retl_args_bad_value(ra, "a share from 0 to 1");
+        return 0;
+}
+
+/* ... a list of ids: "1,2,3". */
+static int take_list(struct retl_args *ra, long **out, size_t *n)
+{
+        const char *a;
+
+        if (retl_args_value(ra, &a))
+                return -1;
+        if (parse_list(a, out, n))
+                return retl_args_bad_value(ra, "ids from 1 separated by commas");
+        return 0;
+}
+
+/* ... id:X or email:X, added to the suppressed ones. */
+static int take_suppress(struct retl_args *ra, struct opts *o)
+{
+        const char *a;
+
+        if (retl_args_value(ra, &a))
+                return -1;
+        if (!strncmp(a, "id:", 3) && a[3]) {
+                o->sup_ids = retl_realloc(o->sup_ids, (o->n_sup_ids + 1) * sizeof(char *));
+                o->sup_ids[o->n_sup_ids++] = a + 3;
+        } else if (!strncmp(a, "email:", 6) && a[6]) {
+                o->sup_emails = retl_realloc(o->sup_emails,
+                                             (o->n_sup_emails + 1) * sizeof(char *));
+                o->sup_emails[o->n_sup_emails++] = a + 6;
+        } else {
+                return retl_args_bad_value(ra, "id:X or email:X");
+        }
+        return 0;
+}
+
+/* ... N or N/s requests per second. */
+static int take_rate(struct retl_args *ra, double *out)
+{
+        const char *a;
+        char *copy;
+        size_t n;
+        int bad;
+
+        if (retl_args_value(ra, &a))
+                return -1;
+        copy = retl_strdup(a);
+        n = strlen(copy);
+        if (n > 2 && !strcmp(copy + n - 2, "/s"))
+                copy[n - 2] = '\0';
+        bad = parse_double(copy, 0, 1e9, out);
+        free(copy);
+        return bad ? retl_args_bad_value(ra, "requests per second (N or N/s)") : 0;
+}
+
+static int take_identifiers(struct retl_args *ra, int *out)
+{
+        const char *a;
+
+        if (retl_args_value(ra, &a))
+                return -1;
+        if (!strcmp(a, "id"))
+                *out = RETL_SBX_IDS_ID;
+        else if (!strcmp(a, "email"))
+                *out = RETL_SBX_IDS_EMAIL;
+        else if (!strcmp(a, "both"))
+                *out = RETL_SBX_IDS_BOTH;
+        else
+                return retl_args_bad_value(ra, "id, email or both");
+        return 0;
+}
+
+static int take_log_level(struct retl_args *ra)
+{
+        const char *a;
+        int l;
+
+        if (retl_args_value(ra, &a))
+                return -1;
+        l = retl_log_parse_level(a);
+        if (l < 0)
+                return retl_args_bad_value(ra, "error, warn, info or debug");
+        retl_log_set_level((enum retl_log_level)l);
+        return 0;
+}
 
 /* @returns 0 to run, 1 after --help, 2 on a usage error (message printed). */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-        int c;
-        long l;
+        struct retl_args ra = {"sandbox", argc, argv, 1};
 
-        opterr = 0;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-                const char *a = optarg;
+        for (; ra.ra_i < argc; ra.ra_i++) {
+                int bad = 0, seed;
 
-                switch (c) {
-                case 'h':
+                if (retl_args_is(&ra, "-h", "--help")) {
                         usage(stdout);
                         return 1;
-                case OPT_LISTEN: o->listen = a; break;
-                case OPT_PORT_FILE: o->port_file = a; break;
-                case OPT_SITE_ID: o->site_id = a; break;
-                case OPT_KEY_ENV: o->key_env = a; break;
-                case OPT_KEY_FILE: o->key_file = a; break;
-                case OPT_STATE: o->state = a; break;
-                case OPT_ALLOW_EMAIL: o->allow_email_update = 1; break;
-                case OPT_IDENTIFIERS:
-                        if (!strcmp(a, "id"))
-                                o->identifiers = RETL_SBX_IDS_ID;
-                        else if (!strcmp(a, "email"))
-                                o->identifiers = RETL_SBX_IDS_EMAIL;
-                        else if (!strcmp(a, "both"))
-                                o->identifiers = RETL_SBX_IDS_BOTH;
-                        else
-                                goto bad;
-                        break;
-                case OPT_TYPES:
-                        if (parse_list(a, &o->types, &o->n_types))
-                                goto bad;
-                        break;
-                case OPT_SEGMENTS:
-                        if (parse_list(a, &o->segments, &o->n_segments))
-                                goto bad;
-                        break;
-                case OPT_SUPPRESS:
-                        if (!strncmp(a, "id:", 3) && a[3]) {
-                                o->sup_ids = retl_realloc(o->sup_ids,
-                                                          (o->n_sup_ids + 1) * sizeof(char *));
-                                o->sup_ids[o->n_sup_ids++] = a + 3;
-                        } else if (!strncmp(a, "email:", 6) && a[6]) {
-                                o->sup_emails = retl_realloc(
-                                        o->sup_emails, (o->n_sup_emails + 1) * sizeof(char *));
-                                o->sup_emails[o->n_sup_emails++] = a + 6;
-                        } else {
-                                goto bad;
-                        }
-                        break;
-                case OPT_FLUSH:
-                        if (parse_long(a, 0, 86400, &l))
-                                goto bad;
-                        o->flush_interval = (int)l;
-                        break;
-                case OPT_THREADS:
-                        if (parse_long(a, 0, 256, &l))
-                                goto bad;
-                        o->threads = (int)l;
-                        break;
-                case OPT_RATE: {
-                        char *copy = retl_strdup(a);
-                        size_t n = strlen(copy);
-                        int bad;
-
-                        if (n > 2 && !strcmp(copy + n - 2, "/s"))
-                                copy[n - 2] = '\0';
-                        bad = parse_double(copy, 0, 1e9, &o->faults.fc_rate_limit);
-                        free(copy);
-                        if (bad)
-                                goto bad;
-                        break;
+                } else if (retl_args_is(&ra, NULL, "--listen")) {
+                        bad = retl_args_value(&ra, &o->listen);
+                } else if (retl_args_is(&ra, NULL, "--port-file")) {
+                        bad = retl_args_value(&ra, &o->port_file);
+                } else if (retl_args_is(&ra, NULL, "--site-id")) {
+                        bad = retl_args_value(&ra, &o->site_id);
+                } else if (retl_args_is(&ra, NULL, "--api-key-env")) {
+                        bad = retl_args_value(&ra, &o->key_env);
+                } else if (retl_args_is(&ra, NULL, "--api-key-file")) {
+                        bad = retl_args_value(&ra, &o->key_file);
+                } else if (retl_args_is(&ra, NULL, "--state")) {
+                        bad = retl_args_value(&ra, &o->state);
+                } else if (retl_args_is(&ra, NULL, "--allow-email-update-by-id")) {
+                        o->allow_email_update = 1;
+                } else if (retl_args_is(&ra, NULL, "--identifiers")) {
+                        bad = take_identifiers(&ra, &o->identifiers);
+                } else if (retl_args_is(&ra, NULL, "--object-types")) {
+                        bad = take_list(&ra, &o->types, &o->n_types);
+                } else if (retl_args_is(&ra, NULL, "--segments")) {
+                        bad = take_list(&ra, &o->segments, &o->n_segments);
+                } else if (retl_args_is(&ra, NULL, "--suppress")) {
+                        bad = take_suppress(&ra, o);
+                } else if (retl_args_is(&ra, NULL, "--flush-interval")) {
+                        bad = take_int(&ra, 0, 86400, &o->flush_interval);
+                } else if (retl_args_is(&ra, NULL, "--threads")) {
+                        bad = take_int(&ra, 0, 256, &o->threads);
+                } else if (retl_args_is(&ra, NULL, "--rate-limit")) {
+                        bad = take_rate(&ra, &o->faults.fc_rate_limit);
+                } else if (retl_args_is(&ra, NULL, "--error-rate")) {
+                        bad = take_share(&ra, &o->faults.fc_error_rate);
+                } else if (retl_args_is(&ra, NULL, "--drop-rate")) {
+                        bad = take_share(&ra, &o->faults.fc_drop_rate);
+                } else if (retl_args_is(&ra, NULL, "--error-status")) {
+                        bad = take_int(&ra, 500, 599, &o->faults.fc_error_status);
+                } else if (retl_args_is(&ra, NULL, "--latency-ms")) {
+                        bad = take_int(&ra, 0, 600000, &o->faults.fc_latency_ms);
+                } else if (retl_args_is(&ra, NULL, "--seed")) {
+                        bad = take_int(&ra, 0, 2147483647, &seed);
+                        if (!bad)
+                                o->seed = (uint64_t)seed;
+                } else if (retl_args_is(&ra, NULL, "--log-level")) {
+                        bad = take_log_level(&ra);
+                } else {
+                        return retl_args_unknown(&ra);
                 }
-                case OPT_ERR_RATE:
-                        if (parse_double(a, 0, 1, &o->faults.fc_error_rate))
-                                goto bad;
-                        break;
-                case OPT_DROP:
-                        if (parse_double(a, 0, 1, &o->faults.fc_drop_rate))
-                                goto bad;
-                        break;
-                case OPT_ERR_STATUS:
-                        if (parse_long(a, 500, 599, &l))
-                                goto bad;
-                        o->faults.fc_error_status = (int)l;
-                        break;
-                case OPT_LATENCY:
-                        if (parse_long(a, 0, 600000, &l))
-                                goto bad;
-                        o->faults.fc_latency_ms = (int)l;
-                        break;
-                case OPT_SEED:
-                        if (parse_long(a, 0, 2147483647L, &l))
-                                goto bad;
-                        o->seed = (uint64_t)l;
-                        break;
-                case OPT_LOG:
-                        if (retl_log_parse_level(a) < 0)
-                                goto bad;
-                        retl_log_set_level((enum retl_log_level)retl_log_parse_level(a));
-                        break;
-                case ':':
-                        fprintf(stderr, "retl sandbox: option '%s' needs a value (see "
-                                        "'retl sandbox --help')\n", argv[optind - 1]);
+                if (bad)
                         return 2;
-                default:
-                        fprintf(stderr, "retl sandbox: unknown option '%s' (see 'retl "
-                                        "sandbox --help')\n", argv[optind - 1]);
-                        return 2;
-                }
-                continue;
-bad:
-                fprintf(stderr, "retl sandbox: bad value '%s' for %s (see 'retl sandbox "
-                                "--help')\n", a, argv[optind - 1]);
-                return 2;
-        }
-        if (optind < argc) {
-                fprintf(stderr, "retl sandbox: unexpected argument '%s' (see 'retl sandbox "
-                                "--help')\n", argv[optind]);
-                return 2;
         }
         if (o->key_env && o->key_file) {
                 fprintf(stderr, "retl sandbox: give --api-key-env or --api-key-file, not "

@@ -41,6 +41,9 @@ bounded once extract -c "$T/retl.cfg" --once people
 [ $rc = 1 ] || fail "extract --once: exit $rc"
 bounded daemon extract -c "$T/retl.cfg"
 [ $rc = 1 ] || fail "extract: exit $rc"
+bounded upstatus upload -c "$T/retl.cfg" --status
+[ $rc = 1 ] || fail "upload --status: exit $rc"
+[ ! -s "$T/upstatus.out" ] || fail "upload --status: printed a workspace line without Kafka"
 # preview goes on without Kafka (last_sync_time 0); the database is not there either
 bounded preview preview -c "$T/retl.cfg" people
 grep -q "last_sync_time 0 (Kafka unreachable, 0 used)" "$T/preview.out" || { cat "$T/preview.out"; fail "preview"; }

@@ -1,4 +1,4 @@
-/* Unit tests: RFC 5322 addr-spec check (consumer/email.c). */
+/* Unit tests: the e-mail address rule (lib/email.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "consumer/email.h"
+#include "lib/email.h"
 
 static void test_table(void **state)
 {
@@ -22,8 +22,19 @@ static void test_table(void **state)
                 {"\"john doe\"@example.com", 1},
                 {"\"a\\\"b\"@example.com", 1},
                 {"\"a@b\"@example.com", 1},
-                {"user@[192.168.0.1]", 1},
-                {"user@[IPv6:2001:db8::1]", 1},
+                {"a@xn--bcher-kva.example", 1},   /* IDN in punycode */
+                {"a@x-y.example", 1},
+                {"a@1st.example", 1},
+                {"a@-x.com", 0},                  /* a label starts with a hyphen */
+                {"a@x-.com", 0},                  /* ... ends with one */
+                {"a@x.-com", 0},
+                {"a@x.com-", 0},
+                {"a@b\xc3\xbc" "cher.example", 0},   /* raw UTF-8 domain: punycode it */
+                {"a@a!b.example", 0},             /* atext, but not a domain name */
+                {"a@under_score.example", 0},
+                {"user@[192.168.0.1]", 0},        /* address literals: see email.h */
+                {"user@[IPv6:2001:db8::1]", 0},
+                {"a@[192.0.2.1]", 0},
                 {"", 0},
                 {"plain", 0},
                 {"@example.com", 0},
@@ -67,10 +78,33 @@ static void test_lengths(void **state)
         memset(buf, 'a', 65);
         memcpy(buf + 65, "@example.com", 13);
         assert_false(retl_email_valid(buf, strlen(buf), NULL));
-        /* 255 bytes in all */
+        /* 254 bytes in all fine, 255 not (labels of 49) */
+        memset(buf, 'b', sizeof(buf));
         memcpy(buf, "a@", 2);
-        memset(buf + 2, 'b', 249);
-        memcpy(buf + 251, ".com", 5);
+        for (int i = 51; i < 254; i += 50)
+                buf[i] = '.';
+        assert_true(retl_email_valid(buf, 254, NULL));
+        assert_false(retl_email_valid(buf, 255, NULL));
+}
+
+static void test_label_lengths(void **state)
+{
+        char buf[300];
+
+        /* a domain label: 63 characters fine, 64 not, wherever it is */
+        memcpy(buf, "a@", 2);
+        memset(buf + 2, 'b', 63);
+        memcpy(buf + 65, ".com", 5);
+        assert_true(retl_email_valid(buf, strlen(buf), NULL));
+        memset(buf + 2, 'b', 64);
+        memcpy(buf + 66, ".com", 5);
+        assert_false(retl_email_valid(buf, strlen(buf), NULL));
+        memcpy(buf, "a@x.", 4);
+        memset(buf + 4, 'c', 63);
+        buf[67] = '\0';
+        assert_true(retl_email_valid(buf, strlen(buf), NULL));
+        memset(buf + 4, 'c', 64);
+        buf[68] = '\0';
         assert_false(retl_email_valid(buf, strlen(buf), NULL));
 }
 
@@ -79,6 +113,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_lengths),
+                cmocka_unit_test(test_label_lengths),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
