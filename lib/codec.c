@@ -5,6 +5,7 @@
  * the .avsc files; the FIELD_* constants below name those positions and a
  * unit test checks them against the schemas' field names. */
 #include "codec.h"
+#include "avro_check.h"
 #include "avro_fp.h"
 #include "mem.h"
 
@@ -698,6 +699,7 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
         const unsigned char *p = data;
         int t = retl_codec_peek_type(c, data, len);
         struct codec_type *ct;
+        char why[128];
 
         if (t < 0) {
                 if (len < HEADER_LEN || p[0] != 0xC3 || p[1] != 0x01)
@@ -715,6 +717,11 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
         }
         ct = &c->t[t];
         d.rec = record_names[t];
+        /* avro-c allocates what lengths claim before reading: check them first */
+        if (retl_avro_check(ct->schema, p + HEADER_LEN, len - HEADER_LEN, why, sizeof(why))) {
+                snprintf(errstr, errstr_size, "decoding %s: %s", d.rec, why);
+                return -1;
+        }
         avro_reader_memory_set_source(c->reader, (const char *)p + HEADER_LEN,
                                       (int64_t)(len - HEADER_LEN));
         if (avro_value_read(c->reader, &ct->value)) {
