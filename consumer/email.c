@@ -104,10 +104,11 @@ int retl_email_valid(const char *str, size_t len, const char **why)
                 return 0;
         }
         if (s[i] == '[') {
-                /* domain-literal: dtext = 33-90 / 94-126 */
+                /* domain-literal: dtext = 33-90 / 94-126, and WSP as in quotes */
                 size_t j;
                 for (j = i + 1; j < len && s[j] != ']'; j++)
-                        if (!((s[j] >= 33 && s[j] <= 90) || (s[j] >= 94 && s[j] <= 126))) {
+                        if (!((s[j] >= 33 && s[j] <= 90) || (s[j] >= 94 && s[j] <= 126) ||
+                              s[j] == ' ' || s[j] == '\t')) {
                                 *why = "character not allowed in domain literal";
                                 return 0;
                         }

@@ -24,6 +24,7 @@ static void test_table(void **state)
                 {"\"a@b\"@example.com", 1},
                 {"user@[192.168.0.1]", 1},
                 {"user@[IPv6:2001:db8::1]", 1},
+                {"user@[ 192.168.0.1\t]", 1}, /* WSP, as the workspace takes it */
                 {"", 0},
                 {"plain", 0},
                 {"@example.com", 0},
