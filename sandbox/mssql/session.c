@@ -603,7 +603,7 @@ static void login_field(const uint8_t *p, size_t n, size_t at, char *out, size_t
         }
         retl_wbuf_init(&wb, out_size - 1);
         retl_utf16le_to_utf8(&wb, tmp, chars);
-        if (!wb.wb_over) {
+        if (!wb.wb_over && wb.wb_len) { /* an empty field leaves wb_data NULL */
                 memcpy(out, wb.wb_data, wb.wb_len);
                 out[wb.wb_len] = '\0';
         }
