@@ -149,7 +149,8 @@ $(FUZZ)/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(FUZZ)/libretl.a
 fuzz: $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
 		echo "== fuzz $$t: $(FUZZ_SECONDS) s"; mkdir -p $(FUZZ)/corpus/$$t; \
-		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(FUZZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=25 -print_final_stats=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(FUZZ)/fuzz_$$t \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=25 -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ)/crash-$$t- $(FUZZ)/corpus/$$t tests/fuzz/corpus/$$t \
 			|| exit 1; \
 	done
