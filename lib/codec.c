@@ -18,6 +18,7 @@
 
 struct codec_type {
         avro_schema_t schema;
+        struct retl_avro_check *check;
         avro_value_iface_t *iface;
         avro_value_t value;
         uint64_t fp;
@@ -78,7 +79,8 @@ struct retl_codec *retl_codec_new(char *errstr, size_t errstr_size)
                         retl_codec_destroy(c);
                         return NULL;
                 }
-                if (retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size)) {
+                ct->check = retl_avro_check_new(ct->schema, errstr, errstr_size);
+                if (!ct->check || retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size)) {
                         retl_codec_destroy(c);
                         return NULL;
                 }
@@ -111,6 +113,7 @@ void retl_codec_destroy(struct retl_codec *c)
                 }
                 if (ct->schema)
                         avro_schema_decref(ct->schema);
+                retl_avro_check_destroy(ct->check);
         }
         if (c->reader)
                 avro_reader_free(c->reader);
@@ -718,7 +721,7 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
         ct = &c->t[t];
         d.rec = record_names[t];
         /* avro-c allocates what lengths claim before reading: check them first */
-        if (retl_avro_check(ct->schema, p + HEADER_LEN, len - HEADER_LEN, why, sizeof(why))) {
+        if (retl_avro_check(ct->check, p + HEADER_LEN, len - HEADER_LEN, why, sizeof(why))) {
                 snprintf(errstr, errstr_size, "decoding %s: %s", d.rec, why);
                 return -1;
         }
