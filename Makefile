@@ -6,6 +6,7 @@
 #   make bench      benchmarks that print figures
 #   make asan       the sanitizer build alone (build/asan/)
 #   make check      format check + tests
+#   make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (clang)
 
 PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3 openssl
 CC      ?= cc
@@ -44,7 +45,7 @@ asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 STANDIN      := $(if $(TDS_SRCS),bin/retl-mssql-standin)
 ASAN_STANDIN := $(if $(TDS_SRCS),$(ASAN)/bin/retl-mssql-standin)
 
-.PHONY: all asan test unit it demo bench check deps clean distclean format
+.PHONY: all asan test unit it demo bench check deps clean distclean format fuzz
 all: bin/retl $(STANDIN)
 
 $(REL)/%.o: %.c
@@ -115,6 +116,53 @@ bin/bench/%: tests/bench/%.c $(REL)/libretl.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(REL)/libretl.a $(LDLIBS)
+
+# ---------------------------------------------------------------- fuzzing
+# make fuzz: each tests/fuzz/fuzz_<target>.c, built with clang, libFuzzer,
+# ASan and UBSan, runs FUZZ_SECONDS on its seeds tests/fuzz/corpus/<target>/
+# (what it finds goes to build/fuzz/corpus/<target>/, crashes to
+# build/fuzz/crash-<target>-*). FUZZ_TARGETS="codec cfg" picks some.
+# The seeds are also replayed by tests/run.sh: replay.c + the target, gcc
+# and the sanitizers like the unit tests, so `make test` needs no clang.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ         := build/fuzz
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# the stand-in's modules, which are not in the retl archive
+TDS_LIB_SRCS := $(filter-out sandbox/mssql/main.c,$(TDS_SRCS))
+
+$(FUZZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC fuzz $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(filter-out -Werror,$(WARN)) $(FUZZ_FLAGS) -MMD -MP \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+.PRECIOUS: $(FUZZ)/tests/fuzz/%.o
+$(FUZZ)/libretl.a: $(patsubst %.c,$(FUZZ)/%.o,$(RETL_SRCS) $(TDS_LIB_SRCS))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(FUZZ)/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(FUZZ)/libretl.a
+	@$(if $(Q),echo "  LD fuzz $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+fuzz: $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$t: $(FUZZ_SECONDS) s"; mkdir -p $(FUZZ)/corpus/$$t; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(FUZZ)/fuzz_$$t \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=25 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ)/crash-$$t- $(FUZZ)/corpus/$$t tests/fuzz/corpus/$$t \
+			|| exit 1; \
+	done
+
+$(ASAN)/libretl_mssql.a: $(call asan_obj,$(TDS_LIB_SRCS))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(ASAN)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN)/libretl_mssql.a $(ASAN)/libretl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN_FLAGS) -DRETL_UNITTEST -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+asan: $(patsubst tests/fuzz/fuzz_%.c,$(ASAN)/fuzz/replay_%,$(FUZZ_SRCS))
 
 deps:
 	@scripts/deps.sh

@@ -119,7 +119,10 @@ int64_t retl_track_parse_retry_after(const char *v, int64_t now_unix_s)
         when = curl_getdate(tmp, NULL);
         if (when == (time_t)-1)
                 return -1;
-        return when <= now_unix_s ? 0 : ((int64_t)when - now_unix_s) * 1000;
+        if (when <= now_unix_s)
+                return 0;
+        /* capped as above: a date years ahead must not park the workspace */
+        return ((int64_t)when - now_unix_s > 3600 ? 3600 : (int64_t)when - now_unix_s) * 1000;
 }
 
 static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)

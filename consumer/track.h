@@ -69,7 +69,7 @@ int retl_track_errors(const char *body, size_t len,
                       void *arg);
 
 /** @brief Parses a Retry-After value (seconds or an HTTP date).
- *  @returns milliseconds to wait (>= 0), or -1. */
+ *  @returns milliseconds to wait (0 to an hour), or -1. */
 int64_t retl_track_parse_retry_after(const char *v, int64_t now_unix_s);
 
 #endif

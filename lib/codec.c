@@ -5,6 +5,7 @@
  * the .avsc files; the FIELD_* constants below name those positions and a
  * unit test checks them against the schemas' field names. */
 #include "codec.h"
+#include "avro_check.h"
 #include "avro_fp.h"
 #include "mem.h"
 
@@ -18,6 +19,7 @@
 struct codec_type {
         int type;               /* enum retl_record_type */
         avro_schema_t schema;
+        struct retl_avro_check *check;
         avro_value_iface_t *iface;
         avro_value_t value;
         uint64_t fp;
@@ -76,7 +78,8 @@ static int load_type(struct codec_type *ct, int type, const char *json, char *er
                          avro_strerror());
                 return -1;
         }
-        if (retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size))
+        ct->check = retl_avro_check_new(ct->schema, errstr, errstr_size);
+        if (!ct->check || retl_avro_fingerprint(json, &ct->fp, errstr, errstr_size))
                 return -1;
         ct->iface = avro_generic_class_from_schema(ct->schema);
         if (!ct->iface || avro_generic_value_new(ct->iface, &ct->value)) {
@@ -100,6 +103,7 @@ static void free_type(struct codec_type *ct)
         }
         if (ct->schema)
                 avro_schema_decref(ct->schema);
+        retl_avro_check_destroy(ct->check);
 }
 
 struct retl_codec *retl_codec_new(char *errstr, size_t errstr_size)
@@ -768,6 +772,7 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
         struct dec d = {.err = errstr, .errsize = errstr_size};
         const unsigned char *p = data;
         struct codec_type *ct = writer_of(c, data, len);
+        char why[128];
 
         if (!ct) {
                 if (len < HEADER_LEN || p[0] != 0xC3 || p[1] != 0x01)
@@ -784,6 +789,11 @@ int retl_codec_decode(struct retl_codec *c, const void *data, size_t len,
                 return -1;
         }
         d.rec = record_names[ct->type];
+        /* avro-c allocates what lengths claim before reading: check them first */
+        if (retl_avro_check(ct->check, p + HEADER_LEN, len - HEADER_LEN, why, sizeof(why))) {
+                snprintf(errstr, errstr_size, "decoding %s: %s", d.rec, why);
+                return -1;
+        }
         avro_reader_memory_set_source(c->reader, (const char *)p + HEADER_LEN,
                                       (int64_t)(len - HEADER_LEN));
         if (avro_value_read(c->reader, &ct->value)) {

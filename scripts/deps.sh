@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what retl's build, tests and demo need and are missing, on Debian 12.
-#   scripts/deps.sh            build + test dependencies (Debian packages, the Kafka broker jars)
+#   scripts/deps.sh            build + test dependencies (Debian packages, the Kafka broker jars,
+#                              clang for `make fuzz`)
 #   scripts/deps.sh --runtime  only what `make demo` needs (build + runtime libraries)
 # Uses sudo when not root. Idempotent: prints nothing when all is there.
 set -euo pipefail
@@ -9,10 +10,11 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS="build-essential pkg-config librdkafka-dev libavro-dev libconfig-dev
 libcurl4-openssl-dev libjansson-dev freetds-dev freetds-bin libsybdb5 libmicrohttpd-dev
 libsqlite3-dev sqlite3 libssl-dev"
+FUZZ_PKGS="clang"
 TEST_PKGS="libcmocka-dev kcat default-jre-headless maven curl python3 python3-avro python3-jsonschema netcat-openbsd procps openssl"
 
 want="$BUILD_PKGS"
-[ "${1:-}" = "--runtime" ] || want="$want $TEST_PKGS"
+[ "${1:-}" = "--runtime" ] || want="$want $TEST_PKGS $FUZZ_PKGS"
 
 missing=()
 for p in $want; do

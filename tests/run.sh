@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs retl's tests and prints a summary; exits non-zero on any failure.
 #   tests/run.sh            unit tests (ASan+UBSan), then integration tests
-#   tests/run.sh unit       unit tests only
+#   tests/run.sh unit       unit tests (and the fuzz corpora replayed) only
 #   tests/run.sh it [NNNN]  integration tests only (those whose name starts with NNNN)
 #
 # Integration tests are tests/it/NNNN-name.sh scripts and tests/it/NNNN-name.c
@@ -45,6 +45,18 @@ run_unit() {
         done
 }
 
+# Each tests/fuzz/corpus/<target>/ through build/asan/fuzz/replay_<target>:
+# every input that ever crashed a parser, and the seeds, under the sanitizers.
+run_fuzz_replay() {
+        echo "== fuzz corpora replayed (AddressSanitizer + UndefinedBehaviorSanitizer)"
+        local d name
+        for d in tests/fuzz/corpus/*/; do
+                name=$(basename "$d")
+                build/asan/fuzz/replay_"$name" "${d%/}"
+                record "fuzz-replay/$name" $?
+        done
+}
+
 broker_stop() { tests/kafka/broker.sh stop "$RUN/kafka" >/dev/null 2>&1 || true; }
 
 run_it() {
@@ -81,9 +93,9 @@ run_it() {
 }
 
 case "$what" in
-unit) run_unit ;;
+unit) run_unit; run_fuzz_replay ;;
 it) run_it ;;
-all) run_unit; run_it ;;
+all) run_unit; run_fuzz_replay; run_it ;;
 *) echo "usage: tests/run.sh [unit|it [NNNN]]" >&2; exit 2 ;;
 esac
 

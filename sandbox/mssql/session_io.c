@@ -156,7 +156,8 @@ int retl_mssql_io_read_packet(struct retl_mssql_sess *s, uint8_t *type, uint8_t 
                 s->dead = 1;
                 return -1;
         }
-        if (io_read_full(s, s->msg.wb_data + s->msg.wb_len, len - 8))
+        /* a header-only packet has nothing to read (and wb_data may be NULL) */
+        if (len > 8 && io_read_full(s, s->msg.wb_data + s->msg.wb_len, len - 8))
                 return -1;
         s->msg.wb_len += len - 8;
         return 0;

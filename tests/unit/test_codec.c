@@ -390,6 +390,53 @@ static void test_bad_input(void **state)
         retl_buf_free(&buf);
 }
 
+/* Corrupt bodies are refused before avro-c reads them (it would allocate
+ * what a length claims): RowFailure = run_id, sync, part (enum), row_number,
+ * identifier (union), reason. Each case patches the body of a valid one. */
+static void test_corrupt_body(void **state)
+{
+        static const struct {
+                size_t at;               /* offset in the body */
+                unsigned char byte;
+                const char *why;
+        } cases[] = {
+                {0, 0x01, "bad length"},             /* run_id length -1 */
+                {0, 0x31, "bad length"},             /* run_id length -25 */
+                {0, 0x7E, "bad length"},             /* run_id length 63: past the end */
+                {5, 0x09, "no such enum symbol"},    /* part 5 of 2 */
+                {5, 0x01, "no such enum symbol"},    /* part -1 */
+                {7, 0x04, "no such union branch"},   /* identifier branch 2 of 2 */
+                {6, 0xFF, "number longer than 10 bytes"}, /* row_number */
+        };
+        struct retl_codec *c = *state;
+        struct retl_record in = {.type = RETL_REC_ROW_FAILURE}, out;
+        struct retl_buf buf;
+        unsigned char msg[64];
+        size_t len;
+
+        /* body: 04 "r1" | 02 "s" | 00 | 0e | 02 02 "x" | 06 "why" */
+        in.u.row_failure = (struct retl_row_failure){"r1", "s", RETL_PART_MAIN, 7, "x", "why"};
+        retl_buf_init(&buf, 0);
+        assert_int_equal(retl_codec_encode(c, &in, &buf, err, sizeof(err)), 0);
+        len = retl_buf_len(&buf);
+        assert_true(len == 10 + 14 && len <= sizeof(msg));
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                size_t n = len;
+
+                memcpy(msg, retl_buf_str(&buf), len);
+                msg[10 + cases[i].at] = cases[i].byte;
+                if (cases[i].byte == 0xFF) { /* a varint that never ends */
+                        n = 10 + cases[i].at + 11;
+                        memset(msg + 10 + cases[i].at, 0xFF, 11);
+                }
+                if (retl_codec_decode(c, msg, n, &out, err, sizeof(err)) != -1 ||
+                    !strstr(err, cases[i].why))
+                        fail_msg("case %zu: expected '%s', got '%s'", i, cases[i].why, err);
+                assert_non_null(strstr(err, "decoding RowFailure: corrupt Avro data"));
+        }
+        retl_buf_free(&buf);
+}
+
 /* Every schema parses, and its fingerprint is the CRC-64-AVRO of its
  * canonical form. */
 static void test_schema_fingerprints(void **state)
@@ -417,6 +464,7 @@ int main(void)
                 cmocka_unit_test(test_row_state_and_reset),
                 cmocka_unit_test(test_older_versions),
                 cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_corrupt_body),
                 cmocka_unit_test(test_schema_fingerprints),
         };
         return cmocka_run_group_tests_name("codec", tests, setup, teardown);

@@ -84,6 +84,10 @@ static void test_retry_after(void **state)
         assert_true(retl_track_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470) ==
                     10000);
         assert_true(retl_track_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490) == 0);
+        /* both forms wait at most an hour */
+        assert_true(retl_track_parse_retry_after("86400", 0) == 3600 * 1000);
+        assert_true(retl_track_parse_retry_after("Wed, 21 Oct 4309 07:28:00 GMT", 1445412490) ==
+                    3600 * 1000);
 }
 
 int main(void)
