@@ -50,6 +50,12 @@ static void usage(FILE *out)
 "  --api-key-file FILE       read the API key from FILE (first line)\n"
 "                            Without either, the key is \"" DEFAULT_CRED "\".\n"
 "\n"
+"App API (GET and POST /v1/segments: segments by name; Bearer key, wrong\n"
+"ones get 401; at most 10 requests per second, then 429):\n"
+"  --app-api-key-env VAR     read the App API key from environment variable VAR\n"
+"  --app-api-key-file FILE   read the App API key from FILE (first line)\n"
+"                            Without either, the key is \"" DEFAULT_CRED "\".\n"
+"\n"
 "Workspace settings:\n"
 "  --identifiers id|email|both   which of id and email identify people\n"
 "                            (default both)\n"
@@ -87,6 +93,8 @@ struct opts {
         const char *site_id;
         const char *key_env;
         const char *key_file;
+        const char *app_key_env;
+        const char *app_key_file;
         const char *state;
         int flush_interval;
         int threads;
@@ -184,6 +192,30 @@ static char *read_key_file(const char *path)
         return retl_strdup(line);
 }
 
+/* A key given by environment variable @p env or file @p file (neither:
+ * *@p key stays NULL, the default applies). @returns 0, or -1 with the
+ * reason printed. */
+static int read_key(const char *env, const char *file, const char *what, char **key)
+{
+        if (env) {
+                const char *v = getenv(env);
+
+                if (!v || !*v) {
+                        fprintf(stderr, "retl sandbox: environment variable %s is not set\n",
+                                env);
+                        return -1;
+                }
+                *key = retl_strdup(v);
+        } else if (file) {
+                *key = read_key_file(file);
+                if (!*key || !**key) {
+                        fprintf(stderr, "retl sandbox: cannot read %s from %s\n", what, file);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
 static int write_port_file(const char *path, int port)
 {
         char *tmp = retl_asprintf("%s.tmp", path);
@@ -206,7 +238,7 @@ enum {
         OPT_LISTEN = 256, OPT_PORT_FILE, OPT_SITE_ID, OPT_KEY_ENV, OPT_KEY_FILE,
         OPT_IDENTIFIERS, OPT_ALLOW_EMAIL, OPT_TYPES, OPT_SEGMENTS, OPT_SUPPRESS, OPT_STATE,
         OPT_FLUSH, OPT_RATE, OPT_ERR_RATE, OPT_ERR_STATUS, OPT_LATENCY, OPT_DROP, OPT_LOG,
-        OPT_THREADS, OPT_SEED,
+        OPT_THREADS, OPT_SEED, OPT_APP_KEY_ENV, OPT_APP_KEY_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -215,6 +247,8 @@ static const struct option long_opts[] = {
         {"site-id", required_argument, NULL, OPT_SITE_ID},
         {"api-key-env", required_argument, NULL, OPT_KEY_ENV},
         {"api-key-file", required_argument, NULL, OPT_KEY_FILE},
+        {"app-api-key-env", required_argument, NULL, OPT_APP_KEY_ENV},
+        {"app-api-key-file", required_argument, NULL, OPT_APP_KEY_FILE},
         {"identifiers", required_argument, NULL, OPT_IDENTIFIERS},
         {"allow-email-update-by-id", no_argument, NULL, OPT_ALLOW_EMAIL},
         {"object-types", required_argument, NULL, OPT_TYPES},
@@ -254,6 +288,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                 case OPT_SITE_ID: o->site_id = a; break;
                 case OPT_KEY_ENV: o->key_env = a; break;
                 case OPT_KEY_FILE: o->key_file = a; break;
+                case OPT_APP_KEY_ENV: o->app_key_env = a; break;
+                case OPT_APP_KEY_FILE: o->app_key_file = a; break;
                 case OPT_STATE: o->state = a; break;
                 case OPT_ALLOW_EMAIL: o->allow_email_update = 1; break;
                 case OPT_IDENTIFIERS:
@@ -399,7 +435,7 @@ int retl_sandbox_main(int argc, char **argv)
         struct retl_sbx_faults *faults = NULL;
         struct retl_sbx_server *srv = NULL;
         struct retl_sbx_server_conf sc = {0};
-        char *host = NULL, *key = NULL;
+        char *host = NULL, *key = NULL, *app_key = NULL;
         char err[512];
         sigset_t sigs;
         int rc, port, status = 1;
@@ -419,23 +455,9 @@ int retl_sandbox_main(int argc, char **argv)
                 opts_free(&o);
                 return 2;
         }
-        if (o.key_env) {
-                const char *v = getenv(o.key_env);
-
-                if (!v || !*v) {
-                        fprintf(stderr, "retl sandbox: environment variable %s is not set\n",
-                                o.key_env);
-                        goto out;
-                }
-                key = retl_strdup(v);
-        } else if (o.key_file) {
-                key = read_key_file(o.key_file);
-                if (!key || !*key) {
-                        fprintf(stderr, "retl sandbox: cannot read an API key from %s\n",
-                                o.key_file);
-                        goto out;
-                }
-        }
+        if (read_key(o.key_env, o.key_file, "an API key", &key) ||
+            read_key(o.app_key_env, o.app_key_file, "an App API key", &app_key))
+                goto out;
         if (!o.site_id || !key)
                 retl_log_info("sandbox", "using default credentials: site id '%s', API key %s",
                               o.site_id ? o.site_id : DEFAULT_CRED,
@@ -478,6 +500,7 @@ int retl_sandbox_main(int argc, char **argv)
         sc.sc_port = port;
         sc.sc_site_id = o.site_id ? o.site_id : DEFAULT_CRED;
         sc.sc_api_key = key ? key : DEFAULT_CRED;
+        sc.sc_app_key = app_key ? app_key : DEFAULT_CRED;
         sc.sc_state_path = o.state;
         sc.sc_threads = o.threads;
         sc.sc_ws = ws;
@@ -542,6 +565,7 @@ out:
         retl_sbx_ws_destroy(ws);
         free(host);
         free(key);
+        free(app_key);
         opts_free(&o);
         return status;
 }

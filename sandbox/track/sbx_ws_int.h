@@ -53,6 +53,8 @@ struct sbx_rel {
 
 struct sbx_segment {
         long s_id;
+        char *s_name;          /* NULL = none (created by id: --segments, POST /_sandbox/segments) */
+        char *s_description;   /* NULL = none */
         struct retl_sbx_map *s_members;   /* cio_id -> struct sbx_person */
 };
 
