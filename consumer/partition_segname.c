@@ -278,9 +278,9 @@ void retl_partition_segname_answer(struct retl_partition *p, struct req *q,
                                       sn->attempts, (double)delay / 1000);
                 return;
         case RETL_TRACK_AUTH:
-                snprintf(why, sizeof(why), "the App API refused the key (HTTP %ld: %.200s): "
-                         "check the app_api_key of workspace '%s' (an App API key, not the "
-                         "Track API's)", res->status, res->body, p->ws->name);
+                snprintf(why, sizeof(why), "the App API refused the key of workspace '%s' "
+                         "(HTTP %ld: %.200s): check its app_api_key (an App API key, not the "
+                         "Track API's)", p->ws->name, res->status, res->body);
                 lookup_failed(p, why);
                 return;
         case RETL_TRACK_REJECT:

@@ -60,6 +60,9 @@ long retl_sbx_ws_segment_create_named(struct retl_sbx_ws *ws, const char *name,
         /* sorted by id: the last one has the highest */
         long id = ws->ws_n_segments ? ws->ws_segments[ws->ws_n_segments - 1].s_id + 1 : 1;
 
+        if (id < ws->ws_next_segment)
+                id = ws->ws_next_segment;
+        ws->ws_next_segment = id + 1;
         retl_sbx_ws_segment_name(ws, id, name, description);
         return id;
 }

@@ -92,6 +92,8 @@ static int load_meta(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                         ws->ws_next_person = strtoull(v, NULL, 10);
                 else if (!strcmp(k, "next_object"))
                         ws->ws_next_object = strtoull(v, NULL, 10);
+                else if (!strcmp(k, "next_segment"))
+                        ws->ws_next_segment = strtol(v, NULL, 10);
                 else if (!strcmp(k, "version") && strtol(v, NULL, 10) != STATE_VERSION) {
                         snprintf(errstr, errstr_size, "state file version %s, expected %d",
                                  v, STATE_VERSION);
@@ -261,6 +263,11 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                 goto fail;
         snprintf(num, sizeof(num), "%llu", (unsigned long long)ws->ws_next_object);
         sqlite3_bind_text(st, 1, "next_object", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, num, -1, SQLITE_TRANSIENT);
+        if (step_reset(st))
+                goto fail;
+        snprintf(num, sizeof(num), "%ld", ws->ws_next_segment);
+        sqlite3_bind_text(st, 1, "next_segment", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, num, -1, SQLITE_TRANSIENT);
         if (step_reset(st))
                 goto fail;

@@ -92,6 +92,8 @@ struct retl_sbx_ws {
 
         uint64_t ws_next_person;            /* cio_id sequence */
         uint64_t ws_next_object;            /* cio_object_id sequence */
+        long ws_next_segment;               /* lowest id a new named segment may take: ids
+                                               of deleted segments are never reused */
         int ws_dirty;
 };
 

@@ -923,10 +923,17 @@ static void test_app_api(void **state)
         j = person(&main_sb, "id=1");
         assert_int_equal(json_array_size(json_object_get(j, "segments")), 0);
         json_decref(j);
+        /* the id of a deleted segment is never given again */
+        json_decref(app_ok(&main_sb, "DELETE", "/v1/segments/13", NULL, 204));
+        j = app_ok(&main_sb, "POST", "/v1/segments", "{\"segment\":{\"name\":\"again\"}}", 200);
+        assert_int_equal(jint(j, "segment.id"), 14);
+        json_decref(j);
         /* the requests are in the ring */
-        j = get(&main_sb, "/_sandbox/requests?limit=3", 200);
-        assert_string_equal(jstr(json_array_get(json_object_get(j, "requests"), 0), "path"),
-                            "/v1/segments/12");
+        j = get(&main_sb, "/_sandbox/requests?limit=1", 200);
+        s = json_array_get(json_object_get(j, "requests"), 0);
+        assert_string_equal(jstr(s, "method"), "POST");
+        assert_string_equal(jstr(s, "path"), "/v1/segments");
+        assert_int_equal(jint(s, "status"), 200);
         json_decref(j);
 
         /* its own rate limit: at most 10 requests a second (a bucket of 10),
