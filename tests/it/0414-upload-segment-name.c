@@ -1,4 +1,4 @@
-/* Integration test 0413: a sync that names its segment (segment_name).
+/* Integration test 0414: a sync that names its segment (segment_name).
  *   - first run: the uploader finds no segment of that name through the App
  *     API (its own Bearer key), creates it with the description, adds the
  *     run's people to it, and commits the id in the checkpoint;
@@ -173,10 +173,10 @@ int main(void)
         struct retl_checkpoint cp;
         pid_t up;
 
-        it_init("0413");
+        it_init("0414");
         setenv("IT_APP_KEY", "it-app-key", 1);
         setenv("IT_WRONG_APP_KEY", "not-the-app-key", 1);
-        snprintf(prefix, sizeof(prefix), "it0413-%ld", (long)time(NULL));
+        snprintf(prefix, sizeof(prefix), "it0414-%ld", (long)time(NULL));
         snprintf(ta, sizeof(ta), "%s.acme", prefix);
         snprintf(to, sizeof(to), "%s.other", prefix);
         snprintf(imports, sizeof(imports), "%s-imports", prefix);
@@ -273,6 +273,6 @@ int main(void)
 
         CHECK(it_stop(up, SIGTERM, 30000) == 0);
         retl_checkpoint_free(&cp);
-        printf("0413 ok\n");
+        printf("0414 ok\n");
         return 0;
 }
