@@ -335,3 +335,10 @@ const char *retl_partition_segname_gone(struct retl_partition *p, struct run *r,
         free(msg);
         return r->seg_error;
 }
+
+int64_t retl_partition_segname_state_key(const struct run *r)
+{
+        if (!r->s.segment_name)
+                return r->s.segment;
+        return -1 - (int64_t)retl_checkpoint_name_hash(r->s.segment_name);
+}

@@ -31,6 +31,11 @@ void retl_partition_segname_answer(struct retl_partition *p, struct req *q,
 const char *retl_partition_segname_gone(struct retl_partition *p, struct run *r,
                                         const struct retl_track_result *res);
 
+/** @brief What the row state fingerprints as run @p r's segment: its id,
+ *  or for a segment_name a value of the name (negative, never an id), so
+ *  that an unchanged row is sent again once its sync's segment changes. */
+int64_t retl_partition_segname_state_key(const struct run *r);
+
 /** @brief Aborts the lookup in progress, if any (the partition's end). */
 void retl_partition_segname_abandon(struct retl_partition *p);
 

@@ -10,7 +10,10 @@
  *     people are imported, the rows fail naming the sync and the segment,
  *     the other workspace goes on;
  *   - the segment deleted in the workspace: the next run's rows fail saying
- *     so, and the run after it creates the segment again. */
+ *     so, and the run after it creates the segment again;
+ *   - with the row state (a sync the file lists): a row unchanged since the
+ *     last run is sent again, and joins, when the sync's segment_name
+ *     changed; with the same name it is skipped. */
 #include "tests/it/upload_it.h"
 
 #define SEG "Imported from CRM"
@@ -89,20 +92,26 @@ static void write_config(const struct it_sandbox *acme, const struct it_sandbox 
                 "log_level = \"info\";\n"
                 "kafka = { brokers = \"%s\"; replication_factor = 1; topic_prefix = \"%s.\";\n"
                 "  group = \"%s\"; imports_topic = \"%s\"; failures_topic = \"%s\";\n"
+                "  state_topic_prefix = \"%s-state.\";\n"
                 "  properties = { session_timeout_ms = \"6000\"; heartbeat_interval_ms = \"500\";"
                 " topic_metadata_refresh_interval_ms = \"2000\"; }; };\n"
                 "workspaces = (\n"
                 "  { name = \"acme\"; api_url = \"%s\"; site_id = \"acme\";"
                 " api_key_env = \"IT_API_KEY\"; app_api_key_env = \"IT_APP_KEY\"; },\n"
                 "  { name = \"other\"; api_url = \"%s\"; site_id = \"other\";"
-                " api_key_env = \"IT_API_KEY\"; app_api_key_env = \"IT_WRONG_APP_KEY\"; } );\n",
-                it_brokers, prefix, group, imports, failures, acme->url, other->url);
+                " api_key_env = \"IT_API_KEY\"; app_api_key_env = \"IT_WRONG_APP_KEY\"; } );\n"
+                "databases = ( { name = \"src\"; host = \"127.0.0.1\"; database = \"crm\";"
+                " user = \"ro\"; password_env = \"IT_API_KEY\"; } );\n"
+                "syncs = ( { name = \"listed\"; workspace = \"acme\"; database = \"src\";"
+                " import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM p\";"
+                " segment_name = \"Listed A\"; } );\n",
+                it_brokers, prefix, group, imports, failures, prefix, acme->url, other->url);
         fclose(f);
 }
 
-/* A run of @p n people "<run>-<i>" joining segment @p name. */
-static void run(const char *topic, const char *run_id, const char *sync, const char *name,
-                int64_t t, int n)
+/* A run of @p n people "<ids>-<i>" joining segment @p name. */
+static void run_ids(const char *topic, const char *run_id, const char *ids, const char *sync,
+                    const char *name, int64_t t, int n)
 {
         struct retl_sync_settings s = it_settings(RETL_IMPORT_PEOPLE, RETL_IDENT_ID);
 
@@ -114,7 +123,7 @@ static void run(const char *topic, const char *run_id, const char *sync, const c
                 struct retl_column c[1];
 
                 memset(c, 0, sizeof(c));
-                snprintf(id, sizeof(id), "%s-%d", run_id, i);
+                snprintf(id, sizeof(id), "%s-%d", ids, i);
                 c[0].name = "id";
                 c[0].value.type = RETL_V_STRING;
                 c[0].value.u.s.ptr = id;
@@ -123,6 +132,13 @@ static void run(const char *topic, const char *run_id, const char *sync, const c
         }
         it_run_finished(topic, run_id, sync, RETL_EXTRACT_OK, n, 0);
         it_flush();
+}
+
+/* A run of @p n people "<run>-<i>" joining segment @p name. */
+static void run(const char *topic, const char *run_id, const char *sync, const char *name,
+                int64_t t, int n)
+{
+        run_ids(topic, run_id, run_id, sync, name, t, n);
 }
 
 /* The run's final report is @p status with @p failed rows, each row's
@@ -270,6 +286,28 @@ int main(void)
                count);
         CHECK(app_requests(&acme, "POST") == 2);
         CHECK(retl_checkpoint_segment_get(&cp, "people", hash) == id2);
+
+        /* the row state: the same rows under a new segment_name are sent
+         * again and join it; under the same name they are skipped */
+        run_ids(ta, "listed-1", "listed", "listed", "Listed A", t, 2);
+        it_wait_committed(group, ta, it_end_offset(ta), 60000, NULL);
+        expect_run("listed-1", RETL_IMPORT_COMPLETED, 2, 0, NULL);
+        CHECK(segments_named(&acme, "Listed A", &id2, &count, NULL, 0) == 1 && count == 2);
+        run_ids(ta, "listed-2", "listed", "listed", "Listed B", t + 1000, 2);
+        it_wait_committed(group, ta, it_end_offset(ta), 60000, NULL);
+        expect_run("listed-2", RETL_IMPORT_COMPLETED, 2, 0, NULL);
+        CHECK(segments_named(&acme, "Listed B", &id2, &count, NULL, 0) == 1);
+        CHECKF(count == 2, "segment 'Listed B' has %" PRId64 " members", count);
+        run_ids(ta, "listed-3", "listed", "listed", "Listed B", t + 2000, 2);
+        it_wait_committed(group, ta, it_end_offset(ta), 60000, NULL);
+        {
+                struct it_reports rep;
+
+                it_reports(imports, "listed-3", &rep);
+                CHECKF(rep.last.status == RETL_IMPORT_COMPLETED && rep.last.unchanged == 2,
+                       "listed-3: status %d, %" PRId64 " unchanged", (int)rep.last.status,
+                       rep.last.unchanged);
+        }
 
         CHECK(it_stop(up, SIGTERM, 30000) == 0);
         retl_checkpoint_free(&cp);
