@@ -5,6 +5,7 @@
 #include "consumer/partition_ledger.h"
 #include "consumer/partition_metrics.h"
 #include "consumer/partition_report.h"
+#include "consumer/partition_segname.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -21,7 +22,7 @@ static void set_outcome(struct retl_partition *p, struct entry *e, enum outcome 
                 retl_partition_report_failure(p, e, reason);
         free(e->json);
         e->json = NULL;
-        if (o == O_IMPORTED && e->part == RETL_PART_MAIN && e->run->s.segment &&
+        if (o == O_IMPORTED && e->part == RETL_PART_MAIN && run_has_segment(e->run) &&
             e->run->s.import == RETL_IMPORT_PEOPLE) {
                 /* joins the segment once identified; done after that */
                 retl_partition_batcher_segment_add(p, e);
@@ -154,6 +155,10 @@ void retl_partition_answer_take(struct retl_partition *p, struct req *q,
         enum retl_track_class cls = retl_track_classify(r);
         const char *what = q->kind == R_BATCH ? "batch" : "segment add";
 
+        if (q->kind == R_APP_LIST || q->kind == R_APP_CREATE) {
+                retl_partition_segname_answer(p, q, r);
+                return;
+        }
         q->x = NULL;
         retl_partition_batcher_unlink(p, q);
         retl_partition_metrics_answer(p, r);
@@ -225,10 +230,14 @@ void retl_partition_answer_take(struct retl_partition *p, struct req *q,
                 } else {
                         char *why = retl_asprintf("refused by the Track API (HTTP %ld): %.300s",
                                                   r->status, r->body);
+                        struct run *r0 = q->items[0]->run;
                         if (q->kind == R_BATCH) {
                                 struct entry *e = q->items[0];
                                 row_answered(p, e);
                                 set_outcome(p, e, O_FAILED, why);
+                        } else if (r->status == 404 && r0->s.segment_name) {
+                                /* a segment found by name was deleted since */
+                                segment_answered(p, q, retl_partition_segname_gone(p, r0, r));
                         } else {
                                 segment_answered(p, q, why);
                         }

@@ -2,6 +2,8 @@
  * partition_batcher.h. */
 #include "consumer/partition_batcher.h"
 #include "consumer/jsonw.h"
+#include "consumer/partition_report.h"
+#include "consumer/partition_segname.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -22,6 +24,7 @@ void retl_partition_batcher_req_free(struct req *q)
 
 void retl_partition_batcher_abandon(struct retl_partition *p)
 {
+        retl_partition_segname_abandon(p);
         while (p->flight) {
                 struct req *q = p->flight;
                 p->flight = q->fnext;
@@ -202,7 +205,42 @@ static void body_build(struct req *q)
         }
 }
 
-static struct req *build_segment(struct retl_partition *p)
+/* The segment run @p r's people join: by id, or found by name (0 = not
+ * known yet). */
+static int64_t segment_of(const struct run *r)
+{
+        return r->s.segment_name ? r->seg_id : r->s.segment;
+}
+
+/* Whether the head of the segment queue can go: 1 with its segment in
+ * *@p id, 0 while its segment is being looked up by name. Rows whose
+ * segment cannot be used (r->seg_error) fail on the way. */
+static int segment_head_ready(struct retl_partition *p, int64_t now, int64_t *wake,
+                              int64_t *id)
+{
+        while (p->shead) {
+                struct run *r = p->shead->run;
+                int rc = retl_partition_segname_resolve(p, r, now, wake, id);
+
+                if (rc >= 0)
+                        return rc;
+                /* identified, but not added to the segment: a failed row */
+                while (p->shead && p->shead->run == r) {
+                        struct entry *e = p->shead;
+                        p->shead = e->qnext;
+                        e->qnext = NULL;
+                        p->nseg--;
+                        e->outcome = O_FAILED;
+                        retl_partition_report_failure(p, e, r->seg_error);
+                        e->done = 1;
+                }
+                if (!p->shead)
+                        p->stail = NULL;
+        }
+        return 0;
+}
+
+static struct req *build_segment(struct retl_partition *p, int64_t segment)
 {
         struct entry *e = p->shead;
         struct req *q = retl_calloc(1, sizeof(*q));
@@ -210,11 +248,11 @@ static struct req *build_segment(struct retl_partition *p)
 
         q->p = p;
         q->kind = R_SEGMENT;
-        q->segment = r0->s.segment;
+        q->segment = segment;
         q->items = retl_malloc(SEGMENT_MAX_IDS * sizeof(*q->items));
         retl_buf_init(&q->body, 0);
         /* one segment and id type per request */
-        while (e && q->n < SEGMENT_MAX_IDS && e->run->s.segment == r0->s.segment &&
+        while (e && q->n < SEGMENT_MAX_IDS && segment_of(e->run) == segment &&
                e->run->s.identify_by == r0->s.identify_by) {
                 q->items[q->n++] = e;
                 e = e->qnext;
@@ -268,8 +306,11 @@ void retl_partition_batcher_send(struct retl_partition *p, int64_t now, int64_t 
                                 q = build_batch(p);
                         if (!q && p->shead &&
                             (p->nseg >= SEGMENT_MAX_IDS || now - p->seg_since_ms >= 200 ||
-                             !p->qhead))
-                                q = build_segment(p);
+                             !p->qhead)) {
+                                int64_t segment;
+                                if (segment_head_ready(p, now, wake, &segment) == 1)
+                                        q = build_segment(p, segment);
+                        }
                         if (!q)
                                 break;
                         retl_partition_batcher_requeue(p, q);

@@ -7,6 +7,7 @@
  * partition_batcher.c (send and segment queues, requests, in-flight keys),
  * partition_answer.c (outcomes, partial failures, retries),
  * partition_commit.c (checkpoints, commits, a run's end),
+ * partition_segname.c (segments found or created by name, App API),
  * partition_report.c (reports and failed rows on Kafka),
  * partition_state.c (row state: load, unchanged rows, what was accepted),
  * partition_metrics.c (the uploader's series). */
@@ -37,7 +38,10 @@ struct run {
         int64_t watermark_s;            /* its last_sync_time once completed */
         int64_t start_offset;           /* its RunStarted */
         int64_t import_start_ms;        /* wall clock when we began it */
-        struct retl_sync_settings s;    /* strings owned: object_type_id */
+        struct retl_sync_settings s;    /* strings owned: object_type_id, segment_name,
+                                           segment_description */
+        int64_t seg_id;                 /* segment_name: its id once known, else 0 */
+        char *seg_error;                /* segment_name: why it cannot be used, or NULL */
         int64_t rows, imported, failed, suppressed;     /* retired rows */
         int64_t unchanged;              /* retired rows skipped as unchanged */
         int64_t main_pending;           /* MAIN rows not yet answered */
@@ -85,9 +89,16 @@ struct entry {
         char *fin_error;
 };
 
+/* Whether the people of run @p r join a segment (by id or by name). */
+static inline int run_has_segment(const struct run *r)
+{
+        return r->s.segment || r->s.segment_name;
+}
+
 /* One request to the Track API (partition_batcher.c): a batch of rows or
- * a segment add. */
-enum rkind { R_BATCH, R_SEGMENT };
+ * a segment add; or to the App API (partition_segname.c): the list of
+ * segments, or a segment's creation. */
+enum rkind { R_BATCH, R_SEGMENT, R_APP_LIST, R_APP_CREATE };
 
 struct req {
         struct retl_partition *p;
@@ -151,6 +162,8 @@ struct retl_partition {
         uint8_t *scanbits;
 
         struct retl_pace_bucket bucket;
+        struct segname *segname;        /* the segment being found by name, or NULL */
+        struct retl_pace_bucket app_bucket;     /* App API: 10 requests/s */
         int64_t backoff_until_ms;
         int attempts;                   /* consecutive failed attempts */
         uint64_t rnd;

@@ -32,6 +32,9 @@ static void run_free(struct run *r)
         free(r->sync);
         free(r->replay_of);
         free((char *)r->s.object_type_id);
+        free((char *)r->s.segment_name);
+        free((char *)r->s.segment_description);
+        free(r->seg_error);
         free(r);
 }
 
@@ -78,6 +81,11 @@ void retl_partition_ledger_run_begin(struct retl_partition *p, const struct retl
                                                   ? rs->settings.object_type_id : "1");
         r->s.query = NULL;
         r->s.relationship_query = NULL;
+        r->s.segment_name = rs->settings.segment_name ? retl_strdup(rs->settings.segment_name)
+                                                      : NULL;
+        r->s.segment_description = rs->settings.segment_description
+                                           ? retl_strdup(rs->settings.segment_description)
+                                           : NULL;
         r->next = p->runs;
         p->runs = r;
         retl_partition_commit_note_sync(p, r->sync);

@@ -1,5 +1,6 @@
 /* retl uploader — a workspace partition's row state, see partition_state.h. */
 #include "consumer/partition_state.h"
+#include "consumer/partition_segname.h"
 #include "consumer/rowstate.h"
 #include "consumer/statelog.h"
 #include "lib/kafka.h"
@@ -97,8 +98,9 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
         /* the segment is not in the entity but changes what lands */
         e->fingerprint = retl_rowstate_fingerprint(
                 e->json, e->json_len,
-                e->part == RETL_PART_MAIN && r->s.import == RETL_IMPORT_PEOPLE ? r->s.segment
-                                                                               : 0);
+                e->part == RETL_PART_MAIN && r->s.import == RETL_IMPORT_PEOPLE
+                        ? retl_partition_segname_state_key(r)
+                        : 0);
         pending = pending_slot(p, e);
         /* Skipped only when nothing earlier of this key is still on its way:
          * an earlier row in flight will land after this one is decided, and

@@ -143,10 +143,12 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
         return n;
 }
 
-struct retl_track_xfer *retl_track_post(struct retl_track *t, const char *url,
-                                        const char *user, const char *password,
-                                        const char *body, size_t len, long timeout_s,
-                                        void *opaque)
+/* Starts a request: POST @p body when not NULL, else GET; HTTP basic auth
+ * @p user : @p secret, or Authorization: Bearer @p secret when @p user is
+ * NULL. */
+static struct retl_track_xfer *start(struct retl_track *t, const char *url, const char *user,
+                                     const char *secret, const char *body, size_t len,
+                                     long timeout_s, void *opaque)
 {
         struct retl_track_xfer *x = t->free_list;
 
@@ -171,13 +173,22 @@ struct retl_track_xfer *retl_track_post(struct retl_track *t, const char *url,
         x->retry_after_ms = -1;
         x->error[0] = '\0';
         curl_easy_setopt(x->easy, CURLOPT_URL, url);
-        curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
-        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        if (body) {
+                curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+                curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, body);
+                curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        } else {
+                curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+        }
         curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
-        curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        curl_easy_setopt(x->easy, CURLOPT_USERNAME, user);
-        curl_easy_setopt(x->easy, CURLOPT_PASSWORD, password);
+        if (user) {
+                curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+                curl_easy_setopt(x->easy, CURLOPT_USERNAME, user);
+                curl_easy_setopt(x->easy, CURLOPT_PASSWORD, secret);
+        } else {
+                curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+                curl_easy_setopt(x->easy, CURLOPT_XOAUTH2_BEARER, secret);
+        }
         curl_easy_setopt(x->easy, CURLOPT_USERAGENT, t->user_agent);
         curl_easy_setopt(x->easy, CURLOPT_TIMEOUT, timeout_s);
         curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, timeout_s < 10 ? timeout_s : 10L);
@@ -199,6 +210,21 @@ struct retl_track_xfer *retl_track_post(struct retl_track *t, const char *url,
                 t->active->aprev = x;
         t->active = x;
         return x;
+}
+
+struct retl_track_xfer *retl_track_post(struct retl_track *t, const char *url,
+                                        const char *user, const char *password,
+                                        const char *body, size_t len, long timeout_s,
+                                        void *opaque)
+{
+        return start(t, url, user, password, body, len, timeout_s, opaque);
+}
+
+struct retl_track_xfer *retl_track_app(struct retl_track *t, const char *url,
+                                       const char *token, const char *body, size_t len,
+                                       long timeout_s, void *opaque)
+{
+        return start(t, url, NULL, token, body, len, timeout_s, opaque);
 }
 
 static void recycle(struct retl_track *t, struct retl_track_xfer *x)

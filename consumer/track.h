@@ -1,4 +1,5 @@
-/* retl uploader — the Track API client: concurrent HTTP requests over one
+/* retl uploader — the Track API client (and the App API's, for segments
+ * found by name): concurrent HTTP requests over one
  * libcurl multi handle (keep-alive, HTTP/2 multiplexing where the server
  * offers it), and the reading of its answers.
  *
@@ -45,6 +46,12 @@ struct retl_track_xfer *retl_track_post(struct retl_track *t, const char *url,
                                         const char *user, const char *password,
                                         const char *body, size_t len, long timeout_s,
                                         void *opaque);
+/** @brief Starts an App API request (api.customer.io): POST @p body (JSON,
+ *  borrowed until completion) or, when @p body is NULL, GET @p url; with
+ *  Authorization: Bearer @p token. As retl_track_post otherwise. */
+struct retl_track_xfer *retl_track_app(struct retl_track *t, const char *url,
+                                       const char *token, const char *body, size_t len,
+                                       long timeout_s, void *opaque);
 /** @brief Abandons a running transfer; its completion is never reported. */
 void retl_track_abort(struct retl_track *t, struct retl_track_xfer *x);
 

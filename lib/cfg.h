@@ -49,6 +49,10 @@ struct retl_cfg_workspace {
         char *site_id;
         char *api_key;          /* secret */
         char *api_key_ref;      /* how the file names it: api_key_env = "VAR" */
+        char *app_api_url;      /* App API base URL, e.g. https://api.customer.io */
+        int app_api_url_derived;        /* from region or api_url, not written */
+        char *app_api_key;      /* secret, NULL when not given or not read */
+        char *app_api_key_ref;  /* app_api_key_env = "VAR", NULL when not given */
         int rate_limit;         /* requests per second */
         int max_in_flight;      /* concurrent requests */
         int timeout_s;          /* per request */
@@ -88,6 +92,8 @@ struct retl_cfg_sync {
         enum retl_empty empty_values;
         enum retl_suppressed suppressed;
         int64_t segment;        /* manual segment id, 0 = none */
+        char *segment_name;     /* manual segment found or created by name, NULL = none */
+        char *segment_description;      /* given when it is created, NULL = none */
         char *query;
         char *relationship_query;       /* NULL = none */
         enum retl_ident relationship_identify_by;
@@ -126,7 +132,7 @@ struct retl_cfg {
  * needs only the credentials it uses. Unread secrets stay NULL. */
 #define RETL_CFG_SECRETS_KAFKA      1u  /* kafka.properties *_env / *_file */
 #define RETL_CFG_SECRETS_DATABASES  2u  /* databases[].password */
-#define RETL_CFG_SECRETS_WORKSPACES 4u  /* workspaces[].api_key */
+#define RETL_CFG_SECRETS_WORKSPACES 4u  /* workspaces[].api_key, app_api_key */
 #define RETL_CFG_SECRETS_ALL        7u
 
 /** @brief Loads, checks and resolves @p path, reading the secrets in

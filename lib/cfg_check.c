@@ -28,6 +28,63 @@ static void check_state_prefix(struct retl_cfg_loader *ld, const struct retl_cfg
                                  "\"retl.state.\"", sp, tp);
 }
 
+/* A URL setting: http:// or https://, trailing slashes dropped. */
+static void check_url(struct retl_cfg_loader *ld, int line, const char *where,
+                      const char *setting, char *url)
+{
+        size_t n = strlen(url);
+
+        if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+                retl_cfg_problem(ld, line, where, "%s '%s' must start with http:// or https://",
+                                 setting, url);
+        while (n > 0 && url[n - 1] == '/')
+                url[--n] = '\0';
+}
+
+/* The App API's address: given, else by region (api.customer.io,
+ * api-eu.customer.io), else api_url: a `retl sandbox` given as api_url
+ * serves the App API too. Called once api_url is settled. */
+static void check_app_api_url(struct retl_cfg_loader *ld, struct retl_cfg_workspace *w,
+                              const char *where)
+{
+        if (w->app_api_url) {
+                check_url(ld, w->line, where, "app_api_url", w->app_api_url);
+                return;
+        }
+        w->app_api_url_derived = 1;
+        if (w->region)
+                w->app_api_url = retl_strdup(!strcmp(w->region, "eu")
+                                                     ? "https://api-eu.customer.io"
+                                                     : "https://api.customer.io");
+        else if (w->api_url)
+                w->app_api_url = retl_strdup(w->api_url);
+}
+
+/* segment_name: people syncs, not with segment, and a workspace with an
+ * App API key to find or create the segment with. */
+static void check_segment_name(struct retl_cfg_loader *ld, const struct retl_cfg_sync *s,
+                               const char *where)
+{
+        if (!s->segment_name) {
+                if (s->segment_description)
+                        retl_cfg_problem(ld, s->line, where,
+                                         "segment_description goes with segment_name");
+                return;
+        }
+        if (!*s->segment_name)
+                retl_cfg_problem(ld, s->line, where, "segment_name is empty");
+        if (s->segment)
+                retl_cfg_problem(ld, s->line, where,
+                                 "give segment (an id) or segment_name, not both");
+        if (s->import == RETL_IMPORT_OBJECTS)
+                retl_cfg_problem(ld, s->line, where, "segment_name is for people syncs only");
+        /* the reference, not the key: only the uploader reads the key */
+        if (s->ws && !s->ws->app_api_key_ref)
+                retl_cfg_problem(ld, s->line, where,
+                                 "segment_name needs workspace '%s' to have an App API key "
+                                 "(app_api_key_env or app_api_key_file)", s->ws->name);
+}
+
 void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
 {
         char where[160];
@@ -44,13 +101,7 @@ void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
                 if (w->api_url && w->region) {
                         retl_cfg_problem(ld, w->line, where, "give region or api_url, not both");
                 } else if (w->api_url) {
-                        size_t n = strlen(w->api_url);
-                        if (strncmp(w->api_url, "http://", 7) && strncmp(w->api_url, "https://", 8))
-                                retl_cfg_problem(ld, w->line, where,
-                                                 "api_url '%s' must start with http:// or https://",
-                                                 w->api_url);
-                        while (n > 0 && w->api_url[n - 1] == '/')
-                                w->api_url[--n] = '\0';
+                        check_url(ld, w->line, where, "api_url", w->api_url);
                 } else {
                         if (!w->region)
                                 w->region = retl_strdup("us");
@@ -58,6 +109,7 @@ void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
                                                          ? "https://track-eu.customer.io"
                                                          : "https://track.customer.io");
                 }
+                check_app_api_url(ld, w, where);
         }
         for (size_t i = 0; i < cfg->ndatabases; i++) {
                 struct retl_cfg_database *d = &cfg->databases[i];
@@ -94,6 +146,7 @@ void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
                                          s->database);
                 if (s->import == RETL_IMPORT_OBJECTS && s->segment)
                         retl_cfg_problem(ld, s->line, where, "segment is for people syncs only");
+                check_segment_name(ld, s, where);
                 if (s->object_type_id) {
                         const char *p = s->object_type_id;
                         int ok = *p != '\0';

@@ -37,6 +37,10 @@ static void dump_group(FILE *out, const struct retl_cfg_section *sec, const void
                             fd->off == offsetof(struct retl_cfg_workspace, api_url) &&
                             ((const struct retl_cfg_workspace *)obj)->region)
                                 continue;
+                        if (sec == RETL_CFG_SECTION(WORKSPACES) &&
+                            fd->off == offsetof(struct retl_cfg_workspace, app_api_url) &&
+                            ((const struct retl_cfg_workspace *)obj)->app_api_url_derived)
+                                continue;
                         fprintf(out, "%s%s = ", indent, fd->name);
                         dump_string(out, *(char *const *)src);
                         fputs(";\n", out);

@@ -60,6 +60,12 @@ static const struct retl_cfg_field workspace_fields[] = {
          "the workspace's Track API site id"},
         {"api_key", F_SECRET, OFF(retl_cfg_workspace, api_key), 1, NULL, 0, 0, NULL,
          "the Track API key: api_key_env (variable) or api_key_file (path)"},
+        {"app_api_url", F_STR, OFF(retl_cfg_workspace, app_api_url), 0, NULL, 0, 0, NULL,
+         "App API base URL; default by region (api.customer.io or api-eu.customer.io), or "
+         "api_url when that is given instead of region (a `retl sandbox` serves both)"},
+        {"app_api_key", F_SECRET, OFF(retl_cfg_workspace, app_api_key), 0, NULL, 0, 0, NULL,
+         "the App API key (Bearer), needed by syncs with segment_name: app_api_key_env "
+         "(variable) or app_api_key_file (path); read by the uploader only"},
         {"rate_limit", F_INT, OFF(retl_cfg_workspace, rate_limit), 0, "100", 1, 100000, NULL,
          "requests per second to this workspace (the API's fair-use limit is 100)"},
         {"max_in_flight", F_INT, OFF(retl_cfg_workspace, max_in_flight), 0, "4", 1, 64, NULL,
@@ -132,6 +138,11 @@ static const struct retl_cfg_field sync_fields[] = {
          "last_sync_time does not move)"},
         {"segment", F_INT64, OFF(retl_cfg_sync, segment), 0, "0", 0, INT64_MAX, NULL,
          "people: manual segment id every imported person is added to (0 = none)"},
+        {"segment_name", F_STR, OFF(retl_cfg_sync, segment_name), 0, NULL, 0, 0, NULL,
+         "people: instead of segment, the name of a manual segment the uploader finds or "
+         "creates (App API, the workspace's app_api_key) on the sync's first run"},
+        {"segment_description", F_STR, OFF(retl_cfg_sync, segment_description), 0, NULL, 0,
+         0, NULL, "with segment_name: the description of the segment when retl creates it"},
         {"query", F_STR, OFF(retl_cfg_sync, query), 1, NULL, 0, 0, NULL,
          "SELECT of the people or objects; {{last_sync_time}} = Unix time of the last completed "
          "run's start"},

@@ -34,8 +34,11 @@ void retl_checkpoint_copy(struct retl_checkpoint *dst, const struct retl_checkpo
         dst->run_failed = src->run_failed;
         dst->run_suppressed = src->run_suppressed;
         dst->run_unchanged = src->run_unchanged;
-        for (size_t i = 0; i < src->nsyncs; i++)
+        for (size_t i = 0; i < src->nsyncs; i++) {
                 retl_checkpoint_set(dst, src->syncs[i].name, src->syncs[i].last_sync_time);
+                dst->syncs[i].segment = src->syncs[i].segment;
+                dst->syncs[i].segment_hash = src->syncs[i].segment_hash;
+        }
 }
 
 int64_t retl_checkpoint_get(const struct retl_checkpoint *cp, const char *sync)
@@ -46,17 +49,51 @@ int64_t retl_checkpoint_get(const struct retl_checkpoint *cp, const char *sync)
         return 0;
 }
 
+/* The entry of @p sync, added (last_sync_time 0) when it has none. */
+static struct retl_checkpoint_sync *entry_of(struct retl_checkpoint *cp, const char *sync)
+{
+        struct retl_checkpoint_sync *e;
+
+        for (size_t i = 0; i < cp->nsyncs; i++)
+                if (!strcmp(cp->syncs[i].name, sync))
+                        return &cp->syncs[i];
+        cp->syncs = retl_realloc(cp->syncs, (cp->nsyncs + 1) * sizeof(*cp->syncs));
+        e = &cp->syncs[cp->nsyncs++];
+        memset(e, 0, sizeof(*e));
+        e->name = retl_strdup(sync);
+        return e;
+}
+
 void retl_checkpoint_set(struct retl_checkpoint *cp, const char *sync, int64_t last_sync_time)
 {
+        entry_of(cp, sync)->last_sync_time = last_sync_time;
+}
+
+uint32_t retl_checkpoint_name_hash(const char *name)
+{
+        uint32_t h = 2166136261u;
+
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        return h;
+}
+
+int64_t retl_checkpoint_segment_get(const struct retl_checkpoint *cp, const char *sync,
+                                    uint32_t hash)
+{
         for (size_t i = 0; i < cp->nsyncs; i++)
-                if (!strcmp(cp->syncs[i].name, sync)) {
-                        cp->syncs[i].last_sync_time = last_sync_time;
-                        return;
-                }
-        cp->syncs = retl_realloc(cp->syncs, (cp->nsyncs + 1) * sizeof(*cp->syncs));
-        cp->syncs[cp->nsyncs].name = retl_strdup(sync);
-        cp->syncs[cp->nsyncs].last_sync_time = last_sync_time;
-        cp->nsyncs++;
+                if (!strcmp(cp->syncs[i].name, sync))
+                        return cp->syncs[i].segment_hash == hash ? cp->syncs[i].segment : 0;
+        return 0;
+}
+
+void retl_checkpoint_segment_set(struct retl_checkpoint *cp, const char *sync, int64_t segment,
+                                 uint32_t hash)
+{
+        struct retl_checkpoint_sync *e = entry_of(cp, sync);
+
+        e->segment = segment;
+        e->segment_hash = segment ? hash : 0;
 }
 
 int retl_checkpoint_remove(struct retl_checkpoint *cp, const char *sync)
@@ -124,7 +161,7 @@ int retl_checkpoint_parse(struct retl_checkpoint *cp, const char *text, size_t l
                                 goto bad;
                 } else if (end - p > 2 && !memcmp(p, "s=", 2)) {
                         const char *name = p + 2, *colon;
-                        int64_t v;
+                        int64_t v, seg = 0, hash = 0;
                         char *n;
                         p = name;
                         while (p < end && *p != ':' && *p != ' ')
@@ -134,8 +171,14 @@ int retl_checkpoint_parse(struct retl_checkpoint *cp, const char *text, size_t l
                         colon = p++;
                         if (parse_i64(&p, end, &v))
                                 goto bad;
+                        if (p < end && *p == ',' &&
+                            (++p, parse_i64(&p, end, &seg) || seg <= 0 || p >= end ||
+                                  *p++ != ',' || parse_i64(&p, end, &hash) || hash < 0 ||
+                                  hash > UINT32_MAX))
+                                goto bad;
                         n = retl_strndup(name, (size_t)(colon - name));
                         retl_checkpoint_set(cp, n, v);
+                        retl_checkpoint_segment_set(cp, n, seg, (uint32_t)hash);
                         free(n);
                 } else {
                         goto bad;
@@ -166,9 +209,14 @@ char *retl_checkpoint_format(const struct retl_checkpoint *cp, char *errstr, siz
                 err |= retl_buf_printf(&b, ",%lld", (long long)cp->run_suppressed);
         if (cp->run_offset >= 0 && cp->run_unchanged)
                 err |= retl_buf_printf(&b, ",%lld", (long long)cp->run_unchanged);
-        for (size_t i = 0; i < cp->nsyncs && !err; i++)
+        for (size_t i = 0; i < cp->nsyncs && !err; i++) {
                 err |= retl_buf_printf(&b, " s=%s:%lld", cp->syncs[i].name,
                                        (long long)cp->syncs[i].last_sync_time);
+                if (cp->syncs[i].segment)
+                        err |= retl_buf_printf(&b, ",%lld,%lu",
+                                               (long long)cp->syncs[i].segment,
+                                               (unsigned long)cp->syncs[i].segment_hash);
+        }
         if (err) {
                 snprintf(errstr, errstr_size,
                          "checkpoint of %zu syncs is over %d bytes: split the workspace's syncs",

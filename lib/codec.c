@@ -159,7 +159,8 @@ uint64_t retl_codec_fingerprint(const struct retl_codec *c, enum retl_record_typ
 enum { RS_RUN_ID, RS_SYNC, RS_WORKSPACE, RS_STARTED, RS_LST, RS_REPLAY_OF, RS_SETTINGS,
        RS_DB_CLOCK };
 enum { SS_IMPORT, SS_IDENT, SS_UPDATE_ONLY, SS_OTYPE, SS_EMPTY, SS_SUPPRESSED, SS_SEGMENT,
-       SS_REL_IDENT, SS_QUERY, SS_REL_QUERY, SS_INTERVAL, SS_SEND_UNCHANGED };
+       SS_REL_IDENT, SS_QUERY, SS_REL_QUERY, SS_INTERVAL, SS_SEND_UNCHANGED, SS_SEGMENT_NAME,
+       SS_SEGMENT_DESC };
 enum { ROW_RUN_ID, ROW_SYNC, ROW_PART, ROW_NUMBER, ROW_COLUMNS };
 enum { COL_NAME, COL_VALUE };
 enum { RF_RUN_ID, RF_SYNC, RF_STATUS, RF_ROWS, RF_REL_ROWS, RF_FINISHED, RF_ERROR };
@@ -311,6 +312,8 @@ static void encode_settings(struct enc *e, avro_value_t *s, const struct retl_sy
         set_opt_str(e, s, SS_REL_QUERY, "relationship_query", ss->relationship_query);
         set_long(e, s, SS_INTERVAL, "interval_s", ss->interval_s);
         set_bool(e, s, SS_SEND_UNCHANGED, "send_unchanged", ss->send_unchanged);
+        set_opt_str(e, s, SS_SEGMENT_NAME, "segment_name", ss->segment_name);
+        set_opt_str(e, s, SS_SEGMENT_DESC, "segment_description", ss->segment_description);
 }
 
 static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_record *r)
@@ -627,6 +630,13 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 if (has_field(&sub, SS_SEND_UNCHANGED))
                         ss->send_unchanged = get_bool(d, &sub, SS_SEND_UNCHANGED,
                                                       "send_unchanged");
+                /* absent from records written before them (RunStarted.3 and older) */
+                if (has_field(&sub, SS_SEGMENT_NAME)) {
+                        ss->segment_name = get_opt_str(d, &sub, SS_SEGMENT_NAME,
+                                                       "segment_name");
+                        ss->segment_description = get_opt_str(d, &sub, SS_SEGMENT_DESC,
+                                                              "segment_description");
+                }
                 x->db_clock_ms = has_field(v, RS_DB_CLOCK)
                                          ? get_long(d, v, RS_DB_CLOCK, "db_clock_ms")
                                          : -1;

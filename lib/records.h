@@ -72,6 +72,8 @@ struct retl_sync_settings {
         const char *relationship_query; /* NULL = none */
         int64_t interval_s;
         int send_unchanged;     /* diff = false: no row is skipped as unchanged */
+        const char *segment_name;       /* NULL = none (segment, or no segment) */
+        const char *segment_description;        /* NULL = none */
 };
 
 struct retl_run_started {

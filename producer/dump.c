@@ -56,6 +56,9 @@ static json_t *record_json(const struct retl_record *rec)
                 json_object_set_new(st, "relationship_query", str_or_null(s->relationship_query));
                 json_object_set_new(st, "interval_s", json_integer(s->interval_s));
                 json_object_set_new(st, "send_unchanged", json_boolean(s->send_unchanged));
+                json_object_set_new(st, "segment_name", str_or_null(s->segment_name));
+                json_object_set_new(st, "segment_description",
+                                    str_or_null(s->segment_description));
                 json_object_set_new(j, "settings", st);
                 break;
         }

@@ -307,6 +307,8 @@ static void settings_of(const struct retl_cfg_sync *s, const char *query, const 
         st->relationship_query = rel_query;
         st->interval_s = s->interval_s;
         st->send_unchanged = !s->diff;
+        st->segment_name = s->segment_name;
+        st->segment_description = s->segment_description;
 }
 
 /* An import report the extractor writes itself: a skipped run, or one that

@@ -157,12 +157,20 @@ static enum MHD_Result post_segment(struct retl_sbx_server *srv, struct MHD_Conn
                                     json_t *jbody)
 {
         json_t *id = json_object_get(jbody, "id");
+        json_t *name = json_object_get(jbody, "name");
+        json_t *desc = json_object_get(jbody, "description");
 
-        if (!json_is_integer(id) || json_integer_value(id) < 1)
+        if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+            (name && !json_is_string(name)) || (desc && !json_is_string(desc)))
                 return retl_sbx_http_send_error(conn, 400,
-                                                "the body must be {\"id\": N} with N >= 1");
+                                                "the body must be {\"id\": N} with N >= 1, "
+                                                "optionally \"name\" and \"description\" strings");
         pthread_mutex_lock(&srv->s_lock);
-        retl_sbx_ws_segment_create(srv->s_ws, (long)json_integer_value(id));
+        if (name || desc)
+                retl_sbx_ws_segment_name(srv->s_ws, (long)json_integer_value(id),
+                                         json_string_value(name), json_string_value(desc));
+        else
+                retl_sbx_ws_segment_create(srv->s_ws, (long)json_integer_value(id));
         pthread_mutex_unlock(&srv->s_lock);
         return send_ok(conn);
 }

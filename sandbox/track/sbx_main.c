@@ -50,6 +50,12 @@ static void usage(FILE *out)
 "  --api-key-file FILE       read the API key from FILE (first line)\n"
 "                            Without either, the key is \"" DEFAULT_CRED "\".\n"
 "\n"
+"App API (GET and POST /v1/segments: segments by name; Bearer key, wrong\n"
+"ones get 401; at most 10 requests per second, then 429):\n"
+"  --app-api-key-env VAR     read the App API key from environment variable VAR\n"
+"  --app-api-key-file FILE   read the App API key from FILE (first line)\n"
+"                            Without either, the key is \"" DEFAULT_CRED "\".\n"
+"\n"
 "Workspace settings:\n"
 "  --identifiers id|email|both   which of id and email identify people\n"
 "                            (default both)\n"
@@ -87,6 +93,8 @@ struct opts {
         const char *site_id;
         const char *key_env;
         const char *key_file;
+        const char *app_key_env;
+        const char *app_key_file;
         const char *state;
         int flush_interval;
         int threads;
@@ -182,6 +190,30 @@ static char *read_key_file(const char *path)
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
                 line[--n] = '\0';
         return retl_strdup(line);
+}
+
+/* A key given by environment variable @p env or file @p file (neither:
+ * *@p key stays NULL, the default applies). @returns 0, or -1 with the
+ * reason printed. */
+static int read_key(const char *env, const char *file, const char *what, char **key)
+{
+        if (env) {
+                const char *v = getenv(env);
+
+                if (!v || !*v) {
+                        fprintf(stderr, "retl sandbox: environment variable %s is not set\n",
+                                env);
+                        return -1;
+                }
+                *key = retl_strdup(v);
+        } else if (file) {
+                *key = read_key_file(file);
+                if (!*key || !**key) {
+                        fprintf(stderr, "retl sandbox: cannot read %s from %s\n", what, file);
+                        return -1;
+                }
+        }
+        return 0;
 }
 
 static int write_port_file(const char *path, int port)
@@ -329,6 +361,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                         bad = retl_args_value(&ra, &o->key_env);
                 } else if (retl_args_is(&ra, NULL, "--api-key-file")) {
                         bad = retl_args_value(&ra, &o->key_file);
+                } else if (retl_args_is(&ra, NULL, "--app-api-key-env")) {
+                        bad = retl_args_value(&ra, &o->app_key_env);
+                } else if (retl_args_is(&ra, NULL, "--app-api-key-file")) {
+                        bad = retl_args_value(&ra, &o->app_key_file);
                 } else if (retl_args_is(&ra, NULL, "--state")) {
                         bad = retl_args_value(&ra, &o->state);
                 } else if (retl_args_is(&ra, NULL, "--allow-email-update-by-id")) {
@@ -408,7 +444,7 @@ int retl_sandbox_main(int argc, char **argv)
         struct retl_sbx_faults *faults = NULL;
         struct retl_sbx_server *srv = NULL;
         struct retl_sbx_server_conf sc = {0};
-        char *host = NULL, *key = NULL;
+        char *host = NULL, *key = NULL, *app_key = NULL;
         char err[512];
         sigset_t sigs;
         int rc, port, status = 1;
@@ -428,23 +464,9 @@ int retl_sandbox_main(int argc, char **argv)
                 opts_free(&o);
                 return 2;
         }
-        if (o.key_env) {
-                const char *v = getenv(o.key_env);
-
-                if (!v || !*v) {
-                        fprintf(stderr, "retl sandbox: environment variable %s is not set\n",
-                                o.key_env);
-                        goto out;
-                }
-                key = retl_strdup(v);
-        } else if (o.key_file) {
-                key = read_key_file(o.key_file);
-                if (!key || !*key) {
-                        fprintf(stderr, "retl sandbox: cannot read an API key from %s\n",
-                                o.key_file);
-                        goto out;
-                }
-        }
+        if (read_key(o.key_env, o.key_file, "an API key", &key) ||
+            read_key(o.app_key_env, o.app_key_file, "an App API key", &app_key))
+                goto out;
         if (!o.site_id || !key)
                 retl_log_info("sandbox", "using default credentials: site id '%s', API key %s",
                               o.site_id ? o.site_id : DEFAULT_CRED,
@@ -487,6 +509,7 @@ int retl_sandbox_main(int argc, char **argv)
         sc.sc_port = port;
         sc.sc_site_id = o.site_id ? o.site_id : DEFAULT_CRED;
         sc.sc_api_key = key ? key : DEFAULT_CRED;
+        sc.sc_app_key = app_key ? app_key : DEFAULT_CRED;
         sc.sc_state_path = o.state;
         sc.sc_threads = o.threads;
         sc.sc_ws = ws;
@@ -551,6 +574,7 @@ out:
         retl_sbx_ws_destroy(ws);
         free(host);
         free(key);
+        free(app_key);
         opts_free(&o);
         return status;
 }

@@ -26,10 +26,89 @@ void retl_sbx_ws_segment_create(struct retl_sbx_ws *ws, long id)
         /* keep them sorted by id */
         for (i = ws->ws_n_segments; i > 0 && ws->ws_segments[i - 1].s_id > id; i--)
                 ws->ws_segments[i] = ws->ws_segments[i - 1];
+        memset(&ws->ws_segments[i], 0, sizeof(ws->ws_segments[i]));
         ws->ws_segments[i].s_id = id;
         ws->ws_segments[i].s_members = retl_sbx_map_new(1);   /* keys: p_cio_id */
         ws->ws_n_segments++;
         ws->ws_dirty = 1;
+}
+
+static void segment_free(struct sbx_segment *s)
+{
+        retl_sbx_map_destroy(s->s_members);
+        free(s->s_name);
+        free(s->s_description);
+}
+
+void retl_sbx_ws_segment_name(struct retl_sbx_ws *ws, long id, const char *name,
+                              const char *description)
+{
+        struct sbx_segment *s;
+
+        retl_sbx_ws_segment_create(ws, id);
+        s = find_segment(ws, id);
+        free(s->s_name);
+        free(s->s_description);
+        s->s_name = name ? retl_strdup(name) : NULL;
+        s->s_description = description ? retl_strdup(description) : NULL;
+        ws->ws_dirty = 1;
+}
+
+long retl_sbx_ws_segment_create_named(struct retl_sbx_ws *ws, const char *name,
+                                      const char *description)
+{
+        /* sorted by id: the last one has the highest */
+        long id = ws->ws_n_segments ? ws->ws_segments[ws->ws_n_segments - 1].s_id + 1 : 1;
+
+        if (id < ws->ws_next_segment)
+                id = ws->ws_next_segment;
+        ws->ws_next_segment = id + 1;
+        retl_sbx_ws_segment_name(ws, id, name, description);
+        return id;
+}
+
+int retl_sbx_ws_segment_delete(struct retl_sbx_ws *ws, long id)
+{
+        struct sbx_segment *s = find_segment(ws, id);
+        size_t i;
+
+        if (!s)
+                return RETL_SBX_ENOSEG;
+        i = (size_t)(s - ws->ws_segments);
+        segment_free(s);
+        memmove(s, s + 1, (ws->ws_n_segments - i - 1) * sizeof(*s));
+        ws->ws_n_segments--;
+        ws->ws_dirty = 1;
+        return 0;
+}
+
+static json_t *str_or_null(const char *s)
+{
+        return s ? json_string(s) : json_null();
+}
+
+/* The App API's form of a segment: what its GET /v1/segments lists. */
+static json_t *app_json(const struct sbx_segment *s)
+{
+        return json_pack("{s:I, s:o, s:o, s:s, s:s, s:n}", "id", (json_int_t)s->s_id, "name",
+                         str_or_null(s->s_name), "description", str_or_null(s->s_description),
+                         "state", "finished", "type", "manual", "tags");
+}
+
+json_t *retl_sbx_ws_segment_app_json(struct retl_sbx_ws *ws, long id)
+{
+        struct sbx_segment *s = find_segment(ws, id);
+
+        return s ? json_pack("{s:o}", "segment", app_json(s)) : NULL;
+}
+
+json_t *retl_sbx_ws_segments_app_json(struct retl_sbx_ws *ws)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; i < ws->ws_n_segments; i++)
+                json_array_append_new(arr, app_json(&ws->ws_segments[i]));
+        return json_pack("{s:o}", "segments", arr);
 }
 
 int retl_sbx_ws_segment_change(struct retl_sbx_ws *ws, long segment_id, int add,
@@ -95,7 +174,7 @@ void retl_sbx_segments_forget(struct retl_sbx_ws *ws, const struct sbx_person *p
 void retl_sbx_segments_clear(struct retl_sbx_ws *ws)
 {
         for (size_t i = 0; i < ws->ws_n_segments; i++)
-                retl_sbx_map_destroy(ws->ws_segments[i].s_members);
+                segment_free(&ws->ws_segments[i]);
         free(ws->ws_segments);
         ws->ws_segments = NULL;
         ws->ws_n_segments = 0;
@@ -127,8 +206,10 @@ json_t *retl_sbx_ws_segments_json(struct retl_sbx_ws *ws)
                 for (size_t j = 0; j < k; j++)
                         json_array_append_new(members, retl_sbx_people_ref_json(v[j]));
                 free(v);
-                json_array_append_new(arr, json_pack("{s:I, s:I, s:o}", "id",
-                                                     (json_int_t)s->s_id, "count",
+                json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:I, s:o}", "id",
+                                                     (json_int_t)s->s_id, "name",
+                                                     str_or_null(s->s_name), "description",
+                                                     str_or_null(s->s_description), "count",
                                                      (json_int_t)n, "members", members));
         }
         return json_pack("{s:o}", "segments", arr);

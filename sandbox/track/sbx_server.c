@@ -1,12 +1,13 @@
 /* retl sandbox — the HTTP server on libmicrohttpd: reading requests,
- * routing them to the Track API, the inspection API or the page, and the
- * server's lifecycle; see sbx_server.h.
+ * routing them to the Track API, the App API, the inspection API or the
+ * page, and the server's lifecycle; see sbx_server.h.
  *
  * libmicrohttpd calls on_request() at least twice per request: once with
  * the headers (nothing read yet; a response queued here is sent without
  * reading the body), then once per body chunk, then a last time with no
  * data, when we answer. The body goes into a buffer with a ceiling; past
  * the ceiling the rest is read and dropped, and the answer is an error. */
+#include "sandbox/track/sbx_app_api.h"
 #include "sandbox/track/sbx_arena.h"
 #include "sandbox/track/sbx_inspect.h"
 #include "sandbox/track/sbx_page.h"
@@ -87,6 +88,8 @@ static void route(struct sbx_req *rq, const char *url)
                         rq->rq_route = RT_SEGMENT;
                         rq->rq_seg_add = 0;
                 }
+        } else if (!strcmp(url, "/v1/segments") || !strncmp(url, "/v1/segments/", 13)) {
+                rq->rq_route = RT_APP;
         } else if (!strcmp(url, "/")) {
                 rq->rq_route = RT_INDEX;
         } else if (!strncmp(url, "/_sandbox/", 10)) {
@@ -110,6 +113,8 @@ static enum MHD_Result answer(struct retl_sbx_server *srv, struct MHD_Connection
                         return retl_sbx_track_api_refuse(srv, conn, rq, method, url, 405,
                                                          "use POST");
                 return retl_sbx_track_api_request(srv, conn, rq, method, url);
+        case RT_APP:
+                return retl_sbx_app_api_request(srv, conn, rq, method, url);
         case RT_INDEX:
                 if (!get)
                         break;
@@ -256,6 +261,7 @@ struct retl_sbx_server *retl_sbx_server_start(const struct retl_sbx_server_conf 
         srv->s_faults = sc->sc_faults;
         srv->s_site_id = retl_strdup(sc->sc_site_id);
         srv->s_api_key = retl_strdup(sc->sc_api_key);
+        srv->s_app_key = retl_strdup(sc->sc_app_key);
         srv->s_state_path = sc->sc_state_path ? retl_strdup(sc->sc_state_path) : NULL;
         srv->s_started_ms = retl_sbx_http_wall_ms();
         srv->s_latency = retl_sbx_latency_new(errstr, errstr_size);
@@ -329,6 +335,7 @@ void retl_sbx_server_stop(struct retl_sbx_server *srv)
         pthread_mutex_destroy(&srv->s_lock);
         free(srv->s_site_id);
         free(srv->s_api_key);
+        free(srv->s_app_key);
         free(srv->s_state_path);
         free(srv);
 }

@@ -19,6 +19,7 @@ struct retl_sbx_server_conf {
         int sc_port;                  /* 0 = any free port */
         const char *sc_site_id;
         const char *sc_api_key;
+        const char *sc_app_key;       /* the App API's Bearer key */
         const char *sc_state_path;    /* NULL = memory only */
         int sc_threads;               /* 0 = a thread per connection */
         struct retl_sbx_ws *sc_ws;            /* borrowed, outlives the server */

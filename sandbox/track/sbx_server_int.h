@@ -1,5 +1,6 @@
 /* retl sandbox — the HTTP server's insides, shared by sbx_server.c and the
- * handlers it routes to (sbx_track_api.c, sbx_inspect.c, sbx_page.c). */
+ * handlers it routes to (sbx_track_api.c, sbx_app_api.c, sbx_inspect.c,
+ * sbx_page.c). */
 #ifndef RETL_SBX_SERVER_INT_H
 #define RETL_SBX_SERVER_INT_H
 
@@ -22,6 +23,9 @@ struct retl_sbx_server {
         struct retl_sbx_faults *s_faults;
         char *s_site_id;
         char *s_api_key;
+        char *s_app_key;          /* the App API's Bearer key */
+        double s_app_tokens;      /* the App API's rate limit (sbx_app_api.c) */
+        int64_t s_app_last_ms;
         char *s_state_path;
         int s_port;
         int64_t s_started_ms;
@@ -33,6 +37,7 @@ enum sbx_route {
         RT_BATCH,
         RT_ENTITY,
         RT_SEGMENT,
+        RT_APP,                   /* App API: /v1/segments[/{id}] */
         RT_INDEX,
         RT_ADMIN,
 };

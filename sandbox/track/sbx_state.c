@@ -32,6 +32,9 @@ static const char schema_sql[] =
         " seq INTEGER);"
         "CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY);"
         "CREATE TABLE IF NOT EXISTS segment_members (segment_id INTEGER, cio_id TEXT);"
+        /* apart from segments: files written before names still load */
+        "CREATE TABLE IF NOT EXISTS segment_names (id INTEGER PRIMARY KEY, name TEXT,"
+        " description TEXT);"
         "CREATE TABLE IF NOT EXISTS suppressions (kind TEXT, value TEXT);";
 
 static int db_fail(sqlite3 *db, const char *what, char *errstr, size_t errstr_size)
@@ -89,6 +92,8 @@ static int load_meta(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                         ws->ws_next_person = strtoull(v, NULL, 10);
                 else if (!strcmp(k, "next_object"))
                         ws->ws_next_object = strtoull(v, NULL, 10);
+                else if (!strcmp(k, "next_segment"))
+                        ws->ws_next_segment = strtol(v, NULL, 10);
                 else if (!strcmp(k, "version") && strtol(v, NULL, 10) != STATE_VERSION) {
                         snprintf(errstr, errstr_size, "state file version %s, expected %d",
                                  v, STATE_VERSION);
@@ -153,6 +158,14 @@ static int load_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                 return db_fail(db, "reading segments", errstr, errstr_size);
         while (sqlite3_step(st) == SQLITE_ROW)
                 retl_sbx_ws_segment_create(ws, (long)sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_prepare_v2(db, "SELECT id, name, description FROM segment_names", -1, &st,
+                               NULL) != SQLITE_OK)
+                return db_fail(db, "reading segment names", errstr, errstr_size);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                retl_sbx_ws_segment_name(ws, (long)sqlite3_column_int64(st, 0), col_text(st, 1),
+                                         col_text(st, 2));
         sqlite3_finalize(st);
         st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT segment_id, cio_id FROM segment_members", -1, &st,
@@ -253,6 +266,11 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
         sqlite3_bind_text(st, 2, num, -1, SQLITE_TRANSIENT);
         if (step_reset(st))
                 goto fail;
+        snprintf(num, sizeof(num), "%ld", ws->ws_next_segment);
+        sqlite3_bind_text(st, 1, "next_segment", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, num, -1, SQLITE_TRANSIENT);
+        if (step_reset(st))
+                goto fail;
         sqlite3_finalize(st);
         st = NULL;
 
@@ -313,6 +331,23 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                 goto fail;
         for (size_t i = 0; i < ws->ws_n_segments; i++) {
                 sqlite3_bind_int64(st, 1, ws->ws_segments[i].s_id);
+                if (step_reset(st))
+                        goto fail;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+
+        if (sqlite3_prepare_v2(db, "INSERT INTO segment_names VALUES (?, ?, ?)", -1, &st,
+                               NULL) != SQLITE_OK)
+                goto fail;
+        for (size_t i = 0; i < ws->ws_n_segments; i++) {
+                const struct sbx_segment *sg = &ws->ws_segments[i];
+
+                if (!sg->s_name && !sg->s_description)
+                        continue;
+                sqlite3_bind_int64(st, 1, sg->s_id);
+                sqlite3_bind_text(st, 2, sg->s_name, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, sg->s_description, -1, SQLITE_STATIC);
                 if (step_reset(st))
                         goto fail;
         }
@@ -383,7 +418,8 @@ int retl_sbx_ws_save(struct retl_sbx_ws *ws, const char *path, char *errstr,
         if (exec(db,
                  "DELETE FROM meta; DELETE FROM people; DELETE FROM objects;"
                  " DELETE FROM relationships; DELETE FROM segments;"
-                 " DELETE FROM segment_members; DELETE FROM suppressions;",
+                 " DELETE FROM segment_members; DELETE FROM segment_names;"
+                 " DELETE FROM suppressions;",
                  errstr, errstr_size) ||
             save_rows(ws, db, errstr, errstr_size)) {
                 char ignored[64];

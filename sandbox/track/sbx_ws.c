@@ -212,6 +212,7 @@ struct retl_sbx_ws *retl_sbx_ws_new(const struct retl_sbx_ws_conf *wc, char *err
         TAILQ_INIT(&ws->ws_rel_list);
         ws->ws_next_person = 1;
         ws->ws_next_object = 1;
+        ws->ws_next_segment = 1;
         apply_conf_sets(ws);
         ws->ws_dirty = 0;
         return ws;
@@ -233,6 +234,7 @@ void retl_sbx_ws_reset(struct retl_sbx_ws *ws)
         clear_all(ws);
         ws->ws_next_person = 1;
         ws->ws_next_object = 1;
+        ws->ws_next_segment = 1;
         apply_conf_sets(ws);
         ws->ws_dirty = 1;
 }

@@ -137,6 +137,21 @@ int retl_sbx_ws_segment_change(struct retl_sbx_ws *ws, long segment_id, int add,
                                size_t *changed, size_t *ignored);
 /** @brief Creates a manual segment (no-op if it exists). */
 void retl_sbx_ws_segment_create(struct retl_sbx_ws *ws, long segment_id);
+/** @brief Names segment @p segment_id, creating it if need be; @p name and
+ *  @p description (NULL = none) are copied. */
+void retl_sbx_ws_segment_name(struct retl_sbx_ws *ws, long segment_id, const char *name,
+                              const char *description);
+/** @brief Creates a manual segment named @p name (the App API's POST
+ *  /v1/segments) with the next free id. @returns that id. */
+long retl_sbx_ws_segment_create_named(struct retl_sbx_ws *ws, const char *name,
+                                      const char *description);
+/** @brief Deletes a segment with its memberships. @returns 0 or RETL_SBX_ENOSEG. */
+int retl_sbx_ws_segment_delete(struct retl_sbx_ws *ws, long segment_id);
+/** @brief One segment as the App API shows it ({"id","name","description",
+ *  "type":"manual",...}), a new reference; NULL when there is no such one. */
+json_t *retl_sbx_ws_segment_app_json(struct retl_sbx_ws *ws, long segment_id);
+/** @brief {"segments":[...]}: every segment as the App API lists them. */
+json_t *retl_sbx_ws_segments_app_json(struct retl_sbx_ws *ws);
 
 /** @brief Suppresses (@p on = 1) or unsuppresses an id or an email.
  *  @p kind is "id" or "email". @returns 0 or RETL_SBX_EINVAL. */
@@ -157,7 +172,7 @@ json_t *retl_sbx_ws_objects_json(struct retl_sbx_ws *ws, const char *type,
 json_t *retl_sbx_ws_relationships_json(struct retl_sbx_ws *ws, const char *person_id,
                                        const char *email, const char *type,
                                        const char *object_id);
-/** @brief {"segments":[{"id":10,"count":N,"members":[...]}]} */
+/** @brief {"segments":[{"id":10,"name":..,"description":..,"count":N,"members":[...]}]} */
 json_t *retl_sbx_ws_segments_json(struct retl_sbx_ws *ws);
 /** @brief {"ids":[...],"emails":[...]} */
 json_t *retl_sbx_ws_suppressions_json(struct retl_sbx_ws *ws);

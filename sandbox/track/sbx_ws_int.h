@@ -53,6 +53,8 @@ struct sbx_rel {
 
 struct sbx_segment {
         long s_id;
+        char *s_name;          /* NULL = none (created by id: --segments, POST /_sandbox/segments) */
+        char *s_description;   /* NULL = none */
         struct retl_sbx_map *s_members;   /* cio_id -> struct sbx_person */
 };
 
@@ -90,6 +92,8 @@ struct retl_sbx_ws {
 
         uint64_t ws_next_person;            /* cio_id sequence */
         uint64_t ws_next_object;            /* cio_object_id sequence */
+        long ws_next_segment;               /* lowest id a new named segment may take: ids
+                                               of deleted segments are never reused */
         int ws_dirty;
 };
 

@@ -3,7 +3,8 @@
  * Starts the sanitizer-built retl ($RETL) as `retl sandbox` on a free port,
  * waits for its --port-file, and checks every answer the uploader can get:
  * 200, 207, 400, 401, 404, 429 with Retry-After, injected 5xx, dropped
- * connections; the workspace rules; limits; inspection; and a restart with
+ * connections; the workspace rules; limits; inspection; the App API's
+ * segments by name (its own key and rate limit); and a restart with
  * --state. Deterministic faults use the script, never randomness. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #define AUTH "sandbox:sandbox"
+#define APP_KEY "app-secret-key"
 
 struct sandbox {
         pid_t pid;
@@ -159,6 +161,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
 struct http_opts {
         const char *userpwd;      /* NULL = no auth */
+        const char *bearer;       /* App API key; NULL = none */
         int expect_continue;      /* send "Expect: 100-continue" */
         int chunked;              /* no Content-Length */
 };
@@ -182,6 +185,12 @@ static void http_x(const struct sandbox *sb, const char *method, const char *pat
         if (o->userpwd)
                 curl_easy_setopt(easy, CURLOPT_USERPWD, o->userpwd);
         hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        if (o->bearer) {
+                char h[256];
+
+                snprintf(h, sizeof(h), "Authorization: Bearer %s", o->bearer);
+                hdrs = curl_slist_append(hdrs, h);
+        }
         hdrs = curl_slist_append(hdrs, o->expect_continue ? "Expect: 100-continue" : "Expect:");
         if (o->chunked)
                 hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
@@ -319,9 +328,11 @@ static int group_setup(void **state)
 {
         static const char *const args[] = {"--segments", "10,11", "--object-types", "1,2",
                                            "--suppress", "id:99", "--suppress",
-                                           "email:blocked@example.com", NULL};
+                                           "email:blocked@example.com", "--app-api-key-env",
+                                           "RETL_TEST_APP_KEY", NULL};
 
         (void)state;
+        setenv("RETL_TEST_APP_KEY", APP_KEY, 1);
         curl_global_init(CURL_GLOBAL_DEFAULT);
         sandbox_start(&main_sb, "main", args);
         return 0;
@@ -783,6 +794,170 @@ static void test_segments(void **state)
         free(body);
 }
 
+/* An App API request: @p method @p path with Bearer @p key. */
+static void app(const struct sandbox *sb, const char *method, const char *path,
+                const char *body, const char *key, struct resp *r)
+{
+        struct http_opts o = {.bearer = key};
+
+        http_x(sb, method, path, body, body ? strlen(body) : 0, &o, r);
+        if (r->cc != CURLE_OK)
+                fail_msg("%s %s: %s", method, path, curl_easy_strerror(r->cc));
+}
+
+/* An App API request with the right key, sent again after Retry-After
+ * when the App API's rate limit answers 429 (this test sends more than 10
+ * a second); asserts the status, returns the answer (NULL when it has no
+ * body). */
+static json_t *app_ok(const struct sandbox *sb, const char *method, const char *path,
+                      const char *body, long status)
+{
+        struct resp r;
+        json_t *j;
+
+        app(sb, method, path, body, APP_KEY, &r);
+        for (int i = 0; i < 5 && r.status == 429; i++) {
+                assert_string_equal(r.retry_after, "1");
+                free(r.body);
+                sleep_ms(1000);
+                app(sb, method, path, body, APP_KEY, &r);
+        }
+        if (r.status != status)
+                fail_msg("%s %s: HTTP %ld, expected %ld: %s", method, path, r.status, status,
+                         r.body);
+        j = r.len ? json_loads(r.body, 0, NULL) : NULL;
+        if (r.len && !j)
+                fail_msg("%s %s: answer is not JSON: %s", method, path, r.body);
+        free(r.body);
+        return j;
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The App API: segments by name, with their own key and rate limit. */
+static void test_app_api(void **state)
+{
+        struct resp r;
+        json_t *j, *s;
+        int ok = 0, limited = 0;
+        double t0;
+
+        (void)state;
+        /* its own key: none, the Track API's credentials, a wrong one */
+        app(&main_sb, "GET", "/v1/segments", NULL, NULL, &r);
+        assert_int_equal(r.status, 401);
+        free(r.body);
+        http(&main_sb, "GET", "/v1/segments", NULL, AUTH, &r);
+        assert_int_equal(r.status, 401);
+        assert_non_null(strstr(r.body, "App API key"));
+        free(r.body);
+        app(&main_sb, "GET", "/v1/segments", NULL, "sandbox", &r);
+        assert_int_equal(r.status, 401);
+        free(r.body);
+        app(&main_sb, "POST", "/v1/segments", "{\"segment\":{\"name\":\"x\"}}", "wrong", &r);
+        assert_int_equal(r.status, 401);
+        free(r.body);
+
+        /* the configured segments have ids, no names */
+        j = app_ok(&main_sb, "GET", "/v1/segments", NULL, 200);
+        s = json_object_get(j, "segments");
+        assert_int_equal(json_array_size(s), 2);
+        assert_int_equal(jint(json_array_get(s, 0), "id"), 10);
+        assert_true(json_is_null(json_object_get(json_array_get(s, 0), "name")));
+        assert_string_equal(jstr(json_array_get(s, 1), "type"), "manual");
+        json_decref(j);
+
+        /* creation: the next free id, name and description kept */
+        j = app_ok(&main_sb, "POST", "/v1/segments",
+                   "{\"segment\":{\"name\":\"Imported from CRM\",\"description\":"
+                   "\"people of the CRM\"}}", 200);
+        assert_int_equal(jint(j, "segment.id"), 12);
+        assert_string_equal(jstr(j, "segment.name"), "Imported from CRM");
+        assert_string_equal(jstr(j, "segment.type"), "manual");
+        json_decref(j);
+        j = app_ok(&main_sb, "GET", "/v1/segments", NULL, 200);
+        s = json_array_get(json_object_get(j, "segments"), 2);
+        assert_int_equal(jint(s, "id"), 12);
+        assert_string_equal(jstr(s, "name"), "Imported from CRM");
+        assert_string_equal(jstr(s, "description"), "people of the CRM");
+        json_decref(j);
+        j = app_ok(&main_sb, "GET", "/v1/segments/12", NULL, 200);
+        assert_string_equal(jstr(j, "segment.name"), "Imported from CRM");
+        json_decref(j);
+        json_decref(app_ok(&main_sb, "GET", "/v1/segments/13", NULL, 404));
+        /* a name taken makes a second segment of that name, as Customer.io does */
+        j = app_ok(&main_sb, "POST", "/v1/segments",
+                   "{\"segment\":{\"name\":\"Imported from CRM\"}}", 200);
+        assert_int_equal(jint(j, "segment.id"), 13);
+        assert_true(json_is_null(json_object_get(json_object_get(j, "segment"),
+                                                 "description")));
+        json_decref(j);
+        /* bad bodies */
+        json_decref(app_ok(&main_sb, "POST", "/v1/segments", "{\"name\":\"x\"}", 400));
+        json_decref(app_ok(&main_sb, "POST", "/v1/segments",
+                           "{\"segment\":{\"name\":\"\"}}", 400));
+        json_decref(app_ok(&main_sb, "POST", "/v1/segments",
+                           "{\"segment\":{\"name\":\"x\",\"description\":5}}", 400));
+        json_decref(app_ok(&main_sb, "PUT", "/v1/segments", "{}", 405));
+        json_decref(app_ok(&main_sb, "GET", "/v1/segments/x", NULL, 404));
+
+        /* the Track API adds people to it; inspection shows its name */
+        json_decref(post(&main_sb, "/api/v2/batch", "{\"batch\":[" PERSON("1", "{}") "]}", 200));
+        json_decref(post(&main_sb, "/api/v1/segments/12/add_customers", "{\"ids\":[\"1\"]}",
+                         200));
+        j = get(&main_sb, "/_sandbox/segments", 200);
+        s = json_array_get(json_object_get(j, "segments"), 2);
+        assert_int_equal(jint(s, "id"), 12);
+        assert_string_equal(jstr(s, "name"), "Imported from CRM");
+        assert_string_equal(jstr(s, "description"), "people of the CRM");
+        assert_int_equal(jint(s, "count"), 1);
+        json_decref(j);
+        /* deleted: gone from the App API and from the Track API */
+        assert_null(app_ok(&main_sb, "DELETE", "/v1/segments/12", NULL, 204));
+        json_decref(app_ok(&main_sb, "DELETE", "/v1/segments/12", NULL, 404));
+        json_decref(post(&main_sb, "/api/v1/segments/12/add_customers", "{\"ids\":[\"1\"]}",
+                         404));
+        j = person(&main_sb, "id=1");
+        assert_int_equal(json_array_size(json_object_get(j, "segments")), 0);
+        json_decref(j);
+        /* the id of a deleted segment is never given again */
+        json_decref(app_ok(&main_sb, "DELETE", "/v1/segments/13", NULL, 204));
+        j = app_ok(&main_sb, "POST", "/v1/segments", "{\"segment\":{\"name\":\"again\"}}", 200);
+        assert_int_equal(jint(j, "segment.id"), 14);
+        json_decref(j);
+        /* the requests are in the ring */
+        j = get(&main_sb, "/_sandbox/requests?limit=1", 200);
+        s = json_array_get(json_object_get(j, "requests"), 0);
+        assert_string_equal(jstr(s, "method"), "POST");
+        assert_string_equal(jstr(s, "path"), "/v1/segments");
+        assert_int_equal(jint(s, "status"), 200);
+        json_decref(j);
+
+        /* its own rate limit: at most 10 requests a second (a bucket of 10),
+         * then 429 with Retry-After; the Track API is not held back */
+        t0 = now_s();
+        for (int i = 0; i < 200 && !limited; i++) {
+                app(&main_sb, "GET", "/v1/segments", NULL, APP_KEY, &r);
+                if (r.status == 429) {
+                        limited = 1;
+                        assert_string_equal(r.retry_after, "1");
+                } else {
+                        assert_int_equal(r.status, 200);
+                        ok++;
+                }
+                free(r.body);
+        }
+        assert_true(limited);
+        assert_true(ok <= 10 + (int)((now_s() - t0) * 10) + 1);
+        json_decref(post(&main_sb, "/api/v2/batch", "{\"batch\":[" PERSON("2", "{}") "]}", 200));
+}
+
 static void test_limits(void **state)
 {
         size_t n = 520 * 1024, off;
@@ -1013,7 +1188,8 @@ static void test_state_restart(void **state)
                          "\"relationship_attributes\":{\"role\":\"owner\"}}]}]}",
                          200));
         json_decref(post(&sb, "/api/v1/segments/10/add_customers", "{\"ids\":[\"1\"]}", 200));
-        json_decref(post(&sb, "/_sandbox/segments", "{\"id\":20}", 200));
+        json_decref(post(&sb, "/_sandbox/segments", "{\"id\":20,\"name\":\"Twenty\","
+                              "\"description\":\"named by the inspection API\"}", 200));
         json_decref(post(&sb, "/_sandbox/suppress", "{\"email\":\"gone@example.com\"}", 200));
         sandbox_stop(&sb);
 
@@ -1037,6 +1213,12 @@ static void test_state_restart(void **state)
         json_decref(j);
         j = get(&sb, "/_sandbox/segments", 200);
         assert_int_equal(json_array_size(json_object_get(j, "segments")), 2);
+        assert_string_equal(jstr(json_array_get(json_object_get(j, "segments"), 1), "name"),
+                            "Twenty");
+        assert_string_equal(jstr(json_array_get(json_object_get(j, "segments"), 1),
+                                 "description"), "named by the inspection API");
+        assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "segments"),
+                                                                0), "name")));
         json_decref(j);
         j = post(&sb, "/api/v2/batch",
                  "{\"batch\":[{\"type\":\"person\",\"identifiers\":{\"email\":"
@@ -1095,6 +1277,7 @@ int main(void)
                 cmocka_unit_test_setup(test_email_update_setting, reset),
                 cmocka_unit_test_setup(test_relationships, reset),
                 cmocka_unit_test_setup(test_segments, reset),
+                cmocka_unit_test_setup(test_app_api, reset),
                 cmocka_unit_test_setup(test_limits, reset),
                 cmocka_unit_test_setup(test_faults_script, reset),
                 cmocka_unit_test_setup(test_faults_settings, reset),

@@ -31,6 +31,8 @@ static void write_cfg(const char *text)
 
 #define KAFKA "kafka = { brokers = \"127.0.0.1:9092\"; };\n"
 #define WS "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n"
+#define WSAPP "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n" \
+              "  app_api_key_env = \"RETL_T_KEY\"; } );\n"
 #define DB "databases = ( { name = \"crm\"; host = \"db\"; database = \"crm\"; user = \"ro\";\n" \
            "  password_env = \"RETL_T_PW\"; } );\n"
 
@@ -192,7 +194,101 @@ static const struct bad bad_cases[] = {
         {"bad name", KAFKA
          "workspaces = ( { name = \"ac me\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\"; } );\n",
          ":2: workspaces[0] 'ac me'.name: bad name 'ac me'"},
+        {"segment_name without an App API key", KAFKA WS DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+         "  segment_name = \"CRM\"; } );\n",
+         ":5: syncs[0] 'p': segment_name needs workspace 'acme' to have an App API key "
+         "(app_api_key_env or app_api_key_file)"},
+        {"segment and segment_name", KAFKA WSAPP DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+         "  segment = 4; segment_name = \"CRM\"; } );\n",
+         ":6: syncs[0] 'p': give segment (an id) or segment_name, not both"},
+        {"segment_name of objects", KAFKA WSAPP DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"objects\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+         "  segment_name = \"CRM\"; } );\n",
+         ":6: syncs[0] 'p': segment_name is for people syncs only"},
+        {"empty segment_name", KAFKA WSAPP DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+         "  segment_name = \"\"; } );\n",
+         ":6: syncs[0] 'p': segment_name is empty"},
+        {"segment_description alone", KAFKA WSAPP DB
+         "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+         "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+         "  segment_description = \"x\"; } );\n",
+         ":6: syncs[0] 'p': segment_description goes with segment_name"},
+        {"bad app_api_url", KAFKA
+         "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+         "  app_api_url = \"api.customer.io\"; } );\n",
+         ":2: workspaces[0] 'acme': app_api_url 'api.customer.io' must start with http:// or "
+         "https://"},
+        {"App API key in the file", KAFKA
+         "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+         "  app_api_key = \"abc\"; } );\n",
+         ":3: workspaces[0] 'acme'.app_api_key: secrets are never written in the file"},
 };
+
+/* segment_name: the App API's address by region, or api_url, or as given;
+ * only the uploader reads its key. */
+static void test_segment_name(void **state)
+{
+        char err[4096];
+        struct retl_cfg *cfg;
+        const struct retl_cfg_sync *s;
+        FILE *f;
+
+        setenv("RETL_T_KEY", "key", 1);
+        setenv("RETL_T_PW", "pw", 1);
+        setenv("RETL_T_APP_KEY", "app-key", 1);
+        write_cfg(KAFKA
+                  "workspaces = ( { name = \"acme\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+                  "  app_api_key_env = \"RETL_T_APP_KEY\"; region = \"eu\"; },\n"
+                  " { name = \"sbx\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+                  "  api_url = \"http://127.0.0.1:8087/\"; },\n"
+                  " { name = \"us\"; site_id = \"s1\"; api_key_env = \"RETL_T_KEY\";\n"
+                  "  app_api_url = \"https://app.example.com/\"; } );\n" DB
+                  "syncs = ( { name = \"p\"; workspace = \"acme\"; database = \"crm\";\n"
+                  "  import = \"people\"; interval = \"1h\"; query = \"SELECT id FROM t\";\n"
+                  "  segment_name = \"Imported from CRM\"; segment_description = \"d\"; } );\n");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg->workspaces[0].app_api_url, "https://api-eu.customer.io");
+        assert_string_equal(cfg->workspaces[0].app_api_key, "app-key");
+        assert_string_equal(cfg->workspaces[1].app_api_url, "http://127.0.0.1:8087");
+        assert_null(cfg->workspaces[1].app_api_key);
+        assert_string_equal(cfg->workspaces[2].app_api_url, "https://app.example.com");
+        s = retl_cfg_sync_find(cfg, "p");
+        assert_string_equal(s->segment_name, "Imported from CRM");
+        assert_string_equal(s->segment_description, "d");
+        assert_true(s->segment == 0);
+        /* the dump writes the address given, not those derived */
+        f = tmpfile();
+        assert_non_null(f);
+        retl_cfg_dump(cfg, f);
+        rewind(f);
+        {
+                int given = 0;
+                while (fgets(err, sizeof(err), f)) {
+                        assert_null(strstr(err, "api-eu.customer.io"));
+                        given += strstr(err, "app_api_url = \"https://app.example.com\"") != NULL;
+                }
+                assert_int_equal(given, 1);
+        }
+        fclose(f);
+        retl_cfg_destroy(cfg);
+        /* the extractor needs no App API key */
+        unsetenv("RETL_T_APP_KEY");
+        assert_int_equal(retl_cfg_load(path, &cfg, err, sizeof(err)), -1);
+        assert_int_equal(retl_cfg_load_secrets(path, RETL_CFG_SECRETS_KAFKA |
+                                                             RETL_CFG_SECRETS_DATABASES,
+                                               &cfg, err, sizeof(err)), 0);
+        assert_null(cfg->workspaces[0].app_api_key);
+        assert_string_equal(retl_cfg_sync_find(cfg, "p")->segment_name, "Imported from CRM");
+        retl_cfg_destroy(cfg);
+        unlink(path);
+}
 
 static void test_errors(void **state)
 {
@@ -438,6 +534,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_valid),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_segment_name),
                 cmocka_unit_test(test_secrets_per_daemon),
                 cmocka_unit_test(test_secret_values_not_shown),
                 cmocka_unit_test(test_integers_exact),

@@ -105,7 +105,9 @@ static void test_empty_and_bad(void **state)
         char err[256];
         static const char *const bad[] = {"lst=5", "retl1 s=people", "retl1 s=:5",
                                           "retl1 run=1,2", "retl1 x=1", "retl2 s=a:1",
-                                          "retl1 s=a:1x"};
+                                          "retl1 s=a:1x", "retl1 s=a:1,", "retl1 s=a:1,5",
+                                          "retl1 s=a:1,0,7", "retl1 s=a:1,5,4294967296",
+                                          "retl1 s=a:1,5,-1", "retl1 s=a:1,5,7,8"};
 
         assert_int_equal(retl_checkpoint_parse(&cp, NULL, 0, err, sizeof(err)), 0);
         assert_int_equal(cp.nsyncs, 0);
@@ -115,6 +117,47 @@ static void test_empty_and_bad(void **state)
                         fail_msg("'%s' parsed", bad[i]);
                 assert_int_equal(cp.nsyncs, 0);
         }
+}
+
+/* The segment a sync found by name rides along with its last_sync_time,
+ * tied to the name's hash; forgetting it leaves the entry as it was. */
+static void test_segment(void **state)
+{
+        struct retl_checkpoint cp, back, copy;
+        char err[256], *text;
+        uint32_t h = retl_checkpoint_name_hash("Imported from CRM");
+
+        assert_true(h != retl_checkpoint_name_hash("Imported from CRM "));
+        retl_checkpoint_init(&cp);
+        retl_checkpoint_set(&cp, "people", 1714570000);
+        retl_checkpoint_segment_set(&cp, "people", 12, h);
+        retl_checkpoint_segment_set(&cp, "leads", 13, h);   /* no entry yet: lst 0 */
+        text = retl_checkpoint_format(&cp, err, sizeof(err));
+        assert_non_null(text);
+        snprintf(err, sizeof(err), "retl1 s=people:1714570000,12,%lu s=leads:0,13,%lu",
+                 (unsigned long)h, (unsigned long)h);
+        assert_string_equal(text, err);
+        assert_int_equal(retl_checkpoint_parse(&back, text, strlen(text), err, sizeof(err)), 0);
+        assert_true(retl_checkpoint_get(&back, "people") == 1714570000);
+        assert_true(retl_checkpoint_segment_get(&back, "people", h) == 12);
+        assert_true(retl_checkpoint_segment_get(&back, "people", h + 1) == 0);
+        assert_true(retl_checkpoint_segment_get(&back, "leads", h) == 13);
+        assert_true(retl_checkpoint_segment_get(&back, "other", h) == 0);
+        retl_checkpoint_copy(&copy, &back);
+        assert_true(retl_checkpoint_segment_get(&copy, "leads", h) == 13);
+        /* a new last_sync_time keeps the segment */
+        retl_checkpoint_set(&copy, "people", 1714580000);
+        assert_true(retl_checkpoint_segment_get(&copy, "people", h) == 12);
+        retl_checkpoint_segment_set(&copy, "people", 0, h);
+        free(text);
+        text = retl_checkpoint_format(&copy, err, sizeof(err));
+        snprintf(err, sizeof(err), "retl1 s=people:1714580000 s=leads:0,13,%lu",
+                 (unsigned long)h);
+        assert_string_equal(text, err);
+        free(text);
+        retl_checkpoint_free(&copy);
+        retl_checkpoint_free(&back);
+        retl_checkpoint_free(&cp);
 }
 
 static void test_size_limit(void **state)
@@ -139,6 +182,7 @@ int main(void)
                 cmocka_unit_test(test_roundtrip),
                 cmocka_unit_test(test_remove),
                 cmocka_unit_test(test_empty_and_bad),
+                cmocka_unit_test(test_segment),
                 cmocka_unit_test(test_size_limit),
         };
         return cmocka_run_group_tests_name("checkpoint", tests, NULL, NULL);

@@ -88,6 +88,18 @@ static void test_run_started(void **state)
         assert_string_equal(o->settings.query, r->settings.query);
         assert_string_equal(o->settings.relationship_query, r->settings.relationship_query);
         assert_true(o->settings.interval_s == 3600);
+        assert_null(o->settings.segment_name);
+        assert_null(o->settings.segment_description);
+        retl_buf_free(&buf);
+
+        r->settings.segment = 0;
+        r->settings.segment_name = "Imported from CRM";
+        r->settings.segment_description = "people of the CRM";
+        roundtrip(c, &in, &out, &buf);
+        assert_true(o->settings.segment == 0);
+        assert_string_equal(o->settings.segment_name, "Imported from CRM");
+        assert_string_equal(o->settings.segment_description, "people of the CRM");
+        assert_true(o->started_at_ms == 1700000000123);
         retl_buf_free(&buf);
 
         r->replay_of = "people-1-x";
@@ -98,42 +110,66 @@ static void test_run_started(void **state)
         retl_buf_free(&buf);
 }
 
-/* A RunStarted written by a retl before db_clock_ms (schemas/history/
- * RunStarted.1.avsc) still decodes, with the field's default. Its body is
- * today's without the last field: db_clock_ms = 0 is one byte at the end. */
-static void test_run_started_v1(void **state)
+/* Decodes today's RunStarted @p in with its last @p drop body bytes (all
+ * zero: the defaults) cut, under the fingerprint of history entry @p hist. */
+static void decode_as_old(struct retl_codec *c, const struct retl_record *in, size_t hist,
+                          size_t drop, struct retl_record *out)
 {
-        struct retl_codec *c = *state;
-        struct retl_record in = {.type = RETL_REC_RUN_STARTED}, out;
         struct retl_buf buf;
         unsigned char msg[512];
         uint64_t fp = 0;
         size_t len;
 
-        assert_int_equal(retl_schema_history[0].type, RETL_REC_RUN_STARTED);
-        assert_int_equal(retl_avro_fingerprint(retl_schema_history[0].json, &fp, err,
+        assert_int_equal(retl_schema_history[hist].type, RETL_REC_RUN_STARTED);
+        assert_int_equal(retl_avro_fingerprint(retl_schema_history[hist].json, &fp, err,
                                                sizeof(err)), 0);
         assert_true(fp != retl_codec_fingerprint(c, RETL_REC_RUN_STARTED));
+        roundtrip(c, in, out, &buf);
+        len = retl_buf_len(&buf) - drop;
+        assert_true(len <= sizeof(msg));
+        memcpy(msg, retl_buf_str(&buf), len);
+        /* the dropped bytes were zigzag 0 or the null branch of a union */
+        for (size_t i = 0; i < drop; i++)
+                assert_int_equal(((const unsigned char *)retl_buf_str(&buf))[len + i], 0);
+        for (int b = 0; b < 8; b++)
+                msg[2 + b] = (unsigned char)(fp >> (8 * b));
+        assert_int_equal(retl_codec_peek_type(c, msg, len), RETL_REC_RUN_STARTED);
+        assert_int_equal(retl_codec_decode(c, msg, len, out, err, sizeof(err)), 0);
+        retl_buf_free(&buf);
+}
+
+/* RunStarted written by earlier retls still decode, with the defaults of
+ * the fields they lack. Today's body ends with interval_s, send_unchanged
+ * (false: one zero byte), the null segment_name and segment_description
+ * (one zero byte each), then db_clock_ms (0: one zero byte). With every one
+ * of those four zero, each earlier body is today's without its last bytes:
+ * RunStarted.1 (before db_clock_ms, send_unchanged and the segment name)
+ * four, RunStarted.2 (db_clock_ms after interval_s) three, RunStarted.3
+ * (send_unchanged, then db_clock_ms) two. */
+static void test_run_started_old(void **state)
+{
+        struct retl_codec *c = *state;
+        struct retl_record in = {.type = RETL_REC_RUN_STARTED}, out;
+
         in.u.run_started = (struct retl_run_started){
                 .run_id = "people-1-ab", .sync = "people", .workspace = "acme",
                 .started_at_ms = 1700000000123, .last_sync_time = 5, .db_clock_ms = 0,
                 .settings = {.object_type_id = "1", .query = "SELECT id FROM t"}};
-        roundtrip(c, &in, &out, &buf);
-        assert_true(out.u.run_started.db_clock_ms == 0);
-        len = retl_buf_len(&buf) - 1;
-        assert_true(len <= sizeof(msg));
-        memcpy(msg, retl_buf_str(&buf), len);
-        /* the dropped byte was zigzag 0 */
-        assert_int_equal(((const unsigned char *)retl_buf_str(&buf))[len], 0);
-        for (int b = 0; b < 8; b++)
-                msg[2 + b] = (unsigned char)(fp >> (8 * b));
-        assert_int_equal(retl_codec_peek_type(c, msg, len), RETL_REC_RUN_STARTED);
-        assert_int_equal(retl_codec_decode(c, msg, len, &out, err, sizeof(err)), 0);
+        decode_as_old(c, &in, 0, 4, &out);
         assert_string_equal(out.u.run_started.run_id, "people-1-ab");
         assert_true(out.u.run_started.started_at_ms == 1700000000123);
         assert_string_equal(out.u.run_started.settings.query, "SELECT id FROM t");
         assert_true(out.u.run_started.db_clock_ms == -1);
-        retl_buf_free(&buf);
+        assert_null(out.u.run_started.settings.segment_name);
+
+        for (size_t hist = 1; hist <= 2; hist++) {
+                decode_as_old(c, &in, hist, 4 - hist, &out);
+                assert_string_equal(out.u.run_started.settings.query, "SELECT id FROM t");
+                assert_true(out.u.run_started.db_clock_ms == 0);
+                assert_int_equal(out.u.run_started.settings.send_unchanged, 0);
+                assert_null(out.u.run_started.settings.segment_name);
+                assert_null(out.u.run_started.settings.segment_description);
+        }
 }
 
 static void test_row_every_type(void **state)
@@ -457,7 +493,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_run_started),
-                cmocka_unit_test(test_run_started_v1),
+                cmocka_unit_test(test_run_started_old),
                 cmocka_unit_test(test_row_every_type),
                 cmocka_unit_test(test_finished_report_failure_control),
                 cmocka_unit_test(test_fields_by_name),

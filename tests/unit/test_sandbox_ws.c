@@ -550,6 +550,66 @@ static void test_segments(void **state)
         retl_sbx_ws_destroy(ws);
 }
 
+/* Segments by name (the App API): the next id, never a deleted one's;
+ * names in both inspection forms; deletion takes the memberships. */
+static void test_named_segments(void **state)
+{
+        struct retl_sbx_ws *ws = ws_with(RETL_SBX_IDS_BOTH, 0);
+        size_t changed, ignored;
+        json_t *ids, *j, *s, *p;
+        long id;
+
+        (void)state;
+        ACCEPT(ws, "{\"type\":\"person\",\"identifiers\":{\"id\":\"1\"},\"action\":\"identify\"}");
+        id = retl_sbx_ws_segment_create_named(ws, "CRM", "from the CRM");
+        assert_int_equal(id, 12);         /* configured: 10, 11 */
+        ids = json_pack("[s]", "1");
+        assert_int_equal(retl_sbx_ws_segment_change(ws, id, 1, RETL_SBX_BY_ID, ids, &changed,
+                                                    &ignored), 0);
+        assert_int_equal(changed, 1);
+        j = retl_sbx_ws_segments_app_json(ws);
+        s = json_array_get(json_object_get(j, "segments"), 2);
+        assert_int_equal(json_integer_value(json_object_get(s, "id")), 12);
+        assert_string_equal(json_string_value(json_object_get(s, "name")), "CRM");
+        assert_string_equal(json_string_value(json_object_get(s, "description")), "from the CRM");
+        assert_string_equal(json_string_value(json_object_get(s, "type")), "manual");
+        assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "segments"),
+                                                                0), "name")));
+        json_decref(j);
+        j = retl_sbx_ws_segments_json(ws);
+        s = json_array_get(json_object_get(j, "segments"), 2);
+        assert_string_equal(json_string_value(json_object_get(s, "name")), "CRM");
+        assert_int_equal(json_integer_value(json_object_get(s, "count")), 1);
+        json_decref(j);
+        assert_null(retl_sbx_ws_segment_app_json(ws, 13));
+        /* deleted: no members left, no add, its id never given again */
+        assert_int_equal(retl_sbx_ws_segment_delete(ws, 12), 0);
+        assert_int_equal(retl_sbx_ws_segment_delete(ws, 12), RETL_SBX_ENOSEG);
+        assert_int_equal(retl_sbx_ws_segment_change(ws, 12, 1, RETL_SBX_BY_ID, ids, &changed,
+                                                    &ignored), RETL_SBX_ENOSEG);
+        p = person(ws, RETL_SBX_BY_ID, "1");
+        assert_int_equal(json_array_size(json_object_get(p, "segments")), 0);
+        json_decref(p);
+        assert_int_equal(retl_sbx_ws_segment_create_named(ws, "CRM", NULL), 13);
+        /* a name given to a segment by id, and taken again */
+        retl_sbx_ws_segment_name(ws, 10, "ten", NULL);
+        retl_sbx_ws_segment_name(ws, 10, "TEN", "renamed");
+        j = retl_sbx_ws_segment_app_json(ws, 10);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "segment"),
+                                                              "name")), "TEN");
+        json_decref(j);
+        json_decref(ids);
+        /* reset: the configured segments, unnamed, and ids from the start */
+        retl_sbx_ws_reset(ws);
+        j = retl_sbx_ws_segments_app_json(ws);
+        assert_int_equal(json_array_size(json_object_get(j, "segments")), 2);
+        assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "segments"),
+                                                                0), "name")));
+        json_decref(j);
+        assert_int_equal(retl_sbx_ws_segment_create_named(ws, "again", NULL), 12);
+        retl_sbx_ws_destroy(ws);
+}
+
 static void test_state_roundtrip(void **state)
 {
         struct retl_sbx_ws *ws = ws_with(RETL_SBX_IDS_BOTH, 0);
@@ -574,6 +634,10 @@ static void test_state_roundtrip(void **state)
                                                     &ignored), 0);
         json_decref(j);
         retl_sbx_ws_segment_create(ws, 77);
+        /* a named segment, and the id of a deleted one not reused after a restart */
+        assert_int_equal(retl_sbx_ws_segment_create_named(ws, "CRM", "from the CRM"), 78);
+        assert_int_equal(retl_sbx_ws_segment_create_named(ws, "gone", NULL), 79);
+        assert_int_equal(retl_sbx_ws_segment_delete(ws, 79), 0);
         assert_int_equal(retl_sbx_ws_suppress(ws, "id", "5", 1), 0);
         assert_int_equal(retl_sbx_ws_save(ws, path, err, sizeof(err)), 0);
         retl_sbx_ws_destroy(ws);
@@ -598,8 +662,15 @@ static void test_state_roundtrip(void **state)
         assert_string_equal(json_string_value(json_object_get(p, "cio_id")), "a0000002");
         json_decref(p);
         j = retl_sbx_ws_segments_json(ws);
-        assert_int_equal(json_array_size(json_object_get(j, "segments")), 3);
+        assert_int_equal(json_array_size(json_object_get(j, "segments")), 4);
         json_decref(j);
+        j = retl_sbx_ws_segment_app_json(ws, 78);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "segment"),
+                                                              "name")), "CRM");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "segment"),
+                                                              "description")), "from the CRM");
+        json_decref(j);
+        assert_int_equal(retl_sbx_ws_segment_create_named(ws, "new", NULL), 80);
         retl_sbx_ws_destroy(ws);
         unlink(path);
         /* a missing file is a first run */
@@ -721,6 +792,7 @@ int main(void)
                 cmocka_unit_test(test_suppressed),
                 cmocka_unit_test(test_objects_relationships),
                 cmocka_unit_test(test_segments),
+                cmocka_unit_test(test_named_segments),
                 cmocka_unit_test(test_state_roundtrip),
                 cmocka_unit_test(test_map),
                 cmocka_unit_test(test_faults),
