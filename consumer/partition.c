@@ -41,10 +41,7 @@ struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
         p->last_cp_ms = retl_pace_now_ms();
         if (ws) {
                 p->batch_url = retl_asprintf("%s/api/v2/batch", ws->api_url);
-                /* a small burst keeps the average at rate_limit */
-                retl_pace_bucket_init(&p->bucket, ws->rate_limit,
-                                      ws->rate_limit < 10 ? 1 : ws->rate_limit / 10.0,
-                                      retl_pace_now_ms());
+                retl_pace_window_init(&p->pacer, ws->rate_limit, RETL_PACE_JITTER_MS);
         }
         return p;
 }
@@ -66,8 +63,8 @@ void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cf
                 retl_log_info(p->ctx, "api_url is now %s", ws->api_url);
         }
         if (old->rate_limit != ws->rate_limit) {
-                retl_pace_bucket_init(&p->bucket, ws->rate_limit,
-                                      ws->rate_limit < 10 ? 1 : ws->rate_limit / 10.0, now);
+                retl_pace_window_free(&p->pacer);
+                retl_pace_window_init(&p->pacer, ws->rate_limit, RETL_PACE_JITTER_MS);
                 retl_log_info(p->ctx, "rate_limit is now %d requests/s", ws->rate_limit);
         }
         if (old->max_in_flight != ws->max_in_flight || old->timeout_s != ws->timeout_s)
@@ -112,6 +109,7 @@ void retl_partition_destroy(struct retl_partition *p)
         retl_partition_ledger_free(p);
         retl_checkpoint_free(&p->cp);
         retl_partition_commit_forget_unlisted(p);
+        retl_pace_window_free(&p->pacer);
         retl_keyset_free(&p->inflight_keys);
         retl_keyset_free(&p->skipped_keys);
         free(p->batch_url);

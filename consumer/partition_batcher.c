@@ -266,7 +266,7 @@ void retl_partition_batcher_send(struct retl_partition *p, int64_t now, int64_t 
                                 *wake = q->not_before_ms - now;
                         break;
                 }
-                wait = retl_pace_bucket_take(&p->bucket, now);
+                wait = retl_pace_window_take(&p->pacer, now);
                 if (wait) {
                         if (wait < *wake)
                                 *wake = wait;

@@ -135,7 +135,7 @@ struct retl_partition {
         struct retl_keyset inflight_keys;       /* of the rows in flight */
         struct retl_keyset skipped_keys;        /* scratch of build_batch */
 
-        struct retl_pace_bucket bucket;
+        struct retl_pace_window pacer;  /* rate_limit */
         int64_t backoff_until_ms;
         int attempts;                   /* consecutive failed attempts */
         uint64_t rnd;
