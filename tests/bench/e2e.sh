@@ -15,6 +15,7 @@
 # fails on nothing but correctness (every row lands, every run committed).
 #   tests/bench/e2e.sh [ROWS ...]        (default: 100000 1000000)
 #   BENCH_LOG=debug: the uploader logs every request and answer (in KEEP's dir)
+#   BENCH_PERF=1: profile the end-to-end run's processes with perf
 #   KEEP=1: keep the work folder (logs) and say where it is
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,6 +102,16 @@ counter() {
 
 fig() { python3 -c "import sys; print(eval(sys.argv[1]))" "$1"; }
 
+# profile DATA WHAT: where the CPU went (perf), by process and library, and
+# the top functions
+profile() {
+        echo "   profile of the $2 (perf, CPU samples):"
+        { perf report -i "$1" --no-children --sort comm,dso --stdio 2>/dev/null \
+                | grep -E '^ +[0-9.]+%' | head -8 | sed 's/^ */     /'; } || true
+        { perf report -i "$1" --no-children --sort comm,symbol --stdio 2>/dev/null \
+                | grep -E '^ +[0-9.]+%' | head -12 | sed 's/^ */     /;s/  *- *- *$//'; } || true
+}
+
 # steady_from LOG END: seconds from the run's first record read (the group
 # join apart) to END
 steady_from() {
@@ -128,11 +139,23 @@ for R in $SIZES; do
         up_join=$(fig "$UP_JOINED - $UP_T0")
         c_sbx=$(proc_cpu "$SBX_PID"); c_up=$(proc_cpu "$UP_PID"); c_sti=$(proc_cpu "$STANDIN_PID")
         c_bro=$( [ -n "$broker_jvm" ] && proc_cpu "$broker_jvm" || echo 0)
+        perf_pid=
+        if [ -n "${BENCH_PERF:-}" ]; then
+                perf record -q -F 499 -p "$UP_PID,$SBX_PID" -o "$D/perf-up.data" >/dev/null 2>&1 &
+                perf_pid=$!
+                sleep 0.5
+        fi
         t0=$(date +%s.%N)
-        /usr/bin/time -v bin/retl extract -c "$D/retl.cfg" --once people 2> "$D/time.log" \
+        /usr/bin/time -v ${BENCH_PERF:+perf record -q -F 499 -o "$D/perf-ext.data"} \
+                bin/retl extract -c "$D/retl.cfg" --once people 2> "$D/time.log" \
                 || { tail -20 "$D/time.log"; exit 1; }
         t_ext=$(fig "$(date +%s.%N) - $t0")
         t_e2e=$(fig "$(wait_committed "$D/upload.log" "$end") - $t0")
+        if [ -n "$perf_pid" ]; then
+                kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+                profile "$D/perf-ext.data" "extractor" > "$D/profile"
+                profile "$D/perf-up.data" "uploader and sandbox" >> "$D/profile"
+        fi
         ext_rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$D/time.log")
         ext_cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u + s}' "$D/time.log")
         up_cpu=$(fig "$(proc_cpu "$UP_PID") - $c_up"); up_rss=$(proc_hwm "$UP_PID")
@@ -196,6 +219,8 @@ print("   all five processes %.1f CPU s = %.1f s of the machine's %d cores"
       % (ecpu + ucpu + scpu + stcpu + bcpu, (ecpu + ucpu + scpu + stcpu + bcpu) / 2, 2))
 print("   END TO END %.2f s = %.0f rows/s (the extractor's start to the run's commit)" % (te2e, r / te2e))
 X
+
+        [ -s "$D/profile" ] && cat "$D/profile"
 
         # ---- rate-capped: the sandbox at 100 requests/s, the workspace's
         # rate_limit set to it, requests of CAP_BYTES (small enough that the
