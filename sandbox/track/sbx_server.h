@@ -13,8 +13,6 @@
 #define RETL_SBX_ENTITY_MAX (32 * 1024)
 #define RETL_SBX_SEGMENT_IDS_MAX 1000
 #define RETL_SBX_ADMIN_BODY_MAX (1024 * 1024)
-/* Requests kept for GET /_sandbox/requests. */
-#define RETL_SBX_RING 1000
 
 struct retl_sbx_server_conf {
         const char *sc_host;          /* IPv4 address to bind */

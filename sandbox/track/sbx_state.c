@@ -3,7 +3,10 @@
  * The workspace lives in memory; the file is a snapshot written whole, in
  * one transaction, at shutdown and on the periodic flush. A crash loses
  * what came after the last snapshot; the file itself stays consistent. */
-#include "sandbox/track/sbx_ws_int.h"
+#include "sandbox/track/sbx_objects.h"
+#include "sandbox/track/sbx_people.h"
+#include "sandbox/track/sbx_rels.h"
+#include "sandbox/track/sbx_segments.h"
 
 #include "lib/mem.h"
 
@@ -57,7 +60,9 @@ static const char *col_text(sqlite3_stmt *st, int i)
 static json_t *col_json(sqlite3_stmt *st, int i)
 {
         const char *t = col_text(st, i);
-        json_t *j = t ? json_loads(t, 0, NULL) : NULL;
+        /* JSON_ALLOW_NUL: numbers kept as sent are strings with a NUL
+         * (sbx_numbers.h); the file keeps them so */
+        json_t *j = t ? json_loads(t, JSON_ALLOW_NUL, NULL) : NULL;
 
         if (j && !json_is_object(j)) {
                 json_decref(j);
@@ -108,11 +113,10 @@ static int load_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
         while (sqlite3_step(st) == SQLITE_ROW) {
                 if (!col_text(st, 0))
                         continue;
-                retl_sbx_ws_restore_person(ws, col_text(st, 0), col_text(st, 1),
-                                           col_text(st, 2), col_json(st, 3),
-                                           sqlite3_column_int64(st, 4),
-                                           sqlite3_column_int64(st, 5),
-                                           (uint64_t)sqlite3_column_int64(st, 6));
+                retl_sbx_people_restore(ws, col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                                        col_json(st, 3), sqlite3_column_int64(st, 4),
+                                        sqlite3_column_int64(st, 5),
+                                        (uint64_t)sqlite3_column_int64(st, 6));
         }
         sqlite3_finalize(st);
         st = NULL;
@@ -124,11 +128,10 @@ static int load_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
         while (sqlite3_step(st) == SQLITE_ROW) {
                 if (!col_text(st, 0) || !col_text(st, 1) || !col_text(st, 2))
                         continue;
-                retl_sbx_ws_restore_object(ws, col_text(st, 0), col_text(st, 1),
-                                           col_text(st, 2), col_json(st, 3),
-                                           sqlite3_column_int64(st, 4),
-                                           sqlite3_column_int64(st, 5),
-                                           (uint64_t)sqlite3_column_int64(st, 6));
+                retl_sbx_objects_restore(ws, col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                                         col_json(st, 3), sqlite3_column_int64(st, 4),
+                                         sqlite3_column_int64(st, 5),
+                                         (uint64_t)sqlite3_column_int64(st, 6));
         }
         sqlite3_finalize(st);
         st = NULL;
@@ -140,9 +143,9 @@ static int load_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
         while (sqlite3_step(st) == SQLITE_ROW) {
                 if (!col_text(st, 0) || !col_text(st, 1) || !col_text(st, 2))
                         continue;
-                retl_sbx_ws_restore_rel(ws, col_text(st, 0), col_text(st, 1), col_text(st, 2),
-                                        col_json(st, 3), sqlite3_column_int64(st, 4),
-                                        sqlite3_column_int64(st, 5));
+                retl_sbx_rels_restore(ws, col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                                      col_json(st, 3), sqlite3_column_int64(st, 4),
+                                      sqlite3_column_int64(st, 5));
         }
         sqlite3_finalize(st);
         st = NULL;
@@ -157,8 +160,8 @@ static int load_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                 return db_fail(db, "reading segment members", errstr, errstr_size);
         while (sqlite3_step(st) == SQLITE_ROW)
                 if (col_text(st, 1))
-                        retl_sbx_ws_restore_member(ws, (long)sqlite3_column_int64(st, 0),
-                                                   col_text(st, 1));
+                        retl_sbx_segments_restore_member(ws, (long)sqlite3_column_int64(st, 0),
+                                                         col_text(st, 1));
         sqlite3_finalize(st);
         st = NULL;
         if (sqlite3_prepare_v2(db, "SELECT kind, value FROM suppressions", -1, &st, NULL) !=
@@ -225,6 +228,9 @@ static int step_reset(sqlite3_stmt *st)
 static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t errstr_size)
 {
         sqlite3_stmt *st = NULL;
+        const struct sbx_person *p;
+        const struct sbx_object *ob;
+        const struct sbx_rel *r;
         char *js = NULL;
         int64_t seq = 0;
         int rc = -1;
@@ -253,7 +259,7 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
         if (sqlite3_prepare_v2(db, "INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
                                &st, NULL) != SQLITE_OK)
                 goto fail;
-        for (struct sbx_person *p = ws->ws_p_head; p; p = p->p_next) {
+        TAILQ_FOREACH(p, &ws->ws_people, p_link) {
                 sqlite3_bind_text(st, 1, p->p_cio_id, -1, SQLITE_STATIC);
                 bind_text_or_null(st, 2, p->p_id);
                 bind_text_or_null(st, 3, p->p_email);
@@ -271,7 +277,7 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
         if (sqlite3_prepare_v2(db, "INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
                                &st, NULL) != SQLITE_OK)
                 goto fail;
-        for (struct sbx_object *ob = ws->ws_o_head; ob; ob = ob->o_next) {
+        TAILQ_FOREACH(ob, &ws->ws_objs, o_link) {
                 sqlite3_bind_text(st, 1, ob->o_type, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, ob->o_id, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, ob->o_cio_id, -1, SQLITE_STATIC);
@@ -289,7 +295,7 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
         if (sqlite3_prepare_v2(db, "INSERT INTO relationships VALUES (?, ?, ?, ?, ?, ?, ?)", -1,
                                &st, NULL) != SQLITE_OK)
                 goto fail;
-        for (struct sbx_rel *r = ws->ws_r_head; r; r = r->r_next) {
+        TAILQ_FOREACH(r, &ws->ws_rel_list, r_link) {
                 sqlite3_bind_text(st, 1, r->r_person->p_cio_id, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, r->r_object->o_type, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, r->r_object->o_id, -1, SQLITE_STATIC);

@@ -14,7 +14,11 @@
  *    drops them silently; the sandbox reports them);
  *  - objects exist only for the workspace's object types.
  *
- * Not thread-safe: the caller holds one lock around every call. */
+ * Not thread-safe: the caller holds one lock around every call.
+ *
+ * Implemented by sbx_ws.c (lifecycle, entities to actions) and the files
+ * of its parts: sbx_people.c, sbx_objects.c, sbx_rels.c, sbx_segments.c,
+ * sbx_suppress.c, with sbx_rules.c; persistence by sbx_state.c. */
 #ifndef RETL_SBX_WS_H
 #define RETL_SBX_WS_H
 

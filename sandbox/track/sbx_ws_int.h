@@ -1,11 +1,22 @@
-/* retl sandbox — the workspace's insides, shared by sbx_ws.c and
- * sbx_state.c only. Everyone else uses sbx_ws.h. */
+/* retl sandbox — the workspace's insides, shared by the files that make it
+ * (sbx_ws.c, sbx_rules.c, sbx_people.c, sbx_objects.c, sbx_rels.c,
+ * sbx_segments.c, sbx_suppress.c) and sbx_state.c only. Everyone else uses
+ * sbx_ws.h. */
 #ifndef RETL_SBX_WS_INT_H
 #define RETL_SBX_WS_INT_H
 
 #include "sandbox/track/sbx_map.h"
 #include "sandbox/track/sbx_ws.h"
 
+#include <sys/queue.h>
+
+/* Longest identifier value we keep in a stack buffer: emails are at most
+ * 254 bytes, ids RETL_SBX_ID_MAX, object ids RETL_SBX_OBJECT_ID_MAX. */
+#define RETL_SBX_IDENT_BUF (RETL_SBX_OBJECT_ID_MAX + 1)
+
+/* People, objects and relationships are kept in creation order (the
+ * inspection API and the state file list them so) in <sys/queue.h> tail
+ * queues, and indexed by hash maps. */
 struct sbx_person {
         char *p_cio_id;
         char *p_id;            /* NULL when unset */
@@ -15,7 +26,7 @@ struct sbx_person {
         int64_t p_created_ms;
         int64_t p_updated_ms;
         uint64_t p_updates;    /* identify operations applied, creation included */
-        struct sbx_person *p_prev, *p_next;
+        TAILQ_ENTRY(sbx_person) p_link;
 };
 
 struct sbx_object {
@@ -27,7 +38,7 @@ struct sbx_object {
         int64_t o_created_ms;
         int64_t o_updated_ms;
         uint64_t o_updates;
-        struct sbx_object *o_prev, *o_next;
+        TAILQ_ENTRY(sbx_object) o_link;
 };
 
 struct sbx_rel {
@@ -37,7 +48,7 @@ struct sbx_rel {
         json_t *r_attrs;
         int64_t r_created_ms;
         int64_t r_updated_ms;
-        struct sbx_rel *r_prev, *r_next;
+        TAILQ_ENTRY(sbx_rel) r_link;
 };
 
 struct sbx_segment {
@@ -62,14 +73,14 @@ struct retl_sbx_ws {
         struct retl_sbx_map *ws_by_id;      /* id -> person (id an identifier) */
         struct retl_sbx_map *ws_by_email;   /* email key -> person (email an identifier) */
         struct retl_sbx_map *ws_by_cio;     /* cio_id -> person */
-        struct sbx_person *ws_p_head, *ws_p_tail;
+        TAILQ_HEAD(, sbx_person) ws_people;
         /* objects */
         struct retl_sbx_map *ws_objects;    /* o_key -> object */
         struct retl_sbx_map *ws_obj_by_cio; /* cio_object_id -> object */
-        struct sbx_object *ws_o_head, *ws_o_tail;
+        TAILQ_HEAD(, sbx_object) ws_objs;
         /* relationships */
         struct retl_sbx_map *ws_rels;       /* r_key -> rel */
-        struct sbx_rel *ws_r_head, *ws_r_tail;
+        TAILQ_HEAD(, sbx_rel) ws_rel_list;
         /* segments, sorted by id */
         struct sbx_segment *ws_segments;
         size_t ws_n_segments;
@@ -81,20 +92,5 @@ struct retl_sbx_ws {
         uint64_t ws_next_object;            /* cio_object_id sequence */
         int ws_dirty;
 };
-
-/* Restoring from the state file (sbx_state.c). Strings are copied;
- * attrs references are taken over. */
-struct sbx_person *retl_sbx_ws_restore_person(struct retl_sbx_ws *ws, const char *cio_id,
-                                              const char *id, const char *email,
-                                              json_t *attrs, int64_t created_ms,
-                                              int64_t updated_ms, uint64_t updates);
-struct sbx_object *retl_sbx_ws_restore_object(struct retl_sbx_ws *ws, const char *type,
-                                              const char *object_id, const char *cio_id,
-                                              json_t *attrs, int64_t created_ms,
-                                              int64_t updated_ms, uint64_t updates);
-int retl_sbx_ws_restore_rel(struct retl_sbx_ws *ws, const char *cio_id, const char *type,
-                            const char *object_id, json_t *attrs, int64_t created_ms,
-                            int64_t updated_ms);
-int retl_sbx_ws_restore_member(struct retl_sbx_ws *ws, long segment_id, const char *cio_id);
 
 #endif

@@ -417,6 +417,47 @@ static void test_200_types_and_removal(void **state)
 }
 
 /* One batch with every kind of refusal; the others are applied. */
+/* Attribute numbers are shown as sent, digits and spelling kept: a
+ * DECIMAL(38,10) is not a double (issue #16). */
+static void test_numbers_as_sent(void **state)
+{
+        static const char *const want[] = {
+                "\"d\":12345678901234567890123456.7890123456", "\"p\":0.1", "\"z\":2.50",
+                "\"e\":-1.5E+300", "\"n\":7", "\"w\":0.30",
+        };
+        struct resp r;
+        json_t *j;
+
+        (void)state;
+        j = post(&main_sb, "/api/v2/batch",
+                 "{\"batch\":[" PERSON("77", "{\"d\":12345678901234567890123456.7890123456,"
+                                             "\"p\":0.1,\"z\":2.50,\"e\":-1.5E+300,\"n\":7}")
+                 ",{\"type\":\"person\",\"identifiers\":{\"id\":\"77\"},"
+                 "\"action\":\"add_relationships\",\"cio_relationships\":[{\"identifiers\":"
+                 "{\"object_type_id\":\"1\",\"object_id\":\"n1\"},"
+                 "\"relationship_attributes\":{\"w\":0.30}}]}]}",
+                 200);
+        json_decref(j);
+        http(&main_sb, "GET", "/_sandbox/people?id=77", NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        for (size_t i = 0; i < 5; i++)
+                if (!strstr(r.body, want[i]))
+                        fail_msg("%s not in %s", want[i], r.body);
+        free(r.body);
+        http(&main_sb, "GET", "/_sandbox/relationships?id=77", NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        if (!strstr(r.body, want[5]))
+                fail_msg("%s not in %s", want[5], r.body);
+        free(r.body);
+        /* the same text again changes nothing; the value is still a number */
+        j = post(&main_sb, "/api/v2/entity",
+                 PERSON("77", "{\"d\":12345678901234567890123456.7890123456}"), 200);
+        json_decref(j);
+        j = person(&main_sb, "id=77");
+        assert_true(json_is_real(json_object_get(json_object_get(j, "attributes"), "d")));
+        json_decref(j);
+}
+
 static void test_207(void **state)
 {
         char *blob, *body;
@@ -1044,6 +1085,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_auth, reset),
                 cmocka_unit_test_setup(test_200_types_and_removal, reset),
+                cmocka_unit_test_setup(test_numbers_as_sent, reset),
                 cmocka_unit_test_setup(test_207, reset),
                 cmocka_unit_test_setup(test_400, reset),
                 cmocka_unit_test_setup(test_update_only, reset),

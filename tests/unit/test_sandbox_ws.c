@@ -202,6 +202,43 @@ static void test_unique_identifiers(void **state)
         retl_sbx_ws_destroy(ws);
 }
 
+/* Emails match case-insensitively; the stored spelling is the last one sent,
+ * whether in identifiers or in attributes (issue #16). */
+static void test_email_spelling(void **state)
+{
+        struct retl_sbx_ws *ws = ws_with(RETL_SBX_IDS_BOTH, 0);
+        json_t *p;
+
+        (void)state;
+        ACCEPT(ws, "{\"type\":\"person\",\"identifiers\":{\"email\":\"Case@Example.com\"},"
+                   "\"action\":\"identify\"}");
+        ACCEPT(ws, "{\"type\":\"person\",\"identifiers\":{\"email\":\"case@example.com\"},"
+                   "\"action\":\"identify\",\"attributes\":{\"n\":1}}");
+        assert_int_equal(people(ws), 1);
+        p = person(ws, RETL_SBX_BY_EMAIL, "CASE@EXAMPLE.COM");
+        assert_non_null(p);
+        assert_string_equal(json_string_value(json_object_get(p, "email")), "case@example.com");
+        assert_int_equal(json_integer_value(json_object_get(p, "updates")), 2);
+        json_decref(p);
+        /* and back, in attributes of the same person addressed by email */
+        ACCEPT(ws, "{\"type\":\"person\",\"identifiers\":{\"email\":\"case@example.com\"},"
+                   "\"action\":\"identify\",\"attributes\":{\"email\":\"CASE@example.com\"}}");
+        p = person(ws, RETL_SBX_BY_EMAIL, "case@example.com");
+        assert_non_null(p);
+        assert_string_equal(json_string_value(json_object_get(p, "email")), "CASE@example.com");
+        json_decref(p);
+        /* addressed by id, a re-spelled email is not a change of email */
+        ACCEPT(ws, "{\"type\":\"person\",\"identifiers\":{\"id\":\"5\"},\"action\":\"identify\","
+                   "\"attributes\":{\"email\":\"Mixed@Example.com\"}}");
+        ACCEPT(ws, "{\"type\":\"person\",\"identifiers\":{\"id\":\"5\"},\"action\":\"identify\","
+                   "\"attributes\":{\"email\":\"mixed@example.COM\"}}");
+        p = person(ws, RETL_SBX_BY_ID, "5");
+        assert_string_equal(json_string_value(json_object_get(p, "email")), "mixed@example.COM");
+        json_decref(p);
+        assert_int_equal(people(ws), 2);
+        retl_sbx_ws_destroy(ws);
+}
+
 static void test_immutable_identifiers(void **state)
 {
         struct retl_sbx_ws *ws = ws_with(RETL_SBX_IDS_BOTH, 0);
@@ -676,6 +713,7 @@ int main(void)
                 cmocka_unit_test(test_identify_create_update),
                 cmocka_unit_test(test_identifier_shapes),
                 cmocka_unit_test(test_unique_identifiers),
+                cmocka_unit_test(test_email_spelling),
                 cmocka_unit_test(test_immutable_identifiers),
                 cmocka_unit_test(test_email_update_by_id),
                 cmocka_unit_test(test_identifier_settings),
