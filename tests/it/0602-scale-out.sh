@@ -238,8 +238,11 @@ ok "phase 1: every row of every workspace landed, each run COMPLETED"
 say "phase 2: generation 2 of every row; the Track API answers after 400 ms"
 wait_for "the uploaders idle" 60 idle
 faults '{"latency_ms":400}'
+# Writes wait for the stand-in's read lock (.timeout) instead of failing at
+# once: once imports finish within the interval, the extractor's runs follow
+# each other and one of them is usually reading.
 for w in $(seq 1 $NWS); do
-        sqlite3 "$T/src.sqlite" "UPDATE people_w$w SET gen = 2, updated = strftime('%s','now')"
+        sqlite3 -cmd ".timeout 30000" "$T/src.sqlite" "UPDATE people_w$w SET gen = 2, updated = strftime('%s','now')"
 done
 victim=$(alive_holdings | awk '{ print gsub(/w/, "w", $2), $1 }' | sort -rn | head -1 | awk '{print $2}')
 victim_ws=$(alive_holdings | awk -v v="$victim" '$1 == v { print $2 }')
@@ -298,10 +301,10 @@ start_uploader "${victim#u}"
 say "phase 3: generation 3 with a slow query; the extractor is stopped mid-run (TERM, then -9) and restarted"
 wait_for "the uploaders idle" 60 idle
 status_lst
-sqlite3 "$T/src.sqlite" "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${RETL_0602_PAD:-3000})
+sqlite3 -cmd ".timeout 30000" "$T/src.sqlite" "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${RETL_0602_PAD:-3000})
         INSERT INTO pad SELECT x FROM c"
 for w in $(seq 1 $NWS); do
-        sqlite3 "$T/src.sqlite" "UPDATE people_w$w SET gen = 3, updated = strftime('%s','now')"
+        sqlite3 -cmd ".timeout 30000" "$T/src.sqlite" "UPDATE people_w$w SET gen = 3, updated = strftime('%s','now')"
 done
 # midpublish: the running extractor's last run has started (log) and published
 # 100 rows at least since it was first seen (the topic's high watermark), with
@@ -332,7 +335,7 @@ status_lst
 start_extractor
 wait_for "the abandoned run to be finished and every row of generation 3 to land" 150 landed 3
 status_lst
-sqlite3 "$T/src.sqlite" "DELETE FROM pad"
+sqlite3 -cmd ".timeout 30000" "$T/src.sqlite" "DELETE FROM pad"
 stop_extractor TERM
 wait_for "the uploaders to import everything published" 90 idle
 status_lst
