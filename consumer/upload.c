@@ -196,14 +196,6 @@ static int setup(struct retl_upload *u, char *errstr, size_t errstr_size)
                 extra[ne++] = "topic.metadata.refresh.interval.ms";
                 extra[ne++] = "10000";
         }
-        /* Each workspace partition reads its own queue (upload_group.c),
-         * and librdkafka bounds each such queue on its own: 8 MiB of
-         * prefetched records per workspace (not 64) keeps a worker of many
-         * workspaces small, and is still ~25,000 rows ahead of the sender. */
-        if (!user_set(&u->kcfg->kafka, "queued.max.messages.kbytes")) {
-                extra[ne++] = "queued.max.messages.kbytes";
-                extra[ne++] = "8192";
-        }
         extra[ne] = NULL;
         conf = retl_kafka_conf_new(&u->kcfg->kafka, extra, errstr, errstr_size);
         if (!conf)
