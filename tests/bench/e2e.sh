@@ -24,10 +24,11 @@ cd "$ROOT"
 SIZES=${*:-100000 1000000}
 make -s bin/retl bin/retl-mssql-standin bin/bench/stage_bench >/dev/null
 W=$(mktemp -d "${TMPDIR:-/tmp}/retl-e2e.XXXXXX")
-PIDS=()
 cleanup() {
-        for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-        for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+        # this shell's own background jobs still running, and only those
+        local p
+        for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
+        wait 2>/dev/null || true
         tests/kafka/broker.sh stop "$W/kafka" >/dev/null 2>&1 || true
         if [ -n "${KEEP:-}" ]; then echo "   (work folder kept: $W)"; else rm -rf "$W"; fi
 }
@@ -50,7 +51,6 @@ sandbox() {
                 --site-id acme --api-key-env RETL_BENCH_KEY --log-level warn "$@" \
                 > "$d/sandbox.log" 2>&1 &
         SBX_PID=$!
-        PIDS+=("$SBX_PID")
         for _ in $(seq 300); do [ -s "$d/sbx.port" ] && break; sleep 0.05; done
         SBX_URL=http://127.0.0.1:$(cat "$d/sbx.port")
 }
@@ -78,7 +78,6 @@ uploader() {
         UP_T0=$(date +%s.%N)
         RETL_BENCH_KEY=bench bin/retl upload -c "$conf" "$@" > "$log" 2>&1 &
         UP_PID=$!
-        PIDS+=("$UP_PID")
         for _ in $(seq 600); do grep -q ": assigned $T " "$log" && break; sleep 0.05; done
         UP_JOINED=$(log_s "$log" ": assigned $T ")
         [ -n "$UP_JOINED" ] || { echo "the uploader did not join"; tail "$log"; exit 1; }
@@ -124,7 +123,6 @@ for R in $SIZES; do
         D=$W/$R; mkdir -p "$D"
         bench_table "$D/src.sqlite" "$R" $(( $(date +%s) - 86400 ))
         bench_standin "$D/src.sqlite" "$D"
-        PIDS+=("$STANDIN_PID")
         echo "-- $R rows x 10 columns (load average $(cut -d' ' -f1 /proc/loadavg))"
         P="e$R."
         T=${P}acme
