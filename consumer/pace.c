@@ -1,33 +1,42 @@
-/* retl uploader — token bucket and backoff, see pace.h. */
+/* retl uploader — the sliding-window rate cap and the backoff, see pace.h. */
 #include "pace.h"
+#include "lib/mem.h"
+
+#include <stdlib.h>
 
 #include <time.h>
 
-void retl_pace_bucket_init(struct retl_pace_bucket *pb, double rate, double burst,
-                           int64_t now_ms)
+void retl_pace_window_init(struct retl_pace_window *pw, int rate, int64_t jitter_ms)
 {
-        pb->pb_rate = rate > 0 ? rate : 1;
-        pb->pb_burst = burst >= 1 ? burst : 1;
-        pb->pb_tokens = pb->pb_burst;
-        pb->pb_last_ms = now_ms;
+        if (rate < 1)
+                rate = 1;
+        pw->pw_limit = rate < RETL_PACE_WINDOW_MAX ? rate : RETL_PACE_WINDOW_MAX;
+        pw->pw_span_ms = (1000 + jitter_ms) * pw->pw_limit / rate;
+        if (pw->pw_span_ms < 1)
+                pw->pw_span_ms = 1;
+        pw->pw_sent = retl_calloc((size_t)pw->pw_limit, sizeof(*pw->pw_sent));
+        pw->pw_n = 0;
+        pw->pw_next = 0;
 }
 
-int64_t retl_pace_bucket_take(struct retl_pace_bucket *pb, int64_t now_ms)
+void retl_pace_window_free(struct retl_pace_window *pw)
 {
-        double need;
+        free(pw->pw_sent);
+        pw->pw_sent = NULL;
+}
 
-        if (now_ms > pb->pb_last_ms) {
-                pb->pb_tokens += (double)(now_ms - pb->pb_last_ms) * pb->pb_rate / 1000.0;
-                if (pb->pb_tokens > pb->pb_burst)
-                        pb->pb_tokens = pb->pb_burst;
-                pb->pb_last_ms = now_ms;
+int64_t retl_pace_window_take(struct retl_pace_window *pw, int64_t now_ms)
+{
+        if (pw->pw_n == pw->pw_limit) {
+                int64_t free_at = pw->pw_sent[pw->pw_next] + pw->pw_span_ms;
+                if (now_ms < free_at)
+                        return free_at - now_ms;
+        } else {
+                pw->pw_n++;
         }
-        if (pb->pb_tokens >= 1.0) {
-                pb->pb_tokens -= 1.0;
-                return 0;
-        }
-        need = (1.0 - pb->pb_tokens) * 1000.0 / pb->pb_rate;
-        return need < 1 ? 1 : (int64_t)need + 1;
+        pw->pw_sent[pw->pw_next] = now_ms;
+        pw->pw_next = (pw->pw_next + 1) % pw->pw_limit;
+        return 0;
 }
 
 static uint64_t xorshift(uint64_t *s)

@@ -1,25 +1,43 @@
-/* retl uploader — pacing: a token bucket for the request-rate cap, and the
- * retry backoff (exponential, with full jitter).
+/* retl uploader — pacing: a sliding window for the request-rate cap, and
+ * the retry backoff (exponential, with full jitter).
  *
- * Value types callers embed; times are a monotonic clock in milliseconds. */
+ * Value types callers embed (use the functions); times are a monotonic
+ * clock in milliseconds. */
 #ifndef RETL_PACE_H
 #define RETL_PACE_H
 
 #include <stdint.h>
 
-struct retl_pace_bucket {
-        double pb_rate;         /* tokens per second */
-        double pb_burst;        /* capacity */
-        double pb_tokens;
-        int64_t pb_last_ms;
+/* Send times kept at most: up to this rate the window is exactly one
+ * second (plus the jitter allowance); above it, a proportionally shorter
+ * window (a rate that high is never a server's fixed-window limit). */
+#define RETL_PACE_WINDOW_MAX 1000
+/* Requests do not reach the server at the pace they leave: allowance for
+ * that jitter, so that a server counting fixed one-second windows never
+ * sees more than its limit in one (it costs 2% of the rate). */
+#define RETL_PACE_JITTER_MS 20
+
+/* At most pw_limit requests in any pw_span_ms: the send times of the last
+ * pw_limit requests in a ring. Idle, it lets a burst of pw_limit go at once;
+ * busy, exactly pw_limit per span. Unlike a token bucket with a burst, it
+ * never exceeds the rate in any window, so it does not collect the 429s
+ * (and their Retry-After pauses) of a server that counts per second. */
+struct retl_pace_window {
+        int64_t *pw_sent;
+        int pw_limit;
+        int pw_n;               /* times held */
+        int pw_next;            /* ring slot of the next (= the oldest when full) */
+        int64_t pw_span_ms;
 };
 
-/** @brief A full bucket of @p burst tokens refilled at @p rate per second. */
-void retl_pace_bucket_init(struct retl_pace_bucket *pb, double rate, double burst,
-                           int64_t now_ms);
-/** @brief Takes a token if one is there. @returns 0 when taken, else the
- *  milliseconds until one will be (at least 1). */
-int64_t retl_pace_bucket_take(struct retl_pace_bucket *pb, int64_t now_ms);
+/** @brief At most @p rate requests per second, @p jitter_ms of allowance
+ *  (RETL_PACE_JITTER_MS). Free with retl_pace_window_free. */
+void retl_pace_window_init(struct retl_pace_window *pw, int rate, int64_t jitter_ms);
+void retl_pace_window_free(struct retl_pace_window *pw);
+/** @brief Records a request at @p now_ms if the window allows one.
+ *  @returns 0 when recorded, else the milliseconds until one is allowed
+ *  (at least 1). */
+int64_t retl_pace_window_take(struct retl_pace_window *pw, int64_t now_ms);
 
 /** @brief Delay before retry number @p attempt (1 = first retry): a random
  *  point in [d/2, d] where d = min(cap, base * 2^(attempt-1)).

@@ -17,22 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void pause_set(struct retl_partition *p, int pause)
-{
-        rd_kafka_topic_partition_list_t *l;
-
-        if (p->paused == pause)
-                return;
-        l = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(l, p->topic, 0);
-        if (pause)
-                rd_kafka_pause_partitions(p->env.rk, l);
-        else
-                rd_kafka_resume_partitions(p->env.rk, l);
-        rd_kafka_topic_partition_list_destroy(l);
-        p->paused = pause;
-}
-
 struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
                                           const struct retl_cfg *cfg,
                                           const struct retl_cfg_workspace *ws,
@@ -52,16 +36,13 @@ struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
         p->resume_run_offset = -1;
         p->expect = -1;
         p->next_offset = -1;
-        p->keycnt = retl_calloc(KEYTAB_SIZE, sizeof(*p->keycnt));
-        p->scanbits = retl_calloc(KEYTAB_SIZE / 8, 1);
+        retl_keyset_init(&p->inflight_keys);
+        retl_keyset_init(&p->skipped_keys);
         p->rnd = (uint64_t)(uintptr_t)p ^ (uint64_t)retl_pace_now_ms() * 0x9E3779B97F4A7C15ULL;
         p->last_cp_ms = retl_pace_now_ms();
         if (ws) {
                 p->batch_url = retl_asprintf("%s/api/v2/batch", ws->api_url);
-                /* a small burst keeps the average at rate_limit */
-                retl_pace_bucket_init(&p->bucket, ws->rate_limit,
-                                      ws->rate_limit < 10 ? 1 : ws->rate_limit / 10.0,
-                                      retl_pace_now_ms());
+                retl_pace_window_init(&p->pacer, ws->rate_limit, RETL_PACE_JITTER_MS);
         }
         return p;
 }
@@ -83,8 +64,9 @@ void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cf
                 retl_log_info(p->ctx, "api_url is now %s", ws->api_url);
         }
         if (old->rate_limit != ws->rate_limit) {
-                retl_pace_bucket_init(&p->bucket, ws->rate_limit,
-                                      ws->rate_limit < 10 ? 1 : ws->rate_limit / 10.0, now);
+                retl_pace_window_free(&p->pacer);
+        retl_pace_window_free(&p->app_pacer);
+                retl_pace_window_init(&p->pacer, ws->rate_limit, RETL_PACE_JITTER_MS);
                 retl_log_info(p->ctx, "rate_limit is now %d requests/s", ws->rate_limit);
         }
         if (old->max_in_flight != ws->max_in_flight || old->timeout_s != ws->timeout_s)
@@ -124,12 +106,15 @@ void retl_partition_destroy(struct retl_partition *p)
         if (p->ws && p->ready)
                 retl_partition_metrics_lag_release(p);
         retl_partition_batcher_abandon(p);
+        if (p->rkqu)
+                rd_kafka_queue_destroy(p->rkqu);
         retl_partition_ledger_free(p);
         retl_partition_state_free(p);
         retl_checkpoint_free(&p->cp);
         retl_partition_commit_forget_unlisted(p);
-        free(p->keycnt);
-        free(p->scanbits);
+        retl_pace_window_free(&p->pacer);
+        retl_keyset_free(&p->inflight_keys);
+        retl_keyset_free(&p->skipped_keys);
         free(p->batch_url);
         free(p->topic);
         free(p);
@@ -243,6 +228,49 @@ void retl_partition_message(struct retl_partition *p, const rd_kafka_message_t *
         }
 }
 
+/* Whether the partition takes more messages now: it is ready, not
+ * stopping, its key is not refused, and what it holds is under its bounds:
+ * entries not yet retired (memory), and rows mapped but not yet sent
+ * (enough to fill the next requests the moment a slot frees; more would
+ * only wait here rather than in librdkafka's prefetch queue). */
+static int has_room(const struct retl_partition *p)
+{
+        return p->ws && p->ready && !p->draining && !p->auth_blocked &&
+               retl_partition_ledger_pending(p) < p->env.max_pending &&
+               p->qbytes < p->env.read_ahead_bytes;
+}
+
+void retl_partition_set_queue(struct retl_partition *p, rd_kafka_queue_t *rkqu)
+{
+        if (p->rkqu)
+                rd_kafka_queue_destroy(p->rkqu);
+        p->rkqu = rkqu;
+}
+
+size_t retl_partition_read(struct retl_partition *p, size_t budget)
+{
+        rd_kafka_message_t *msgs[256];
+        size_t n = 0;
+
+        while (p->rkqu && n < budget && has_room(p)) {
+                size_t want = budget - n < 256 ? budget - n : 256;
+                ssize_t got = rd_kafka_consume_batch_queue(p->rkqu, 0, msgs, want);
+
+                if (got <= 0)
+                        break;
+                for (ssize_t i = 0; i < got; i++) {
+                        if (!msgs[i]->err)
+                                retl_partition_message(p, msgs[i]);
+                        else if (msgs[i]->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                retl_log_warn(p->ctx, "consumer: %s",
+                                              rd_kafka_message_errstr(msgs[i]));
+                        rd_kafka_message_destroy(msgs[i]);
+                }
+                n += (size_t)got;
+        }
+        return n;
+}
+
 /* ============================================================= answers */
 
 void retl_partition_done(void *opaque, const struct retl_track_result *r, void *arg)
@@ -258,7 +286,6 @@ void retl_partition_done(void *opaque, const struct retl_track_result *r, void *
 int64_t retl_partition_step(struct retl_partition *p, int64_t now)
 {
         int64_t wake = 1000;
-        size_t pending;
 
         if (!p->ws || !p->ready)
                 return wake;
@@ -268,17 +295,11 @@ int64_t retl_partition_step(struct retl_partition *p, int64_t now)
         retl_partition_batcher_send(p, now, &wake);
         if (!p->draining)
                 retl_partition_commit_checkpoint(p, 0);
-        pending = retl_partition_ledger_pending(p);
-        /* backpressure: hold reading while too many rows wait, or while the
-         * key is refused */
-        if (!p->paused && (pending >= p->env.max_pending || p->auth_blocked))
-                pause_set(p, 1);
-        else if (p->paused && !p->auth_blocked && pending < p->env.max_pending / 2)
-                pause_set(p, 0);
         if (p->attempts && now - p->last_progress_ms >= 10000) {
                 p->last_progress_ms = now;
                 retl_log_warn(p->ctx, "still retrying: %zu rows waiting, %d requests in flight, "
-                              "next attempt in %.1f s", pending, p->nflight,
+                              "next attempt in %.1f s", retl_partition_ledger_pending(p),
+                              p->nflight,
                               (double)(p->backoff_until_ms > now ? p->backoff_until_ms - now
                                                                 : 0) / 1000);
         }

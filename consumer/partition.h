@@ -40,7 +40,8 @@ struct retl_partition_env {
         int64_t auth_retry_ms;          /* 401/403: retry this often */
         size_t batch_max;               /* bytes per batch request */
         int64_t linger_ms;              /* wait this long to fill a batch */
-        size_t max_pending;             /* rows held before the partition pauses */
+        size_t max_pending;             /* entries held before it stops reading */
+        size_t read_ahead_bytes;        /* mapped rows waiting to be sent, at most */
         int64_t backoff_base_ms, backoff_max_ms;
         struct retl_metrics *metrics;   /* NULL = none */
 };
@@ -81,6 +82,17 @@ int retl_partition_ready(const struct retl_partition *p);
 /** @brief Whether it is a workspace partition that can be consumed. */
 int retl_partition_usable(const struct retl_partition *p);
 
+/** @brief Gives the partition its own message queue @p rkqu (owned from
+ *  now on; rd_kafka_queue_get_partition, forwarded nowhere), which
+ *  retl_partition_read consumes. */
+void retl_partition_set_queue(struct retl_partition *p, rd_kafka_queue_t *rkqu);
+/** @brief Takes up to @p budget messages from its queue, as long as it has
+ *  room for them: this is its backpressure. What it does not take waits in
+ *  librdkafka's prefetch queue, which stops fetching at its own bounds
+ *  (queued.min.messages, queued.max.messages.kbytes) rather than being
+ *  paused, so that reading on costs no fetch round trip.
+ *  @returns how many it took. */
+size_t retl_partition_read(struct retl_partition *p, size_t budget);
 /** @brief Takes one message of the partition (not kept). */
 void retl_partition_message(struct retl_partition *p, const rd_kafka_message_t *rkm);
 

@@ -161,6 +161,8 @@ void retl_partition_answer_take(struct retl_partition *p, struct req *q,
         }
         q->x = NULL;
         retl_partition_batcher_unlink(p, q);
+        retl_log_debug(p->ctx, "answer to %s of %zu rows: HTTP %ld in %.1f ms (%d in flight)",
+                       what, q->n, r->status, r->total_s * 1000, p->nflight);
         retl_partition_metrics_answer(p, r);
         switch (cls) {
         case RETL_TRACK_OK:

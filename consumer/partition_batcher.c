@@ -38,15 +38,10 @@ void retl_partition_batcher_abandon(struct retl_partition *p)
         }
 }
 
-static void keys_add(struct retl_partition *p, const struct entry *e, int delta)
-{
-        for (int k = 0; k < e->nkeys; k++)
-                p->keycnt[e->keys[k] & (KEYTAB_SIZE - 1)] += (uint32_t)delta;
-}
-
 void retl_partition_batcher_keys_release(struct retl_partition *p, const struct entry *e)
 {
-        keys_add(p, e, -1);
+        for (int k = 0; k < e->nkeys; k++)
+                retl_keyset_remove(&p->inflight_keys, e->keys[k]);
 }
 
 void retl_partition_batcher_enqueue(struct retl_partition *p, struct entry *e)
@@ -108,18 +103,6 @@ void retl_partition_batcher_split(struct retl_partition *p, struct req *q)
         retl_partition_batcher_requeue(p, q);
 }
 
-static int scan_bit(struct retl_partition *p, uint64_t k)
-{
-        uint32_t i = (uint32_t)(k & (KEYTAB_SIZE - 1));
-        return p->scanbits[i >> 3] & (1u << (i & 7));
-}
-
-static void scan_set(struct retl_partition *p, uint64_t k)
-{
-        uint32_t i = (uint32_t)(k & (KEYTAB_SIZE - 1));
-        p->scanbits[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-
 /* Takes rows from the send queue, in order, into one batch: skips a row
  * whose key is in flight (and every later row with that key). */
 static struct req *build_batch(struct retl_partition *p)
@@ -128,7 +111,7 @@ static struct req *build_batch(struct retl_partition *p)
         struct req *q = NULL;
         size_t cap = 0, bytes = 11, scanned = 0;
 
-        memset(p->scanbits, 0, KEYTAB_SIZE / 8);
+        retl_keyset_clear(&p->skipped_keys);
         while (e && scanned++ < SCAN_MAX) {
                 struct entry *nx = e->qnext;
                 int blocked = 0;
@@ -137,11 +120,12 @@ static struct req *build_batch(struct retl_partition *p)
                 if (e->part == RETL_PART_RELATIONSHIPS && e->run->main_pending > 0)
                         break;
                 for (int k = 0; k < e->nkeys; k++)
-                        blocked |= p->keycnt[e->keys[k] & (KEYTAB_SIZE - 1)] ||
-                                   scan_bit(p, e->keys[k]);
+                        blocked |= retl_keyset_has(&p->inflight_keys, e->keys[k]) ||
+                                   retl_keyset_has(&p->skipped_keys, e->keys[k]);
                 if (blocked) {
+                        /* and so is every later row with one of its keys */
                         for (int k = 0; k < e->nkeys; k++)
-                                scan_set(p, e->keys[k]);
+                                retl_keyset_add(&p->skipped_keys, e->keys[k]);
                         prev = e;
                         e = nx;
                         continue;
@@ -160,7 +144,8 @@ static struct req *build_batch(struct retl_partition *p)
                 }
                 q->items[q->n++] = e;
                 bytes += e->json_len + 1;
-                keys_add(p, e, +1);
+                for (int k = 0; k < e->nkeys; k++)
+                        retl_keyset_add(&p->inflight_keys, e->keys[k]);
                 /* unlink from the send queue */
                 if (prev)
                         prev->qnext = nx;
@@ -322,7 +307,7 @@ void retl_partition_batcher_send(struct retl_partition *p, int64_t now, int64_t 
                                 *wake = q->not_before_ms - now;
                         break;
                 }
-                wait = retl_pace_bucket_take(&p->bucket, now);
+                wait = retl_pace_window_take(&p->pacer, now);
                 if (wait) {
                         if (wait < *wake)
                                 *wake = wait;
@@ -341,6 +326,9 @@ void retl_partition_batcher_send(struct retl_partition *p, int64_t now, int64_t 
                         p->flight->fprev = q;
                 p->flight = q;
                 p->nflight++;
+                retl_log_debug(p->ctx, "sent %s of %zu rows, %zu bytes (%d in flight, %zu bytes "
+                               "queued)", q->kind == R_BATCH ? "batch" : "segment add", q->n,
+                               retl_buf_len(&q->body), p->nflight, p->qbytes);
                 if (p->auth_blocked) {
                         p->auth_retry_ms = now + p->env.auth_retry_ms;
                         break;

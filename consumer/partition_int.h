@@ -14,6 +14,7 @@
 #ifndef RETL_PARTITION_INT_H
 #define RETL_PARTITION_INT_H
 
+#include "consumer/keyset.h"
 #include "consumer/pace.h"
 #include "consumer/partition.h"
 #include "lib/buf.h"
@@ -21,11 +22,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* In-flight entity keys are counted in a table indexed by the key's low
- * bits: a collision only makes a row wait a little, never reorders. */
-#define KEYTAB_BITS 16
-#define KEYTAB_SIZE (1u << KEYTAB_BITS)
 
 struct retl_rowstate;
 
@@ -158,18 +154,18 @@ struct retl_partition {
         struct req *ready_head;         /* built or retried, waiting to go */
         struct req *flight;             /* in flight */
         int nflight;
-        uint32_t *keycnt;
-        uint8_t *scanbits;
+        struct retl_keyset inflight_keys;       /* of the rows in flight */
+        struct retl_keyset skipped_keys;        /* scratch of build_batch */
 
-        struct retl_pace_bucket bucket;
+        struct retl_pace_window pacer;  /* rate_limit */
         struct segname *segname;        /* the segment being found by name, or NULL */
-        struct retl_pace_bucket app_bucket;     /* App API: 10 requests/s */
+        struct retl_pace_window app_pacer;      /* App API: 10 requests/s */
         int64_t backoff_until_ms;
         int attempts;                   /* consecutive failed attempts */
         uint64_t rnd;
         int auth_blocked;
         int64_t auth_retry_ms;
-        int paused;                     /* by us: backpressure or auth */
+        rd_kafka_queue_t *rkqu;         /* its own queue of messages (owned) */
         int64_t orphans;
         int64_t last_progress_ms;
         int64_t commit_retry_ms;

@@ -97,7 +97,7 @@ static void lookup_send(struct retl_partition *p, int64_t now, int64_t *wake)
                         *wake = q->not_before_ms - now;
                 return;
         }
-        wait = retl_pace_bucket_take(&p->app_bucket, now);
+        wait = retl_pace_window_take(&p->app_pacer, now);
         if (wait) {
                 if (wait < *wake)
                         *wake = wait;
@@ -138,8 +138,9 @@ int retl_partition_segname_resolve(struct retl_partition *p, struct run *r, int6
         }
         sn = p->segname;
         if (!sn) {
-                if (!p->app_bucket.pb_rate)
-                        retl_pace_bucket_init(&p->app_bucket, APP_API_RATE, 1, now);
+                if (!p->app_pacer.pw_limit)
+                        retl_pace_window_init(&p->app_pacer, APP_API_RATE,
+                                              RETL_PACE_JITTER_MS);
                 sn = p->segname = retl_calloc(1, sizeof(*sn));
                 sn->sync = retl_strdup(r->sync);
                 sn->name = retl_strdup(name);

@@ -38,6 +38,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Messages a workspace reads from its queue per turn of the loop. */
+#define READ_BUDGET 5000
+
 static volatile sig_atomic_t stop_signals;
 static volatile sig_atomic_t reload_requested;
 
@@ -287,7 +290,11 @@ int retl_upload_main(int argc, char **argv)
         u.env.auth_retry_ms = o.auth_retry_s * 1000;
         u.env.batch_max = (size_t)o.batch_bytes;
         u.env.linger_ms = 20;
-        u.env.max_pending = 20000;
+        /* Room for the requests in flight, those answered behind an
+         * earlier one still in flight, and what is read ahead; more waits
+         * in librdkafka's queue. */
+        u.env.max_pending = 100000;
+        u.env.read_ahead_bytes = 2 * (size_t)o.batch_bytes;
         u.env.backoff_base_ms = 500;
         u.env.backoff_max_ms = 30000;
         u.env.metrics = u.metrics;
@@ -313,7 +320,7 @@ int retl_upload_main(int argc, char **argv)
 
         for (;;) {
                 int64_t now = retl_pace_now_ms(), wake = 100;
-                int nmsg = 0;
+                int nmsg = 0, more = 0;
                 rd_kafka_message_t *rkm;
 
                 retl_metrics_beat(u.metrics);
@@ -365,6 +372,11 @@ int retl_upload_main(int argc, char **argv)
                         update_ready(&u, 0);
                 retl_upload_group_init_waiting(&u);
                 retl_track_perform(u.track, retl_partition_done, &u);
+                /* each workspace reads its own queue as far as it has room
+                 * (after the answers, which make room) */
+                for (size_t i = 0; i < u.nparts; i++)
+                        if (retl_partition_read(u.parts[i], READ_BUDGET) == READ_BUDGET)
+                                more = 1;
                 now = retl_pace_now_ms();
                 for (size_t i = 0; i < u.nparts; i++) {
                         int64_t w = retl_partition_step(u.parts[i], now);
@@ -384,7 +396,7 @@ int retl_upload_main(int argc, char **argv)
                                 break;
                         }
                 }
-                if (nmsg < 5000)
+                if (nmsg < 5000 && !more)
                         retl_track_wait(u.track, u.pipefd[0], (int)wake);
         }
         /* commit what is complete, then leave the group */

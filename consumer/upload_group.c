@@ -37,6 +37,23 @@ static void pause_one(rd_kafka_t *rk, const char *topic, int32_t partition)
         rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* Workspace partition @p p reads its own queue (retl_partition_read), not
+ * the consumer's: a workspace with no room leaves its messages in
+ * librdkafka's queue without holding up the others, and without a pause
+ * (which would drop what was fetched and cost a fetch round trip on
+ * resume). Set before the partition is assigned, so that no message goes
+ * to the consumer's queue; librdkafka keeps a forwarding the application
+ * chose. */
+static void own_queue(struct retl_upload *u, struct retl_partition *p)
+{
+        rd_kafka_queue_t *rkqu = rd_kafka_queue_get_partition(u->rk, retl_partition_topic(p), 0);
+
+        rd_kafka_queue_forward(rkqu, NULL);
+        if (u->pipefd[1] >= 0)
+                rd_kafka_queue_io_event_enable(rkqu, u->pipefd[1], "1", 1);
+        retl_partition_set_queue(p, rkqu);
+}
+
 static void on_assign(struct retl_upload *u, rd_kafka_topic_partition_list_t *parts)
 {
         const char *prefix = u->kcfg->kafka.topic_prefix;
@@ -71,6 +88,8 @@ static void on_assign(struct retl_upload *u, rd_kafka_topic_partition_list_t *pa
                                        tp->topic);
                 u->parts = retl_realloc(u->parts, (u->nparts + 1) * sizeof(*u->parts));
                 u->parts[u->nparts++] = p;
+                if (ws)
+                        own_queue(u, p);
                 if (ws && !retl_partition_init(p, 10000, &start))
                         tp->offset = start;
                 retl_log_info("upload", "%s: assigned %s [%d]%s", u->client_id, tp->topic,
@@ -218,6 +237,7 @@ void retl_upload_group_reload(struct retl_upload *u, const char *cli_log_level)
                 topic = retl_partition_topic(u->parts[i]);
                 free(t);
                 if (ws) {
+                        own_queue(u, u->parts[i]);
                         retl_log_info("upload", "workspace %s added to the configuration: "
                                       "consuming %s", ws->name, topic);
                 } else {

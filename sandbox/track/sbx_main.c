@@ -10,6 +10,7 @@
 #include "lib/mem.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -454,6 +455,12 @@ int retl_sandbox_main(int argc, char **argv)
         o.identifiers = RETL_SBX_IDS_BOTH;
         o.flush_interval = 5;
         o.threads = 2;
+        /* The workspace grows by small allocations from the pool's threads:
+         * in glibc's per-thread arenas each growth is an mprotect() (5% of
+         * the CPU of a million creates). One arena, grown 64 MiB at a time,
+         * makes that a rare brk(); the threads apply under one lock anyway. */
+        mallopt(M_ARENA_MAX, 1);
+        mallopt(M_TOP_PAD, 64 << 20);
         rc = parse_opts(argc, argv, &o);
         if (rc) {
                 opts_free(&o);

@@ -9,6 +9,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+. tests/bench/common.bash
 ROWS=${1:-1000000}
 make -s bin/retl bin/retl-mssql-standin >/dev/null
 W=$(mktemp -d "${TMPDIR:-/tmp}/retl-bench.XXXXXX")
@@ -20,25 +21,14 @@ cleanup() {
 }
 trap cleanup EXIT
 B=$(tests/kafka/broker.sh start "$W/kafka")
-sqlite3 "$W/src.sqlite" <<X
-CREATE TABLE people(id INT, email NVARCHAR(100), first_name NVARCHAR(50), last_name NVARCHAR(50),
- score DECIMAL(18,4), plan VARCHAR(20), active BIT, signed_up DATETIME2(3), visits BIGINT,
- updated INT);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $ROWS)
- INSERT INTO people SELECT x, 'person' || x || '@example.com', 'First' || x, 'Last' || x,
- (x % 100000) || '.' || (x % 10000), 'plan-' || (x % 7), x % 2, '2024-05-01 12:34:56.789',
- x * 7, 100 FROM c;
-X
-export RETL_BENCH_PW=bench
-bin/retl-mssql-standin --listen 127.0.0.1:0 --db "$W/src.sqlite" --database crm --user retl \
-        --password-env RETL_BENCH_PW --port-file "$W/port" --log-level warn > "$W/standin.log" 2>&1 &
-SPID=$!
-for _ in $(seq 300); do [ -s "$W/port" ] && break; sleep 0.1; done
+bench_table "$W/src.sqlite" "$ROWS" 100
+bench_standin "$W/src.sqlite" "$W"
+SPID=$STANDIN_PID
 cat > "$W/retl.cfg" <<X
 log_level = "warn";
 kafka = { brokers = "$B"; replication_factor = 1; topic_prefix = "bench."; group = "bench";
           imports_topic = "bench.imports"; failures_topic = "bench.failures"; properties = { }; };
-databases = ({ name = "src"; host = "127.0.0.1"; port = $(cat "$W/port"); database = "crm";
+databases = ({ name = "src"; host = "127.0.0.1"; port = $STANDIN_PORT; database = "crm";
                user = "retl"; password_env = "RETL_BENCH_PW"; encryption = "off"; });
 workspaces = ({ name = "acme"; api_url = "http://127.0.0.1:9"; site_id = "x"; api_key_env = "RETL_BENCH_PW"; });
 syncs = ({ name = "people"; workspace = "acme"; database = "src"; import = "people"; interval = "1d";

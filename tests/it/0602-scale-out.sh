@@ -221,7 +221,9 @@ for r in done:
     first.setdefault(r["workspace"], r)
 start = min(r["started_at_ms"] for r in first.values())
 end = max(r["finished_at_ms"] for r in first.values())
-rows = sum(r["imported"] for r in first.values())
+# a run taken over when the group rebalanced as the uploaders joined counts
+# the rows its first owner delivered as unchanged (row state): none is lost
+rows = sum(r["imported"] + r.get("unchanged", 0) for r in first.values())
 assert rows == n * nws, rows
 for w in sorted(first):
     r = first[w]

@@ -1,4 +1,4 @@
-/* Unit tests: token bucket and backoff (consumer/pace.c). */
+/* Unit tests: the sliding-window rate cap and backoff (consumer/pace.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,20 +7,55 @@
 
 #include "consumer/pace.h"
 
-static void test_bucket(void **state)
+/* Sends as fast as the window allows, one millisecond at a time, for
+ * @p ms: the number sent, and the most that fell in one fixed one-second
+ * window of any phase. */
+static int64_t saturate(struct retl_pace_window *pw, int64_t t0, int64_t ms, int64_t *worst)
 {
-        struct retl_pace_bucket pb;
-        int64_t t = 1000, taken = 0;
+        static int64_t at[20000];
+        int64_t n = 0;
 
-        retl_pace_bucket_init(&pb, 100, 10, t);
-        for (int i = 0; i < 10; i++)
-                assert_true(retl_pace_bucket_take(&pb, t) == 0);
-        assert_true(retl_pace_bucket_take(&pb, t) > 0);
-        /* over 10 simulated seconds: 100/s plus the initial burst */
-        for (int64_t now = t; now < t + 10000; now++)
-                if (retl_pace_bucket_take(&pb, now) == 0)
-                        taken++;
-        assert_true(taken >= 995 && taken <= 1001);
+        for (int64_t now = t0; now < t0 + ms; now++)
+                while (n < 20000 && retl_pace_window_take(pw, now) == 0)
+                        at[n++] = now;
+        *worst = 0;
+        for (int64_t phase = 0; phase < 1000; phase += 7)
+                for (int64_t w = t0 + phase; w < t0 + ms; w += 1000) {
+                        int64_t c = 0;
+                        for (int64_t i = 0; i < n; i++)
+                                c += at[i] >= w && at[i] < w + 1000;
+                        if (c > *worst)
+                                *worst = c;
+                }
+        return n;
+}
+
+static void test_window(void **state)
+{
+        struct retl_pace_window pw;
+        int64_t worst, n;
+
+        /* idle: a burst of the whole limit at once, then a wait */
+        retl_pace_window_init(&pw, 100, RETL_PACE_JITTER_MS);
+        for (int i = 0; i < 100; i++)
+                assert_true(retl_pace_window_take(&pw, 1000) == 0);
+        assert_true(retl_pace_window_take(&pw, 1000) == 1000 + RETL_PACE_JITTER_MS);
+        retl_pace_window_free(&pw);
+
+        /* busy for 10 s: never more than 100 in any one-second window,
+         * yet at least 97% of the rate */
+        retl_pace_window_init(&pw, 100, RETL_PACE_JITTER_MS);
+        n = saturate(&pw, 5000, 10000, &worst);
+        assert_true(worst <= 100);
+        assert_true(n >= 970 && n <= 1000);
+        retl_pace_window_free(&pw);
+
+        /* a rate above the ring: the same shape over a shorter window */
+        retl_pace_window_init(&pw, 5000, 0);
+        n = saturate(&pw, 0, 2000, &worst);
+        assert_true(worst <= 5000);
+        assert_true(n >= 9900 && n <= 10000);
+        retl_pace_window_free(&pw);
 }
 
 static void test_backoff(void **state)
@@ -40,7 +75,7 @@ static void test_backoff(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_bucket),
+                cmocka_unit_test(test_window),
                 cmocka_unit_test(test_backoff),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
