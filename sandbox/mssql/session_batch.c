@@ -1,6 +1,7 @@
 /* retl-mssql-standin — SQL batches: the text rewritten for SQLite, run
  * statement by statement, results streamed as COLMETADATA, ROW/NBCROW, DONE. */
 #include "sandbox/mssql/session_batch.h"
+#include "sandbox/mssql/session_cancel.h"
 #include "sandbox/mssql/session_io.h"
 #include "sandbox/mssql/session_log.h"
 #include "sandbox/mssql/session_token.h"
@@ -79,6 +80,36 @@ static const char *line_end(const char *p)
         while (*p && *p != ';' && *p != '\n')
                 p++;
         return p;
+}
+
+/* Statements that may start a new one after the previous one without a ';'
+ * (T-SQL allows "SELECT 1 <newline> SELECT 2"). */
+static int starts_statement(const char *p)
+{
+        static const char *const kw[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH",
+                                         "SET", "USE", "CREATE", "DROP", "ALTER", "BEGIN",
+                                         "COMMIT", "ROLLBACK", "SAVE", "DECLARE", "EXEC",
+                                         "EXECUTE", "PRINT", "IF", "MERGE", "TRUNCATE", NULL};
+        for (int i = 0; kw[i]; i++)
+                if (word_is(p, kw[i]))
+                        return 1;
+        return 0;
+}
+
+/* sqlite3_prepare_v2 of the next statement. SQLite needs ';' between
+ * statements and T-SQL does not: when SQLite stops at a word that starts a
+ * statement, the statement ends before it. */
+static int prepare_next(sqlite3 *db, const char *cur, sqlite3_stmt **st, const char **tail)
+{
+        int rc = sqlite3_prepare_v2(db, cur, -1, st, tail), off;
+
+        if (rc != SQLITE_ERROR || (off = sqlite3_error_offset(db)) <= 0 ||
+            !starts_statement(cur + off) || !strstr(sqlite3_errmsg(db), "syntax error"))
+                return rc;
+        if (sqlite3_prepare_v2(db, cur, off, st, tail) != SQLITE_OK)
+                return sqlite3_prepare_v2(db, cur, -1, st, tail); /* the first error */
+        *tail = cur + off;
+        return SQLITE_OK;
 }
 
 static void value_of(sqlite3_stmt *st, int i, struct retl_mssql_value *v)
@@ -353,44 +384,59 @@ static void run_use(struct retl_mssql_sess *s, const char *p, const char *end,
         done_later(s, dp, 0, 0, 0);
 }
 
-void retl_mssql_batch_run(struct retl_mssql_sess *s)
+/* Binds a statement's @name parameters from an RPC's values.
+ * @returns 0, or -1 with err set (137: a name with no value). */
+static int bind_params(sqlite3_stmt *st, const struct retl_mssql_param *params, int nparams,
+                       struct retl_mssql_error *err)
 {
-        const uint8_t *p = s->msg.wb_data;
-        size_t n = s->msg.wb_len, hdr = 0;
-        struct retl_wbuf text;
+        for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+                const char *name = sqlite3_bind_parameter_name(st, i);
+                const struct retl_mssql_param *p = NULL;
+                for (int k = 0; name && k < nparams; k++)
+                        if (strcasecmp(params[k].rp_name, name) == 0)
+                                p = &params[k];
+                if (!p) {
+                        retl_mssql_error_set(err, 137, 15, "Must declare the scalar variable \"%s\".",
+                                             name ? name : "?");
+                        return -1;
+                }
+                switch (p->rp_value.v_type) {
+                case SQLITE_INTEGER:
+                        sqlite3_bind_int64(st, i, p->rp_value.v_int);
+                        break;
+                case SQLITE_FLOAT:
+                        sqlite3_bind_double(st, i, p->rp_value.v_real);
+                        break;
+                case SQLITE_TEXT:
+                        sqlite3_bind_text(st, i, (const char *)p->rp_value.v_ptr,
+                                          (int)p->rp_value.v_len, SQLITE_STATIC);
+                        break;
+                case SQLITE_BLOB:
+                        sqlite3_bind_blob(st, i, p->rp_value.v_ptr, (int)p->rp_value.v_len,
+                                          SQLITE_STATIC);
+                        break;
+                default:
+                        sqlite3_bind_null(st, i);
+                }
+        }
+        return 0;
+}
+
+int retl_mssql_batch_exec(struct retl_mssql_sess *s, const char *text, size_t len,
+                          const struct retl_mssql_param *params, int nparams, int last_more)
+{
         char *sql;
         const char *cur;
         struct done_pending dp = {0};
         int rc = 0;
 
-        /* ALL_HEADERS (TDS 7.2+): total length first, itself included. */
-        if (n >= 4) {
-                hdr = p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
-                if (hdr < 4 || hdr > n)
-                        hdr = 0;
-        }
-        retl_wbuf_init(&text, 0);
-        retl_utf16le_to_utf8(&text, p + hdr, (n - hdr) / 2);
-        retl_wbuf_u8(&text, 0);
-        if (text.wb_over) {
-                retl_wbuf_free(&text);
-                s->dead = 1;
-                return;
-        }
-        retl_log_info(s->ctx, "batch: %zu characters", (n - hdr) / 2);
-        retl_log_debug(s->ctx, "batch text: %.400s", (const char *)text.wb_data);
-        retl_mssql_session_log_batch(s->conf->mc_session_log, s->spid,
-                                     (const char *)text.wb_data, text.wb_len - 1);
-        sql = retl_mssql_rewrite((const char *)text.wb_data, text.wb_len - 1, s->spid);
-        retl_wbuf_free(&text);
+        sql = retl_mssql_rewrite(text, len, s->spid);
         retl_log_debug(s->ctx, "as SQLite: %.400s", sql);
-
-        s->attn = 0;
-        retl_mssql_io_begin(s, TDS_PKT_REPLY);
         cur = sql;
         while (!s->dead) {
                 sqlite3_stmt *st = NULL;
                 const char *tail = NULL;
+                struct retl_mssql_error err;
 
                 cur = skip_blank(cur);
                 if (!*cur)
@@ -404,33 +450,81 @@ void retl_mssql_batch_run(struct retl_mssql_sess *s)
                         cur = end;
                         continue;
                 }
-                if (sqlite3_prepare_v2(s->db, cur, -1, &st, &tail) != SQLITE_OK) {
-                        struct retl_mssql_error err;
+                if (prepare_next(s->db, cur, &st, &tail) != SQLITE_OK) {
                         retl_mssql_map_error(sqlite3_errcode(s->db), sqlite3_errmsg(s->db), &err);
-                        done_flush(s, &dp, 1);
-                        retl_mssql_token_error(s, &err);
-                        retl_mssql_token_done(s, TDS_DONE_ERROR, 0, 0);
-                        rc = -1;
-                        break;
+                        retl_mssql_name_object(&err, text, len);
+                        goto fail;
                 }
                 cur = tail;
                 if (!st)
                         continue;
+                if (bind_params(st, params, nparams, &err)) {
+                        sqlite3_finalize(st);
+                        goto fail;
+                }
                 rc = run_stmt(s, st, &dp);
                 sqlite3_finalize(st);
                 if (rc)
                         break;
+                continue;
+fail:
+                done_flush(s, &dp, 1);
+                retl_mssql_token_error(s, &err);
+                retl_mssql_token_done(s, TDS_DONE_ERROR, 0, 0);
+                rc = -1;
+                break;
         }
         free(sql);
         if (rc == 1) {
                 done_flush(s, &dp, 1);
-                retl_mssql_token_done(s, TDS_DONE_ATTN, 0, 0);
-        } else if (rc == 0) {
-                if (!dp.set)
-                        done_later(s, &dp, 0, 0, 0); /* every reply ends with a DONE */
-                done_flush(s, &dp, 0);
+                return 1;
         }
-        /* after an error, the DONE_ERROR written with it is the final token */
-        retl_mssql_io_end(s);
+        if (rc == 0) {
+                if (!dp.set && !last_more)
+                        done_later(s, &dp, 0, 0, 0); /* every reply ends with a DONE */
+                done_flush(s, &dp, last_more);
+        }
+        /* after an error, the DONE_ERROR written with it is the last token */
+        return rc;
+}
+
+void retl_mssql_batch_run(struct retl_mssql_sess *s)
+{
+        const uint8_t *p = s->msg.wb_data;
+        size_t n = s->msg.wb_len, hdr = retl_mssql_all_headers(p, n);
+        struct retl_wbuf text;
+        int rc;
+
+        retl_wbuf_init(&text, 0);
+        retl_utf16le_to_utf8(&text, p + hdr, (n - hdr) / 2);
+        retl_wbuf_u8(&text, 0);
+        if (text.wb_over) {
+                retl_wbuf_free(&text);
+                s->dead = 1;
+                return;
+        }
+        retl_log_info(s->ctx, "batch: %zu characters", (n - hdr) / 2);
+        retl_log_debug(s->ctx, "batch text: %.400s", (const char *)text.wb_data);
+        retl_mssql_session_log_batch(s->conf->mc_session_log, s->spid,
+                                     (const char *)text.wb_data, text.wb_len - 1);
         s->attn = 0;
+        retl_mssql_io_begin(s, TDS_PKT_REPLY);
+        rc = retl_mssql_batch_exec(s, (const char *)text.wb_data, text.wb_len - 1, NULL, 0, 0);
+        retl_wbuf_free(&text);
+        if (rc == 1)
+                retl_mssql_cancel_finish(s);
+        else
+                retl_mssql_io_end(s);
+        s->attn = 0;
+}
+
+size_t retl_mssql_all_headers(const uint8_t *p, size_t n)
+{
+        size_t hdr;
+
+        /* ALL_HEADERS (TDS 7.2+): total length first, itself included. */
+        if (n < 4)
+                return 0;
+        hdr = p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+        return hdr < 4 || hdr > n ? 0 : hdr;
 }
