@@ -7,6 +7,7 @@
 #include "sandbox/mssql/session_token.h"
 #include "sandbox/mssql/tsql_errors.h"
 #include "sandbox/mssql/tsql_rewrite.h"
+#include "sandbox/mssql/tsql_typer.h"
 #include "sandbox/mssql/types.h"
 #include "sandbox/mssql/types_convert.h"
 
@@ -234,7 +235,8 @@ static int send_row(struct retl_mssql_sess *s, sqlite3_stmt *st, int ncols,
 
 /* Runs one prepared statement and streams its result.
  * @returns 0, -1 after an error (reported), 1 after ATTENTION. */
-static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pending *dp)
+static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pending *dp,
+                    const struct retl_mssql_typed *ty)
 {
         int ncols = sqlite3_column_count(st), rc;
         unsigned curcmd = stmt_curcmd(sqlite3_sql(st));
@@ -268,22 +270,35 @@ static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pen
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 goto sqlite_fail;
 
-        /* COLMETADATA; expression columns typed from the first row. */
+        /* COLMETADATA: table columns by their declared type, expressions
+         * by the typer, and what it cannot type is refused by name. */
         types = retl_calloc((size_t)ncols, sizeof(*types));
         offs = retl_calloc((size_t)ncols + 1, sizeof(*offs));
+        for (int i = 0; i < ncols; i++) {
+                if (retl_mssql_type_parse(sqlite3_column_decltype(st, i), &types[i]) == 0) {
+                        types[i].mt_not_null = !ty->ty_outer_join &&
+                                               column_not_null(s->db, st, i);
+                } else if (ty->ty_known[i]) {
+                        types[i] = ty->ty_types[i];
+                        types[i].mt_not_null = 0;
+                } else {
+                        const char *name = sqlite3_column_name(st, i);
+                        retl_mssql_error_set(&err, 50000, 16,
+                                             "retl-mssql-standin does not support typing result "
+                                             "column %d ('%s'): it cannot tell the SQL Server type "
+                                             "of %s. CAST it to a type.",
+                                             i + 1, name ? name : "", ty->ty_why[i] ? ty->ty_why[i]
+                                                                                  : "this expression");
+                        free(types);
+                        free(offs);
+                        goto fail;
+                }
+        }
         done_flush(s, dp, 1);
         retl_wbuf_u8(&s->tok, TDS_TOK_COLMETADATA);
         retl_wbuf_u16le(&s->tok, (unsigned)ncols);
         for (int i = 0; i < ncols; i++) {
                 const char *name = sqlite3_column_name(st, i);
-                if (retl_mssql_type_parse(sqlite3_column_decltype(st, i), &types[i])) {
-                        struct retl_mssql_value v = {.v_type = SQLITE_NULL};
-                        if (rc == SQLITE_ROW)
-                                value_of(st, i, &v);
-                        retl_mssql_type_infer(&v, &types[i]);
-                } else {
-                        types[i].mt_not_null = column_not_null(s->db, st, i);
-                }
                 retl_wbuf_u32le(&s->tok, 0); /* user type */
                 retl_wbuf_u16le(&s->tok, types[i].mt_not_null ? 0x0000 : 0x0001); /* nullable */
                 retl_mssql_type_info(&types[i], &s->tok);
@@ -437,6 +452,7 @@ int retl_mssql_batch_exec(struct retl_mssql_sess *s, const char *text, size_t le
                 sqlite3_stmt *st = NULL;
                 const char *tail = NULL;
                 struct retl_mssql_error err;
+                struct retl_mssql_typed ty;
 
                 cur = skip_blank(cur);
                 if (!*cur)
@@ -462,7 +478,23 @@ int retl_mssql_batch_exec(struct retl_mssql_sess *s, const char *text, size_t le
                         sqlite3_finalize(st);
                         goto fail;
                 }
-                rc = run_stmt(s, st, &dp);
+                retl_mssql_typer_run(s->db, sqlite3_sql(st), sqlite3_column_count(st), params,
+                                     nparams, &ty);
+                if (ty.ty_sql) { /* the typer's SQLite text, e.g. '||' for string '+' */
+                        sqlite3_finalize(st);
+                        st = NULL;
+                        if (sqlite3_prepare_v2(s->db, ty.ty_sql, -1, &st, NULL) != SQLITE_OK ||
+                            !st || bind_params(st, params, nparams, &err)) {
+                                if (!st || sqlite3_errcode(s->db) != SQLITE_OK)
+                                        retl_mssql_map_error(sqlite3_errcode(s->db),
+                                                             sqlite3_errmsg(s->db), &err);
+                                sqlite3_finalize(st);
+                                retl_mssql_typer_free(&ty);
+                                goto fail;
+                        }
+                }
+                rc = run_stmt(s, st, &dp, &ty);
+                retl_mssql_typer_free(&ty);
                 sqlite3_finalize(st);
                 if (rc)
                         break;

@@ -7,16 +7,6 @@
 /** @brief Runs the SQL batch in s->msg and sends its whole reply. */
 #include "sandbox/mssql/types.h"
 
-/* One RPC parameter value, named as in the statement ("@P0"). */
-struct retl_mssql_param {
-        char rp_name[130];
-        struct retl_mssql_value rp_value; /* v_ptr points into rp_buf or the request */
-        struct retl_mssql_type rp_type;
-        int rp_output;                    /* BYREF (an OUTPUT parameter) */
-        int rp_has_type;                  /* rp_type was decoded from TYPE_INFO */
-        char *rp_buf;                     /* owned: text or digits made for the value */
-};
-
 /** @brief Runs the SQL batch request in s->msg: its reply, ended by DONE,
  *  DONE_ERROR or the acknowledgement of a cancel. */
 void retl_mssql_batch_run(struct retl_mssql_sess *s);

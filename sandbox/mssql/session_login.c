@@ -202,7 +202,8 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
 
         if (sqlite3_open_v2(s->conf->mc_db_path, &s->db,
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-            retl_mssql_register_functions(s->db) != SQLITE_OK) {
+            retl_mssql_register_functions(s->db) != SQLITE_OK ||
+            retl_mssql_register_db_name(s->db, s->conf->mc_database) != SQLITE_OK) {
                 struct retl_mssql_error err = {4060, 11, 1, ""};
                 snprintf(err.me_msg, sizeof(err.me_msg), "Cannot open database \"%s\": %s",
                          s->database, s->db ? sqlite3_errmsg(s->db) : "out of memory");

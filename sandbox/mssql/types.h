@@ -56,6 +56,16 @@ struct retl_mssql_value {
         size_t v_len;
 };
 
+/* One RPC parameter value, named as in the statement ("@P0"). */
+struct retl_mssql_param {
+        char rp_name[130];
+        struct retl_mssql_value rp_value; /* v_ptr points into rp_buf or the request */
+        struct retl_mssql_type rp_type;
+        int rp_output;                    /* BYREF (an OUTPUT parameter) */
+        int rp_has_type;                  /* rp_type was decoded from TYPE_INFO */
+        char *rp_buf;                     /* owned: text or digits made for the value */
+};
+
 /* A SQL Server error: number, severity (class), state and text. */
 struct retl_mssql_error {
         int me_number;

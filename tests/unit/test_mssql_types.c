@@ -20,6 +20,9 @@
 #include "sandbox/mssql/tsql_errors.c"
 #include "sandbox/mssql/tsql_functions.c"
 #include "sandbox/mssql/tsql_rewrite.c"
+#include "sandbox/mssql/tsql_cast.c"
+#include "sandbox/mssql/tsql_typer.c"
+#include "sandbox/mssql/types_decode.c"
 
 /* ------------------------------------------------------------ parse */
 
