@@ -15,6 +15,7 @@
 #include "mem.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,22 +347,111 @@ fail:
         return -1;
 }
 
-/* SET …: accepted and ignored, except NOCOUNT. Like SQL Server, no DONE
- * of its own, so "SET NOCOUNT ON; SELECT …" gives the SELECT as the first
- * result (the batch still ends with a DONE). */
+/* SET …: NOCOUNT, IMPLICIT_TRANSACTIONS and QUOTED_IDENTIFIER are applied,
+ * the others accepted and ignored. Like SQL Server, no DONE of its own, so
+ * "SET NOCOUNT ON; SELECT …" gives the SELECT as the first result (the
+ * batch still ends with a DONE). QUOTED_IDENTIFIER applies from the next
+ * batch on (the batch is rewritten before it runs). */
 static void run_set(struct retl_mssql_sess *s, const char *p, const char *end,
                     struct done_pending *dp)
 {
+        static const struct {
+                const char *name;
+                size_t off; /* the int in the session, 1 when ON */
+                int on_is; /* the value ON stores */
+        } opts[] = {
+                {"NOCOUNT", offsetof(struct retl_mssql_sess, nocount), 1},
+                {"IMPLICIT_TRANSACTIONS", offsetof(struct retl_mssql_sess, implicit_tx), 1},
+                {"QUOTED_IDENTIFIER", offsetof(struct retl_mssql_sess, quoted_off), 0},
+        };
+
         p += 3;
         while (p < end && isspace((unsigned char)*p))
                 p++;
-        if (word_is(p, "NOCOUNT")) {
-                const char *q = p + 7;
-                while (q < end && isspace((unsigned char)*q))
-                        q++;
-                s->nocount = word_is(q, "ON");
+        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+                if (word_is(p, opts[i].name)) {
+                        const char *q = p + strlen(opts[i].name);
+                        while (q < end && isspace((unsigned char)*q))
+                                q++;
+                        *(int *)((char *)s + opts[i].off) = word_is(q, "ON") == opts[i].on_is;
+                }
         }
         (void)dp;
+}
+
+/* The statement an "IF condition statement" guards: the first word at
+ * depth 0 after IF that starts a statement, or NULL. */
+static const char *if_body(const char *p)
+{
+        int depth = 0;
+
+        for (p += 2; *p; p++) {
+                if (*p == '\'' || *p == '"') {
+                        char q = *p;
+                        while (*++p && *p != q)
+                                ;
+                        if (!*p)
+                                return NULL;
+                } else if (*p == '(') {
+                        depth++;
+                } else if (*p == ')') {
+                        depth--;
+                } else if (depth == 0 && isalpha((unsigned char)*p) &&
+                           !isalnum((unsigned char)p[-1]) && p[-1] != '_' && starts_statement(p)) {
+                        return p;
+                }
+        }
+        return NULL;
+}
+
+/* IF condition statement: @returns where to go on (the statement, or after
+ * it), or NULL with err set. IF ... ELSE and BEGIN ... END blocks are
+ * refused by name. */
+static const char *run_if(struct retl_mssql_sess *s, const char *cur, struct retl_mssql_error *err)
+{
+        const char *body = if_body(cur), *tail = NULL;
+        char *q;
+        sqlite3_stmt *st = NULL;
+        int truth = 0;
+
+        if (!body) {
+                retl_mssql_error_set(err, 50000, 16, "retl-mssql-standin does not support this IF "
+                                                     "statement (it runs IF condition statement).");
+                return NULL;
+        }
+        if (word_is(body, "BEGIN") && !word_is(skip_blank(body + 5), "TRAN") &&
+            !word_is(skip_blank(body + 5), "TRANSACTION")) {
+                retl_mssql_error_set(err, 50000, 16, "retl-mssql-standin does not support IF with a "
+                                                     "BEGIN ... END block.");
+                return NULL;
+        }
+        q = sqlite3_mprintf("SELECT CASE WHEN %.*s THEN 1 ELSE 0 END", (int)(body - cur - 2), cur + 2);
+        if (!q || sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW) {
+                retl_mssql_map_error(sqlite3_errcode(s->db), sqlite3_errmsg(s->db), err);
+                sqlite3_finalize(st);
+                sqlite3_free(q);
+                return NULL;
+        }
+        truth = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_free(q);
+        st = NULL;
+        if (prepare_next(s->db, body, &st, &tail) != SQLITE_OK) {
+                int off = sqlite3_error_offset(s->db);
+                if (off >= 0 && word_is(body + off, "ELSE"))
+                        retl_mssql_error_set(err, 50000, 16,
+                                             "retl-mssql-standin does not support IF ... ELSE.");
+                else
+                        retl_mssql_map_error(sqlite3_errcode(s->db), sqlite3_errmsg(s->db), err);
+                return NULL;
+        }
+        sqlite3_finalize(st);
+        if (word_is(skip_blank(tail), "ELSE")) {
+                retl_mssql_error_set(err, 50000, 16, "retl-mssql-standin does not support IF ... ELSE.");
+                return NULL;
+        }
+        return truth ? body : tail;
 }
 
 static void run_use(struct retl_mssql_sess *s, const char *p, const char *end,
@@ -445,7 +535,7 @@ int retl_mssql_batch_exec(struct retl_mssql_sess *s, const char *text, size_t le
         struct done_pending dp = {0};
         int rc = 0;
 
-        sql = retl_mssql_rewrite(text, len, s->spid);
+        sql = retl_mssql_rewrite_opts(text, len, s->spid, !s->quoted_off);
         retl_log_debug(s->ctx, "as SQLite: %.400s", sql);
         cur = sql;
         while (!s->dead) {
@@ -465,6 +555,17 @@ int retl_mssql_batch_exec(struct retl_mssql_sess *s, const char *text, size_t le
                                 run_use(s, cur, end, &dp);
                         cur = end;
                         continue;
+                }
+                if (word_is(cur, "IF")) {
+                        if (!(cur = run_if(s, cur, &err)))
+                                goto fail;
+                        continue;
+                }
+                if (s->implicit_tx && sqlite3_get_autocommit(s->db) && !word_is(cur, "BEGIN") &&
+                    !word_is(cur, "COMMIT") && !word_is(cur, "ROLLBACK") && !word_is(cur, "SAVE") &&
+                    sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+                        retl_mssql_map_error(sqlite3_errcode(s->db), sqlite3_errmsg(s->db), &err);
+                        goto fail;
                 }
                 if (prepare_next(s->db, cur, &st, &tail) != SQLITE_OK) {
                         retl_mssql_map_error(sqlite3_errcode(s->db), sqlite3_errmsg(s->db), &err);

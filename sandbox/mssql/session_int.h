@@ -28,6 +28,8 @@ struct retl_mssql_sess {
         int dead;    /* the socket failed: stop everything */
         int attn;    /* the client sent ATTENTION */
         int nocount; /* SET NOCOUNT ON */
+        int implicit_tx; /* SET IMPLICIT_TRANSACTIONS ON: a statement begins one */
+        int quoted_off;  /* SET QUOTED_IDENTIFIER OFF: "x" is a string */
         int in_proc; /* an RPC runs: DONE becomes DONEINPROC */
         uint64_t xact; /* the last transaction descriptor handed out */
         char *prepared[MAX_PREPARED]; /* by handle - 1: "@params declaration\0statement" */

@@ -434,6 +434,18 @@ public class StandinCheck {
                 "Invalid object name 'dbo.nosuch'.");
         expectError(c, "unsupported construct refused by name", "SELECT FORMAT(created, 'D', 'de-DE') FROM people",
                 50000, "retl-mssql-standin does not support");
+        group("QUOTED_IDENTIFIER", () -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("SET QUOTED_IDENTIFIER OFF");
+                expectValue(c, "QUOTED_IDENTIFIER OFF: \"x\" is a string", "SELECT \"name\" FROM t WHERE id = 1",
+                        "varchar", "name");
+                st.execute("SET QUOTED_IDENTIFIER ON");
+                expectValue(c, "QUOTED_IDENTIFIER ON: \"x\" is a column", "SELECT \"name\" FROM t WHERE id = 1",
+                        "nvarchar", "one");
+            }
+        });
+        expectError(c, "IF ... ELSE refused by name", "IF 1 = 1 SELECT 1 ELSE SELECT 2", 50000,
+                "retl-mssql-standin does not support IF ... ELSE");
         expectValue(c, "outer join NOT NULL column as nullable",
                 "SELECT m.id FROM people p LEFT JOIN matrix m ON m.id = p.id + 100 WHERE p.id = 1", "int", null);
     }
