@@ -426,6 +426,22 @@ static void fn_datepart(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_int64(ctx, r);
 }
 
+/* COUNT_BIG(*) and COUNT_BIG(x): COUNT as a bigint (the typer types it). */
+static void count_big_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        sqlite3_int64 *n = sqlite3_aggregate_context(ctx, sizeof(*n));
+
+        if (n && (argc == 0 || sqlite3_value_type(argv[0]) != SQLITE_NULL))
+                (*n)++;
+}
+
+static void count_big_final(sqlite3_context *ctx)
+{
+        sqlite3_int64 *n = sqlite3_aggregate_context(ctx, 0);
+
+        sqlite3_result_int64(ctx, n ? *n : 0);
+}
+
 /* @@TRANCOUNT: 1 inside a transaction, else 0. */
 static void fn_trancount(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -490,6 +506,12 @@ int retl_mssql_register_functions(sqlite3 *db)
                         db, fns[i].name, fns[i].nargs,
                         SQLITE_UTF8 | (fns[i].det ? SQLITE_DETERMINISTIC : 0),
                         (void *)fns[i].data, fns[i].fn, NULL, NULL);
+                if (rc != SQLITE_OK)
+                        return rc;
+        }
+        for (int nargs = 0; nargs <= 1; nargs++) {
+                int rc = sqlite3_create_function(db, "COUNT_BIG", nargs, SQLITE_UTF8, NULL, NULL,
+                                                 count_big_step, count_big_final);
                 if (rc != SQLITE_OK)
                         return rc;
         }

@@ -328,14 +328,18 @@ static void rewrite_word(struct rw *rw, int spid)
         }
         if (strcmp(w, "AS") == 0 && rw->depth < MAX_DEPTH && rw->cast_at[rw->depth]) {
                 /* CAST(x AS type) → RETL_CAST(x, 'type') */
-                size_t t0 = j, e = j;
+                size_t t0 = j, e = j, t1;
                 int lvl = 0;
                 while (e < rw->n && !(rw->s[e] == ')' && lvl == 0)) {
                         lvl += rw->s[e] == '(' ? 1 : rw->s[e] == ')' ? -1 : 0;
                         e++;
                 }
+                while (t0 < e && isspace((unsigned char)rw->s[t0]))
+                        t0++;
+                for (t1 = e; t1 > t0 && isspace((unsigned char)rw->s[t1 - 1]);)
+                        t1--;
                 emits(rw, ", '");
-                for (size_t q = t0; q < e; q++)
+                for (size_t q = t0; q < t1; q++)
                         if (rw->s[q] != '[' && rw->s[q] != ']' && rw->s[q] != '\'')
                                 emit(rw, rw->s + q, 1);
                 emits(rw, "'");
@@ -383,7 +387,10 @@ static void rewrite_word(struct rw *rw, int spid)
                      rw->prev_sig == ')' || rw->prev_sig == '_') &&
                     strcmp(rw->last_word, "WHERE") != 0 && strcmp(rw->last_word, "AND") != 0 &&
                     strcmp(rw->last_word, "OR") != 0 && strcmp(rw->last_word, "NOT") != 0)
-                        emits(rw, " COLLATE NOCASE "); /* x IN ('a'): the left side's collation */
+                        /* x IN ('a'): the left side's collation decides */
+                        emits(rw, rw->out.wb_len && isspace(rw->out.wb_data[rw->out.wb_len - 1])
+                                          ? "COLLATE NOCASE "
+                                          : " COLLATE NOCASE ");
         }
         rw->i = j;
         snprintf(rw->last_word, sizeof(rw->last_word), "%s", w);
