@@ -394,6 +394,13 @@ static void rewrite_word(struct rw *rw, int spid)
         }
         rw->i = j;
         snprintf(rw->last_word, sizeof(rw->last_word), "%s", w);
+        if (w[0] == '@' && w[1] != '@' &&
+            (is_cmp(rw->prev_sig) || is_cmp(next_sig(rw, j)))) {
+                /* a parameter compared: case-insensitive, as a literal */
+                emit(rw, rw->s + j - len, len);
+                emits(rw, " COLLATE NOCASE");
+                return;
+        }
         if (strcmp(w, "@@TRANCOUNT") == 0) {
                 emits(rw, "RETL_TRANCOUNT()");
                 return;

@@ -80,11 +80,6 @@ struct retl_mssql_error {
  *  @returns 0, or -1 for a name we do not map (callers then infer). */
 int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t);
 
-/** @brief The type of an expression column, from its first value's storage
- *  class: INTEGER→BIGINT, FLOAT→FLOAT, TEXT→NVARCHAR(4000) or (MAX) when
- *  longer, BLOB→VARBINARY(MAX), NULL→NVARCHAR(4000). */
-void retl_mssql_type_infer(const struct retl_mssql_value *v, struct retl_mssql_type *t);
-
 /** @brief The lowercase SQL Server name of @p k, e.g. "datetime2". */
 const char *retl_mssql_type_kind_name(enum retl_mssql_kind k);
 

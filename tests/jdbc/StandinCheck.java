@@ -295,6 +295,13 @@ public class StandinCheck {
                 }
             }
         }
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM t WHERE name = ?")) {
+            ps.setString(1, "ONE");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                expect("parameter compared case-insensitively", 1, rs.getInt(1));
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT ? + 1, ?, ?")) {
             ps.setLong(1, 41);
             ps.setString(2, "漢字😀");

@@ -269,9 +269,9 @@ static void test_type_info(void **state)
                 {"NUMERIC(38,2)", "6C112602", 1},
                 {"MONEY", "6E08", 1},
                 {"SMALLDATETIME", "6F04", 1},
-                {"VARCHAR(10)", "A70A000904D00034", 2},
-                {"NVARCHAR(10)", "E714000904D00034", 2},
-                {"NVARCHAR(MAX)", "E7FFFF0904D00034", 8},
+                {"VARCHAR(10)", "A70A000904D00000", 2},
+                {"NVARCHAR(10)", "E714000904D00000", 2},
+                {"NVARCHAR(MAX)", "E7FFFF0904D00000", 8},
                 {"BINARY(4)", "AD0400", 2},
                 {"VARBINARY(MAX)", "A5FFFF", 8},
                 {"DATE", "28", 1},
@@ -368,6 +368,7 @@ static void test_rewrite(void **state)
                 {"SELECT 1 WHERE u > '2024-05-01T09:00:00'",
                  "SELECT 1 WHERE u > '2024-05-01 09:00:00' COLLATE NOCASE"},
                 {"INSERT INTO t VALUES ('2024-05-01T09:00:00')", "INSERT INTO t VALUES ('2024-05-01T09:00:00')"},
+                {"SELECT @P0 FROM t WHERE name <> @P1", "SELECT @P0 FROM t WHERE name <> @P1 COLLATE NOCASE"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char *got = retl_mssql_rewrite(cases[i].in, strlen(cases[i].in), 57);
