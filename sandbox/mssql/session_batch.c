@@ -276,7 +276,10 @@ static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pen
         types = retl_calloc((size_t)ncols, sizeof(*types));
         offs = retl_calloc((size_t)ncols + 1, sizeof(*offs));
         for (int i = 0; i < ncols; i++) {
-                if (retl_mssql_type_parse(sqlite3_column_decltype(st, i), &types[i]) == 0) {
+                if (ty->ty_compound && ty->ty_known[i]) {
+                        types[i] = ty->ty_types[i];
+                        types[i].mt_not_null = 0;
+                } else if (retl_mssql_type_parse(sqlite3_column_decltype(st, i), &types[i]) == 0) {
                         types[i].mt_not_null = !ty->ty_outer_join &&
                                                column_not_null(s->db, st, i);
                 } else if (ty->ty_known[i]) {

@@ -48,6 +48,8 @@ struct ctx {
         struct patch patches[64];
         int npatches;
         int outer_join;
+        int top_select; /* token index of the top SELECT */
+        int depth;      /* derived columns typed inside derived columns */
 };
 
 /* ------------------------------------------------------------ tokens */
@@ -281,7 +283,11 @@ static struct et higher(struct et a, struct et b)
                                                                       : b.t.mt_length;
                 return r;
         }
-        if (is_exact(a.t.mt_kind) && is_exact(b.t.mt_kind) && a.t.mt_kind != b.t.mt_kind) {
+        if ((is_exact(a.t.mt_kind) || is_int(a.t.mt_kind)) &&
+            (is_exact(b.t.mt_kind) || is_int(b.t.mt_kind)) &&
+            (a.t.mt_kind == RETL_MT_DECIMAL || a.t.mt_kind == RETL_MT_NUMERIC ||
+             b.t.mt_kind == RETL_MT_DECIMAL || b.t.mt_kind == RETL_MT_NUMERIC)) {
+                /* decimal(p,s) big enough for both (ints as decimal(10,0)...) */
                 int p1, s1, p2, s2, s;
                 exact_ps(&a.t, &p1, &s1);
                 exact_ps(&b.t, &p2, &s2);
@@ -343,6 +349,10 @@ static struct et arith(struct ctx *c, struct et a, struct et b, char op)
 
 /* ------------------------------------------------------------ column references */
 
+static struct et expr(struct ctx *c, const struct scope *sc);
+static void find_from(struct ctx *c, struct scope *sc);
+static struct et derived_column(struct ctx *c, const struct scope *sc, size_t at, size_t len);
+
 /* The declared type of a column reference, from a probe statement over the
  * FROM clause of the scope (then of the enclosing ones). */
 static struct et column_type(struct ctx *c, size_t at, size_t len, const struct scope *sc)
@@ -365,7 +375,9 @@ static struct et column_type(struct ctx *c, size_t at, size_t len, const struct 
                     sqlite3_column_count(st) == 1) {
                         if (retl_mssql_type_parse(sqlite3_column_decltype(st, 0), &e.t) == 0)
                                 e.known = 1;
-                        else
+                        else /* a column of a CTE or derived table: its expression */
+                                e = derived_column(c, sc, at, len);
+                        if (!e.known)
                                 why(c, "the column %.*s (it has no declared SQL Server type)",
                                     c->sql + at, len);
                         sqlite3_finalize(st);
@@ -856,6 +868,215 @@ static struct et expr(struct ctx *c, const struct scope *sc)
         return a;
 }
 
+/* ------------------------------------------------------------ derived columns */
+
+/* Token text without the quotes of a "quoted" name. */
+static void name_of(const struct ctx *c, const struct tok *t, const char **p, size_t *n)
+{
+        *p = c->sql + t->t_at;
+        *n = t->t_len;
+        if (t->t_kind == T_QIDENT && *n >= 2) {
+                (*p)++;
+                *n -= 2;
+        }
+}
+
+static int name_eq(const struct ctx *c, const struct tok *t, const char *w, size_t wn)
+{
+        const char *p;
+        size_t n;
+
+        if (t->t_kind != T_IDENT && t->t_kind != T_QIDENT)
+                return 0;
+        name_of(c, t, &p, &n);
+        return n == wn && strncasecmp(p, w, n) == 0;
+}
+
+/* In the select list starting at token @p sel (after SELECT [DISTINCT]):
+ * the start token of the item named @p col (its alias, or the column a
+ * bare reference names), or of item number @p index when index >= 0.
+ * @returns the token index or -1. */
+static int find_item(struct ctx *c, int sel, const char *col, size_t clen, int index)
+{
+        int i = sel, k = 0;
+
+        if (tok_is(c, &c->toks[i], "DISTINCT") || tok_is(c, &c->toks[i], "ALL"))
+                i++;
+        for (;;) {
+                int start = i, depth = 0, last;
+                for (; i < c->ntoks; i++) {
+                        const struct tok *t = &c->toks[i];
+                        if (tok_is(c, t, "(")) {
+                                depth++;
+                        } else if (tok_is(c, t, ")")) {
+                                if (--depth < 0)
+                                        break;
+                        } else if (depth == 0 &&
+                                   (tok_is(c, t, ",") || tok_is(c, t, "FROM") ||
+                                    tok_is(c, t, "WHERE") || tok_is(c, t, "GROUP") ||
+                                    tok_is(c, t, "ORDER") || tok_is(c, t, "UNION") ||
+                                    tok_is(c, t, "LIMIT") || tok_is(c, t, "HAVING") ||
+                                    tok_is(c, t, "EXCEPT") || tok_is(c, t, "INTERSECT") ||
+                                    tok_is(c, t, ";"))) {
+                                break;
+                        }
+                }
+                last = i - 1;
+                if (last < start)
+                        return -1;
+                if (index >= 0 ? k == index : name_eq(c, &c->toks[last], col, clen))
+                        return start;
+                k++;
+                if (i >= c->ntoks || !tok_is(c, &c->toks[i], ","))
+                        return -1;
+                i++;
+        }
+}
+
+/* The type of item @p item of the select whose list starts at @p sel. */
+static struct et type_item(struct ctx *c, int sel, int item, const struct scope *outer)
+{
+        struct scope sc = {-1, -1, outer};
+        int save = c->pos;
+        struct et e;
+
+        c->pos = sel;
+        find_from(c, &sc);
+        c->pos = item;
+        e = expr(c, &sc);
+        c->pos = save;
+        return e;
+}
+
+/* A source a column may come from: a CTE or a derived table. */
+struct source {
+        int name;   /* token of its name or alias (-1: none) */
+        int cols;   /* token after '(' of its column list (-1: none) */
+        int sel;    /* token after its SELECT */
+};
+
+/* The CTEs in front of the top SELECT and the derived tables of each
+ * scope's FROM, up to @p max. */
+static int sources(struct ctx *c, const struct scope *sc, struct source *out, int max)
+{
+        int n = 0, i = 0;
+
+        if (c->top_select > 0 && tok_is(c, &c->toks[0], "WITH")) {
+                i = 1;
+                if (tok_is(c, &c->toks[i], "RECURSIVE"))
+                        i++;
+                while (i < c->top_select && n < max) {
+                        struct source s = {i, -1, -1};
+                        int depth;
+                        i++;
+                        if (tok_is(c, &c->toks[i], "(")) {
+                                s.cols = i + 1;
+                                for (depth = 0; i < c->top_select; i++) {
+                                        depth += tok_is(c, &c->toks[i], "(") - tok_is(c, &c->toks[i], ")");
+                                        if (depth == 0)
+                                                break;
+                                }
+                                i++;
+                        }
+                        while (i < c->top_select && !tok_is(c, &c->toks[i], "("))
+                                i++; /* AS [NOT] [MATERIALIZED] */
+                        if (i + 1 < c->top_select && tok_is(c, &c->toks[i + 1], "SELECT"))
+                                s.sel = i + 2;
+                        for (depth = 0; i < c->top_select; i++) {
+                                depth += tok_is(c, &c->toks[i], "(") - tok_is(c, &c->toks[i], ")");
+                                if (depth == 0)
+                                        break;
+                        }
+                        i++;
+                        if (s.sel >= 0)
+                                out[n++] = s;
+                        if (i < c->top_select && tok_is(c, &c->toks[i], ","))
+                                i++;
+                        else
+                                break;
+                }
+        }
+        for (; sc; sc = sc->outer) {
+                if (sc->from < 0)
+                        continue;
+                for (i = sc->from; i < sc->from_end && n < max; i++) {
+                        int depth, start;
+                        if (!tok_is(c, &c->toks[i], "(") || !tok_is(c, &c->toks[i + 1], "SELECT"))
+                                continue;
+                        start = i;
+                        for (depth = 0; i < sc->from_end; i++) {
+                                depth += tok_is(c, &c->toks[i], "(") - tok_is(c, &c->toks[i], ")");
+                                if (depth == 0)
+                                        break;
+                        }
+                        if (tok_is(c, &c->toks[i + 1], "AS"))
+                                i++;
+                        out[n++] = (struct source){
+                                c->toks[i + 1].t_kind == T_IDENT || c->toks[i + 1].t_kind == T_QIDENT
+                                        ? i + 1 : -1,
+                                -1, start + 2};
+                }
+        }
+        return n;
+}
+
+/* A column reference (a, t.a, "t"."a") whose probe has no declared type:
+ * the type of the expression behind it in a CTE or derived table. */
+static struct et derived_column(struct ctx *c, const struct scope *sc, size_t at, size_t len)
+{
+        struct source src[32];
+        struct et found = et_unknown();
+        int nsrc, matches = 0, first = c->pos, last = c->pos;
+        const char *qual = NULL, *col;
+        size_t qlen = 0, clen;
+
+        if (c->depth >= 8)
+                return found;
+        /* the reference's tokens: [qualifier .] name */
+        while (first > 0 && c->toks[first - 1].t_at >= at)
+                first--;
+        while (last > first && c->toks[last - 1].t_at + c->toks[last - 1].t_len > at + len)
+                last--;
+        if (last - first >= 3) {
+                name_of(c, &c->toks[last - 3], &qual, &qlen);
+        }
+        name_of(c, &c->toks[last - 1], &col, &clen);
+        nsrc = sources(c, sc, src, 32);
+        c->depth++;
+        for (int pass = 0; pass < 2 && !matches; pass++) {
+                /* first the sources the qualifier names, then (a table alias
+                 * of a CTE) all of them */
+                for (int i = 0; i < nsrc; i++) {
+                        int item = -1;
+                        if (pass == 0 && qual &&
+                            (src[i].name < 0 || !name_eq(c, &c->toks[src[i].name], qual, qlen)))
+                                continue;
+                        if (pass == 1 && !qual)
+                                continue;
+                        if (src[i].cols >= 0) {
+                                /* WITH n(x, y): by position */
+                                int k = 0;
+                                for (int t = src[i].cols; t < c->ntoks && !tok_is(c, &c->toks[t], ")");
+                                     t++) {
+                                        if (name_eq(c, &c->toks[t], col, clen)) {
+                                                item = find_item(c, src[i].sel, NULL, 0, k);
+                                                break;
+                                        }
+                                        k += tok_is(c, &c->toks[t], ",");
+                                }
+                        } else {
+                                item = find_item(c, src[i].sel, col, clen, -1);
+                        }
+                        if (item < 0)
+                                continue;
+                        matches++;
+                        found = type_item(c, src[i].sel, item, sc);
+                }
+        }
+        c->depth--;
+        return matches == 1 ? found : et_unknown();
+}
+
 /* ------------------------------------------------------------ select lists */
 
 static int is_clause_end(const struct ctx *c)
@@ -981,6 +1202,54 @@ static struct et select_first(struct ctx *c, const struct scope *outer)
         return e;
 }
 
+/* The other SELECTs of a UNION, EXCEPT or INTERSECT: each column takes the
+ * highest-precedence type of its branches, as SQL Server types it. */
+static int union_types(struct ctx *c, struct et *items, char **whys, int n, int nstars)
+{
+        int compound = 0;
+
+        for (;;) {
+                int depth = 0, star = 0, stars2 = 0, n2;
+                struct scope sc = {-1, -1, NULL};
+                struct et *more;
+
+                while (peek(c, 0)->t_kind != T_END) {
+                        if (at(c, "("))
+                                depth++;
+                        else if (at(c, ")") && --depth < 0)
+                                return compound;
+                        else if (depth == 0 && (at(c, "UNION") || at(c, "EXCEPT") || at(c, "INTERSECT")))
+                                break;
+                        c->pos++;
+                }
+                if (peek(c, 0)->t_kind == T_END)
+                        return compound;
+                c->pos++;
+                if (at(c, "ALL"))
+                        c->pos++;
+                if (!at(c, "SELECT"))
+                        return compound;
+                c->pos++;
+                compound = 1;
+                find_from(c, &sc);
+                more = retl_calloc((size_t)n + 1, sizeof(*more));
+                n2 = select_items(c, &sc, more, NULL, n, &star, &stars2);
+                for (int k = 0; k < n; k++) {
+                        if (nstars || stars2 || n2 != n) {
+                                items[k] = et_unknown(); /* SQLite says the counts match */
+                        } else {
+                                struct et h = higher(items[k], more[k]);
+                                items[k] = h;
+                                if (!h.known && !h.is_null && whys && !whys[k])
+                                        whys[k] = retl_strdup("a UNION branch");
+                        }
+                        if (!items[k].known && !items[k].is_null && whys && !whys[k])
+                                whys[k] = retl_strdup("a UNION of SELECT * lists");
+                }
+                free(more);
+        }
+}
+
 void retl_mssql_typer_run(sqlite3 *db, const char *sql, int ncols,
                           const struct retl_mssql_param *params, int nparams,
                           struct retl_mssql_typed *ty)
@@ -1013,11 +1282,13 @@ void retl_mssql_typer_run(sqlite3 *db, const char *sql, int ncols,
                 goto out;
         }
         c.prefix_len = peek(&c, 0)->t_at;
+        c.top_select = c.pos;
         c.pos++;
         find_from(&c, &sc);
         items = retl_calloc((size_t)max, sizeof(*items));
         whys = retl_calloc((size_t)max, sizeof(char *));
         nitems = select_items(&c, &sc, items, whys, max, &star, &nstars);
+        ty->ty_compound = union_types(&c, items, whys, nitems < max ? nitems : max, nstars);
         for (int i = 0; i < ncols; i++) {
                 int k = i; /* the item behind column i */
                 if (nstars == 1 && i >= star)

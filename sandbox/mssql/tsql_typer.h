@@ -14,6 +14,8 @@ struct retl_mssql_typed {
         unsigned char *ty_known;          /* 1: ty_types[i] is the expression's type */
         char **ty_why;                    /* 0: why it is not known (for the refusal) */
         int ty_outer_join;                /* LEFT/RIGHT/FULL JOIN: every column nullable */
+        int ty_compound;                  /* UNION/EXCEPT/INTERSECT: ty_types wins over
+                                             the first SELECT's declared types */
         char *ty_sql;                     /* the statement to run instead, or NULL */
 };
 

@@ -260,9 +260,10 @@ public class StandinCheck {
         // a query streaming rows, cancelled after the first one
         try (Statement st = c.createStatement()) {
             ResultSet rs = st.executeQuery("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
-                    + "WHERE x < 10000000000) SELECT CAST(x AS BIGINT) FROM n");
+                    + "WHERE x < 10000000000) SELECT x FROM n");
             rs.next();
             expect("streaming first row", 1L, rs.getLong(1));
+            expect("recursive CTE column typed from its anchor", "int", rs.getMetaData().getColumnTypeName(1));
             st.cancel();
             long rows = 1;
             try {
@@ -451,6 +452,12 @@ public class StandinCheck {
                         "nvarchar", "one");
             }
         });
+        expectValue(c, "UNION typed by precedence", "SELECT 1 UNION ALL SELECT 2.5 ORDER BY 1 DESC", "decimal", "2.5");
+        expectValue(c, "CTE column typed from its expression",
+                "WITH l AS (SELECT MAX(created) AS last_created FROM people) SELECT last_created FROM l",
+                "datetime2", "2024-05-01 10:00:00.0000000");
+        expectValue(c, "CAST(datetime AS varchar) is style 0",
+                "SELECT CAST(updated AS varchar(30)) FROM people WHERE id = 1", "varchar", "May  1 2024  9:30AM");
         expectError(c, "IF ... ELSE refused by name", "IF 1 = 1 SELECT 1 ELSE SELECT 2", 50000,
                 "retl-mssql-standin does not support IF ... ELSE");
         expectValue(c, "outer join NOT NULL column as nullable",

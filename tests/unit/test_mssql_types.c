@@ -410,6 +410,14 @@ static void test_typer(void **state)
                  "int;bigint;int;int;nvarchar(40);varchar(40);nvarchar(128);varchar(6);"},
                 {"SELECT (SELECT MAX(i) FROM t), t.* FROM t", "int;int;bigint;decimal(10,2);money;float;varchar(10);nvarchar(40);datetime2(7);"},
                 {"SELECT t.i FROM t LEFT JOIN t u ON 1 = 1", "int;"},
+                /* CTE and derived-table columns by their expressions; UNION by precedence */
+                {"WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) SELECT x, x * 2 FROM n",
+                 "int;int;"},
+                {"WITH l AS (SELECT MAX(dt) AS last_dt, i + 1 AS j FROM t GROUP BY i) SELECT l.last_dt, j FROM l",
+                 "datetime2(7);int;"},
+                {"SELECT y.k, y.s FROM (SELECT d * 2 AS k, s FROM t) y", "decimal(21,2);varchar(10);"},
+                {"SELECT 1 UNION SELECT 2.5", "decimal(11,1);"},
+                {"SELECT i FROM t UNION ALL SELECT b FROM t", "bigint;"},
                 {"SELECT s + i FROM t", "?;"},
                 {"SELECT i = 1 FROM t", "?;"},
                 {"SELECT unknown_fn(i) FROM t", "?;"},
@@ -439,7 +447,9 @@ static void test_typer(void **state)
                 for (int c = 0; c < n; c++) {
                         char name[64] = "?";
                         struct retl_mssql_type t;
-                        if (retl_mssql_type_parse(sqlite3_column_decltype(st, c), &t) == 0)
+                        if (ty.ty_compound && ty.ty_known[c])
+                                retl_mssql_type_name(&ty.ty_types[c], name, sizeof(name));
+                        else if (retl_mssql_type_parse(sqlite3_column_decltype(st, c), &t) == 0)
                                 retl_mssql_type_name(&t, name, sizeof(name));
                         else if (ty.ty_known[c])
                                 retl_mssql_type_name(&ty.ty_types[c], name, sizeof(name));
