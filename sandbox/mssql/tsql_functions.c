@@ -426,6 +426,45 @@ static void fn_datepart(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_int64(ctx, r);
 }
 
+/* RETL_DT(x [, utc]): a date/time in one sortable form, 'YYYY-MM-DD
+ * HH:MM:SS.fffffff' (a date alone at midnight, a time alone on 1900-01-01),
+ * so that comparisons go by instant as in SQL Server; with utc, an offset
+ * is applied (datetimeoffset), else dropped. Text that is not a date/time
+ * comes back as it is. */
+static void fn_dt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        const unsigned char *s = sqlite3_value_text(argv[0]);
+        struct retl_mssql_dt dt;
+        int64_t y, secs;
+        unsigned m, d;
+        char buf[64];
+
+        if (sqlite3_value_type(argv[0]) != SQLITE_TEXT ||
+            retl_mssql_dt_parse((const char *)s, (size_t)sqlite3_value_bytes(argv[0]), &dt)) {
+                sqlite3_result_value(ctx, argv[0]);
+                return;
+        }
+        if (!dt.dt_has_date)
+                dt.dt_days = retl_mssql_days_from_civil(1900, 1, 1);
+        if (argc > 1 && sqlite3_value_int(argv[1]) && dt.dt_has_offset) {
+                dt.dt_ns -= (int64_t)dt.dt_offset_min * 60000000000LL;
+                while (dt.dt_ns < 0) {
+                        dt.dt_ns += 86400000000000LL;
+                        dt.dt_days--;
+                }
+                while (dt.dt_ns >= 86400000000000LL) {
+                        dt.dt_ns -= 86400000000000LL;
+                        dt.dt_days++;
+                }
+        }
+        retl_mssql_civil_from_days(dt.dt_days, &y, &m, &d);
+        secs = dt.dt_ns / 1000000000LL;
+        snprintf(buf, sizeof(buf), "%04lld-%02u-%02u %02lld:%02lld:%02lld.%07lld", (long long)y, m, d,
+                 (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60),
+                 (long long)(dt.dt_ns % 1000000000LL / 100));
+        sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
 /* COUNT_BIG(*) and COUNT_BIG(x): COUNT as a bigint (the typer types it). */
 static void count_big_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -500,6 +539,8 @@ int retl_mssql_register_functions(sqlite3 *db)
                 {"MONTH", 1, fn_datepart, 2, 1},
                 {"DAY", 1, fn_datepart, 3, 1},
                 {"RETL_TRANCOUNT", 0, fn_trancount, 0, 0},
+                {"RETL_DT", 1, fn_dt, 0, 1},
+                {"RETL_DT", 2, fn_dt, 0, 1},
         };
         for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
                 int rc = sqlite3_create_function(

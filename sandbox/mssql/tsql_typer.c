@@ -28,6 +28,7 @@ struct et {
 
 struct patch {
         size_t p_at, p_len;
+        int p_seq; /* order of making, for patches at one place */
         char p_text[48];
 };
 
@@ -45,7 +46,7 @@ struct ctx {
         const struct retl_mssql_param *params;
         int nparams;
         char why[200];
-        struct patch patches[64];
+        struct patch patches[256];
         int npatches;
         int outer_join;
         int top_select; /* token index of the top SELECT */
@@ -168,7 +169,8 @@ static void patch(struct ctx *c, size_t at_, size_t len, const char *text)
                 why(c, "a statement with this many conversions%.*s", "", 0);
                 return;
         }
-        p = &c->patches[c->npatches++];
+        p = &c->patches[c->npatches];
+        p->p_seq = c->npatches++;
         p->p_at = at_;
         p->p_len = len;
         snprintf(p->p_text, sizeof(p->p_text), "%s", text);
@@ -1250,6 +1252,136 @@ static int union_types(struct ctx *c, struct et *items, char **whys, int n, int 
         }
 }
 
+/* ------------------------------------------------------------ date comparisons */
+
+/* The scope of the select core around token @p i: the nearest SELECT
+ * before it at its own parenthesis depth. */
+static void scope_at(struct ctx *c, int i, struct scope *sc)
+{
+        int depth = 0, save = c->pos;
+
+        sc->from = sc->from_end = -1;
+        sc->outer = NULL;
+        for (; i >= 0; i--) {
+                if (tok_is(c, &c->toks[i], ")"))
+                        depth++;
+                else if (tok_is(c, &c->toks[i], "("))
+                        depth = depth > 0 ? depth - 1 : 0;
+                else if (depth == 0 && tok_is(c, &c->toks[i], "SELECT"))
+                        break;
+        }
+        if (i < 0)
+                return;
+        c->pos = i + 1;
+        find_from(c, sc);
+        c->pos = save;
+}
+
+/* A column reference ending at token @p last (going back), or starting at
+ * @p first (going forward): its token range, or 0. */
+static int ref_back(const struct ctx *c, int last, int *first)
+{
+        int i = last;
+
+        if (i < 0 || (c->toks[i].t_kind != T_IDENT && c->toks[i].t_kind != T_QIDENT))
+                return 0;
+        while (i >= 2 && tok_is(c, &c->toks[i - 1], ".") &&
+               (c->toks[i - 2].t_kind == T_IDENT || c->toks[i - 2].t_kind == T_QIDENT))
+                i -= 2;
+        *first = i;
+        return 1;
+}
+
+static int ref_fwd(const struct ctx *c, int first, int *last)
+{
+        int i = first;
+
+        if (i >= c->ntoks || (c->toks[i].t_kind != T_IDENT && c->toks[i].t_kind != T_QIDENT) ||
+            tok_is(c, &c->toks[i + 1], "("))
+                return 0;
+        while (tok_is(c, &c->toks[i + 1], ".") &&
+               (c->toks[i + 2].t_kind == T_IDENT || c->toks[i + 2].t_kind == T_QIDENT))
+                i += 2;
+        *last = i;
+        return 1;
+}
+
+/* RETL_DT(x) around tokens first..last; RETL_DT(x, 1) in UTC (for a
+ * datetimeoffset column). */
+static void wrap(struct ctx *c, int first, int last, int utc)
+{
+        patch(c, c->toks[first].t_at, 0, "RETL_DT(");
+        patch(c, c->toks[last].t_at + c->toks[last].t_len, 0, utc ? ", 1)" : ")");
+}
+
+/* A date/time column compared with a string literal ("updated > '2024-05-01
+ * 10:00'", BETWEEN too) compares instants, as SQL Server does, not text:
+ * both sides go through RETL_DT, which writes them in one form. */
+static void date_comparisons(struct ctx *c)
+{
+        for (int i = 1; i + 1 < c->ntoks; i++) {
+                const struct tok *t = &c->toks[i];
+                int first, last, lit, rf, rl, utc, between = tok_is(c, t, "BETWEEN");
+                struct scope sc;
+                struct et e;
+
+                if (!between && !(t->t_kind == T_OP && (tok_is(c, t, "=") || tok_is(c, t, "<") ||
+                                                        tok_is(c, t, ">") || tok_is(c, t, "<=") ||
+                                                        tok_is(c, t, ">=") || tok_is(c, t, "<>") ||
+                                                        tok_is(c, t, "!=") || tok_is(c, t, "=="))))
+                        continue;
+                /* column op 'literal' */
+                if (ref_back(c, i - 1, &first) && c->toks[i + 1].t_kind == T_STRING) {
+                        rf = first;
+                        rl = i - 1;
+                        lit = i + 1;
+                } else if (!between && c->toks[i - 1].t_kind != T_STRING && i >= 3 &&
+                           tok_is(c, &c->toks[i - 2], "COLLATE") &&
+                           c->toks[i - 3].t_kind == T_STRING && ref_fwd(c, i + 1, &last)) {
+                        rf = i + 1; /* 'literal' COLLATE NOCASE op column */
+                        rl = last;
+                        lit = i - 3;
+                } else if (!between && c->toks[i - 1].t_kind == T_STRING && ref_fwd(c, i + 1, &last)) {
+                        rf = i + 1;
+                        rl = last;
+                        lit = i - 1;
+                } else {
+                        continue;
+                }
+                scope_at(c, i, &sc);
+                c->why[0] = '\0';
+                e = column_type(c, c->toks[rf].t_at,
+                                c->toks[rl].t_at + c->toks[rl].t_len - c->toks[rf].t_at, &sc);
+                c->why[0] = '\0';
+                if (!e.known || e.t.mt_kind < RETL_MT_DATE || e.t.mt_kind > RETL_MT_DATETIMEOFFSET)
+                        continue;
+                utc = e.t.mt_kind == RETL_MT_DATETIMEOFFSET;
+                if (lit < rf) {
+                        wrap(c, lit, lit, utc);
+                        wrap(c, rf, rl, utc);
+                } else {
+                        wrap(c, rf, rl, utc);
+                        wrap(c, lit, lit, utc);
+                }
+                if (between) { /* ... AND 'literal' */
+                        int k = lit + 1;
+                        if (tok_is(c, &c->toks[k], "COLLATE"))
+                                k += 2;
+                        if (tok_is(c, &c->toks[k], "AND") && c->toks[k + 1].t_kind == T_STRING)
+                                wrap(c, k + 1, k + 1, utc);
+                }
+        }
+}
+
+static int patch_cmp(const void *a, const void *b)
+{
+        const struct patch *x = a, *y = b;
+
+        if (x->p_at != y->p_at)
+                return x->p_at < y->p_at ? -1 : 1;
+        return x->p_seq < y->p_seq ? -1 : x->p_seq > y->p_seq;
+}
+
 void retl_mssql_typer_run(sqlite3 *db, const char *sql, int ncols,
                           const struct retl_mssql_param *params, int nparams,
                           struct retl_mssql_typed *ty)
@@ -1313,7 +1445,9 @@ void retl_mssql_typer_run(sqlite3 *db, const char *sql, int ncols,
         }
 out:
         ty->ty_outer_join = c.outer_join;
+        date_comparisons(&c);
         if (c.npatches) {
+                qsort(c.patches, (size_t)c.npatches, sizeof(c.patches[0]), patch_cmp);
                 struct retl_wbuf wb;
                 size_t from = 0;
                 retl_wbuf_init(&wb, 0);

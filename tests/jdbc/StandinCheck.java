@@ -394,6 +394,12 @@ public class StandinCheck {
                 "int", "1");
         expectValue(c, "datetime literal with space",
                 "SELECT COUNT(*) FROM people WHERE updated > '2024-05-01 09:00:00'", "int", "1");
+        expectValue(c, "datetime compared by instant, not text",
+                "SELECT COUNT(*) FROM people WHERE updated >= '2024-05-01 09:30'", "int", "1");
+        expectValue(c, "datetime equal in another spelling",
+                "SELECT COUNT(*) FROM people WHERE updated = '2024-05-01T09:30:00.000'", "int", "1");
+        expectValue(c, "datetime2 BETWEEN dates", "SELECT COUNT(*) FROM people p WHERE p.created BETWEEN "
+                + "'2024-05-01' AND '2024-05-02'", "int", "1");
         group("expression typed from the expression", () -> {
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT company_id * 10 FROM people ORDER BY id")) {

@@ -418,6 +418,10 @@ static void test_typer(void **state)
                 {"SELECT y.k, y.s FROM (SELECT d * 2 AS k, s FROM t) y", "decimal(21,2);varchar(10);"},
                 {"SELECT 1 UNION SELECT 2.5", "decimal(11,1);"},
                 {"SELECT i FROM t UNION ALL SELECT b FROM t", "bigint;"},
+                /* a date/time column compared with a literal compares instants */
+                {"SELECT i FROM t WHERE dt >= '2024-05-01 10:00' AND t.dt BETWEEN '2024-01-01' AND "
+                 "'2025-01-01' AND s = '2024-05-01'",
+                 "int;"},
                 {"SELECT s + i FROM t", "?;"},
                 {"SELECT i = 1 FROM t", "?;"},
                 {"SELECT unknown_fn(i) FROM t", "?;"},
@@ -464,6 +468,10 @@ static void test_typer(void **state)
                         assert_true(ty.ty_outer_join);
                 if (strstr(cases[i].sql, "s + ' ' + n"))
                         assert_string_equal(ty.ty_sql, "SELECT s || ' ' || n, s || s FROM t");
+                if (strstr(cases[i].sql, "WHERE dt"))
+                        assert_string_equal(ty.ty_sql, "SELECT i FROM t WHERE RETL_DT(dt) >= RETL_DT('2024-05-01 10:00') "
+                                                       "AND RETL_DT(t.dt) BETWEEN RETL_DT('2024-01-01') AND "
+                                                       "RETL_DT('2025-01-01') AND s = '2024-05-01'");
                 retl_mssql_typer_free(&ty);
                 sqlite3_finalize(st);
         }
@@ -561,6 +569,10 @@ static void test_functions(void **state)
                 {"SELECT DATEPART('month', '2024-05-01'), YEAR('2024-05-01'), DAY('2024-05-01')", "5"},
                 {"SELECT DATEPART('weekday', '2024-05-05')", "1"}, /* a Sunday */
                 {"SELECT length(SYSDATETIMEOFFSET())", "34"},
+                {"SELECT RETL_DT('2024-05-01 10:00:00') = RETL_DT('2024-05-01T10:00:00.0000000')", "1"},
+                {"SELECT RETL_DT('2024-05-01T12:00:00+02:00', 1)", "2024-05-01 10:00:00.0000000"},
+                {"SELECT RETL_DT('2024-05-01T12:00:00+02:00')", "2024-05-01 12:00:00.0000000"},
+                {"SELECT RETL_DT('not a date')", "not a date"},
         };
         sqlite3 *db;
 
