@@ -285,6 +285,17 @@ static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pen
                 } else if (ty->ty_known[i]) {
                         types[i] = ty->ty_types[i];
                         types[i].mt_not_null = 0;
+                } else if (sqlite3_column_decltype(st, i)) {
+                        const char *name = sqlite3_column_name(st, i);
+                        retl_mssql_error_set(&err, 50000, 16,
+                                             "retl-mssql-standin does not support the declared "
+                                             "type '%s' of result column %d ('%s'): it is not a "
+                                             "SQL Server type the stand-in maps.",
+                                             sqlite3_column_decltype(st, i), i + 1,
+                                             name ? name : "");
+                        free(types);
+                        free(offs);
+                        goto fail;
                 } else {
                         const char *name = sqlite3_column_name(st, i);
                         retl_mssql_error_set(&err, 50000, 16,

@@ -171,9 +171,14 @@ void retl_mssql_rpc_run(struct retl_mssql_sess *s)
                 id = proc_id_of(name);
         }
         retl_mssql_rd_le(&r, 2); /* option flags */
-        params = retl_calloc(MAX_PARAMS, sizeof(*params));
         while (!r.bad && r.i < r.n && nparams < MAX_PARAMS) {
-                struct retl_mssql_param *p = &params[nparams];
+                struct retl_mssql_param *p;
+                if ((nparams & (nparams - 1)) == 0) { /* 0, 1, 2, 4...: grow */
+                        params = retl_realloc(params, (size_t)(nparams ? 2 * nparams : 1) *
+                                                              sizeof(*params));
+                }
+                p = &params[nparams];
+                memset(p, 0, sizeof(*p));
                 unsigned nl = retl_mssql_rd_u8(&r), status;
                 const uint8_t *b;
 
@@ -270,7 +275,7 @@ void retl_mssql_rpc_run(struct retl_mssql_sess *s)
         s->attn = 0;
         s->in_proc = 1;
         retl_mssql_io_begin(s, TDS_PKT_REPLY);
-        rc = retl_mssql_batch_exec(s, sql, sql_len, params + first_value,
+        rc = retl_mssql_batch_exec(s, sql, sql_len, nparams > first_value ? params + first_value : NULL,
                                    nparams > first_value ? nparams - first_value : 0, 1);
         s->in_proc = 0;
         if (rc == 1) {

@@ -113,14 +113,16 @@ static void tokenize(struct ctx *c)
                                 if (strncmp(s + i, multi_ops[k], 2) == 0)
                                         t.t_len = 2;
                 }
-                if ((size_t)c->ntoks + 1 >= cap) {
+                if ((size_t)c->ntoks + 3 >= cap) {
                         cap *= 2;
                         c->toks = retl_realloc(c->toks, cap * sizeof(*c->toks));
                 }
                 c->toks[c->ntoks++] = t;
                 i += t.t_len;
         }
-        c->toks[c->ntoks] = (struct tok){T_END, n, 0};
+        /* three ends, so that looking two tokens ahead stays inside */
+        for (int k = 0; k < 3; k++)
+                c->toks[c->ntoks + k] = (struct tok){T_END, n, 0};
 }
 
 static const struct tok *peek(const struct ctx *c, int k)
