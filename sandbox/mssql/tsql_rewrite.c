@@ -306,8 +306,10 @@ static void rewrite_word(struct rw *rw, int spid)
         size_t k;
 
         if (strcmp(w, "N") == 0 && j < rw->n && rw->s[j] == '\'') {
+                /* SQLite has no N'': the comment tells the typer it is nvarchar */
                 rw->i = j;
-                copy_quoted(rw, '\'');
+                emits(rw, "/*N*/");
+                copy_string(rw);
                 rw->last_word[0] = '\0';
                 return;
         }

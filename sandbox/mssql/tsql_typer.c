@@ -17,6 +17,7 @@ enum tk { T_END, T_IDENT, T_QIDENT, T_STRING, T_NUMBER, T_PARAM, T_OP };
 struct tok {
         enum tk t_kind;
         size_t t_at, t_len;
+        int t_wide; /* a string written N'…' (the rewriter leaves an N comment before it) */
 };
 
 /* An expression's type while typing: known, a NULL literal (fits any
@@ -61,11 +62,12 @@ static void tokenize(struct ctx *c)
 {
         const char *s = c->sql;
         size_t i = 0, n = strlen(s), cap = 64;
+        int wide = 0; /* the comment just read was the N marker */
 
         c->toks = retl_malloc(cap * sizeof(*c->toks));
         c->ntoks = 0;
         while (i < n) {
-                struct tok t = {T_OP, i, 1};
+                struct tok t = {T_OP, i, 1, 0};
                 unsigned char ch = (unsigned char)s[i];
                 if (isspace(ch)) {
                         i++;
@@ -78,6 +80,7 @@ static void tokenize(struct ctx *c)
                 }
                 if (ch == '/' && s[i + 1] == '*') {
                         const char *e = strstr(s + i + 2, "*/");
+                        wide = strncmp(s + i, "/*N*/", 5) == 0;
                         i = e ? (size_t)(e - s) + 2 : n;
                         continue;
                 }
@@ -87,6 +90,7 @@ static void tokenize(struct ctx *c)
                                 j += s[j] == (char)ch ? 2 : 1;
                         t.t_kind = ch == '\'' ? T_STRING : T_QIDENT;
                         t.t_len = (j < n ? j + 1 : n) - i;
+                        t.t_wide = wide && ch == '\'';
                 } else if (isdigit(ch) || (ch == '.' && isdigit((unsigned char)s[i + 1]))) {
                         size_t j = i;
                         while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '.' ||
@@ -119,10 +123,11 @@ static void tokenize(struct ctx *c)
                 }
                 c->toks[c->ntoks++] = t;
                 i += t.t_len;
+                wide = 0;
         }
         /* three ends, so that looking two tokens ahead stays inside */
         for (int k = 0; k < 3; k++)
-                c->toks[c->ntoks + k] = (struct tok){T_END, n, 0};
+                c->toks[c->ntoks + k] = (struct tok){T_END, n, 0, 0};
 }
 
 static const struct tok *peek(const struct ctx *c, int k)
@@ -637,6 +642,7 @@ static struct et string_literal(struct ctx *c, const struct tok *t)
                 if (s[i] >= 0xC4) /* beyond U+00FF: not Latin-1 */
                         wide = 1;
         }
+        wide |= t->t_wide;
         if (chars == 0)
                 chars = 1;
         if (chars > (wide ? 4000u : 8000u))

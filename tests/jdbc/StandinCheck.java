@@ -376,6 +376,8 @@ public class StandinCheck {
         expectValue(c, "FORMAT yyyy-MM-dd", "SELECT FORMAT(created, 'yyyy-MM-dd') FROM people WHERE id = 1",
                 "nvarchar", "2024-05-01");
         expectValue(c, "= is case-insensitive", "SELECT COUNT(*) FROM people WHERE [plan] = 'PRO'", "int", "1");
+        expectValue(c, "N'' literal is nvarchar", "SELECT N'héllo'", "nvarchar", "héllo");
+        expectValue(c, "N'' compared case-insensitively", "SELECT COUNT(*) FROM t WHERE name = N'ONE'", "int", "1");
         expectValue(c, "IN is case-insensitive", "SELECT COUNT(*) FROM people WHERE [plan] IN ('PRO', 'x')", "int", "1");
         expectValue(c, "SUM(decimal)", "SELECT SUM(amount) FROM people", "decimal", "19.75");
         expectValue(c, "MAX(datetime2)", "SELECT MAX(created) FROM people", "datetime2", "2024-05-01 10:00:00.0000000");

@@ -333,7 +333,7 @@ static void test_rewrite(void **state)
         } cases[] = {
                 {"SELECT TOP (5) a FROM [dbo].[t]", "SELECT  a FROM \"t\"\nLIMIT (5)"},
                 {"select top 3 * from t where x = N'it''s' ;",
-                 "select  * from t where x = 'it''s' \nLIMIT 3;"},
+                 "select  * from t where x = /*N*/'it''s' COLLATE NOCASE \nLIMIT 3;"},
                 {"SELECT * FROM (SELECT TOP 2 a FROM t ORDER BY a) s",
                  "SELECT * FROM (SELECT  a FROM t ORDER BY a\nLIMIT 2) s"},
                 {"SELECT DATEDIFF(second, '1970-01-01', c) FROM t WITH (NOLOCK)",
@@ -394,6 +394,7 @@ static void test_typer(void **state)
                 const char *want; /* type names, ';' after each; "?" = refused */
         } cases[] = {
                 {"SELECT 1, 2147483648, 1.50, 'ab', NULL, 1e3", "int;decimal(10,0);decimal(3,2);varchar(2);int;float;"},
+                {"SELECT /*N*/'ab', /*N*/'' + 'x'", "nvarchar(2);nvarchar(2);"},
                 {"SELECT i * 10, i + b, d * 2, d + d, m + i, f / i FROM t",
                  "int;bigint;decimal(21,2);decimal(11,2);money;float;"},
                 {"SELECT s + ' ' + n, s + s FROM t", "nvarchar(51);varchar(20);"},
