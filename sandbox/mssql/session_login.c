@@ -178,6 +178,10 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
                 retl_mssql_session_log_login(s->conf->mc_session_log, s->spid, &li);
         }
 
+        /* SQL Server starts an ODBC-style client (OptionFlags2 fODBC: ODBC,
+         * OLE DB, JDBC) with QUOTED_IDENTIFIER ON, a DB-Library client
+         * (FreeTDS db-lib) with it OFF until it sends SET QUOTED_IDENTIFIER ON */
+        s->quoted_off = !(p[25] & 0x02);
         retl_mssql_io_begin(s, TDS_PKT_REPLY);
         if (s->conf->mc_user &&
             (strcmp(s->user, s->conf->mc_user) != 0 ||
