@@ -243,8 +243,11 @@ void retl_mssql_rpc_run(struct retl_mssql_sess *s)
                 if (sql)
                         sql += strlen(sql) + 1;
                 if (!sql) {
+                        char h[24];
+                        snprintf(h, sizeof(h), "%lld",
+                                 nparams >= 1 ? (long long)params[0].rp_value.v_int : 0LL);
                         reply_refusal(s, 8179, "Could not find prepared statement with handle %s.",
-                                      nparams >= 1 ? "given" : "(none)");
+                                      h);
                         goto out;
                 }
                 sql_len = strlen(sql);
