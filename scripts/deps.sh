@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what retl's build, tests and demo need and are missing, on Debian 12.
 #   scripts/deps.sh            build + test dependencies (Debian packages, the Kafka broker jars,
-#                              clang for `make fuzz`)
+#                              clang for `make fuzz`, the mssql-jdbc driver jar)
 #   scripts/deps.sh --runtime  only what `make demo` needs (build + runtime libraries)
 # Uses sudo when not root. Idempotent: prints nothing when all is there.
 set -euo pipefail
@@ -11,7 +11,7 @@ BUILD_PKGS="build-essential pkg-config librdkafka-dev libavro-dev libconfig-dev
 libcurl4-openssl-dev libjansson-dev freetds-dev freetds-bin libsybdb5 libmicrohttpd-dev
 libsqlite3-dev sqlite3 libssl-dev"
 FUZZ_PKGS="clang"
-TEST_PKGS="libcmocka-dev kcat default-jre-headless maven curl python3 python3-avro python3-jsonschema netcat-openbsd procps openssl"
+TEST_PKGS="libcmocka-dev kcat default-jdk-headless maven curl python3 python3-avro python3-jsonschema netcat-openbsd procps openssl"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--runtime" ] || want="$want $TEST_PKGS $FUZZ_PKGS"
@@ -20,9 +20,9 @@ missing=()
 for p in $want; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# java and mvn may come from elsewhere on a developer machine (e.g. a JDK in /usr/lib/jvm).
-if command -v java >/dev/null 2>&1; then
-        missing=("${missing[@]/default-jre-headless}")
+# java, javac and mvn may come from elsewhere on a developer machine (e.g. a JDK in /usr/lib/jvm).
+if command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then
+        missing=("${missing[@]/default-jdk-headless}")
 fi
 if command -v mvn >/dev/null 2>&1; then
         missing=("${missing[@]/maven}")
@@ -41,4 +41,5 @@ fi
 
 if [ "${1:-}" != "--runtime" ]; then
         tests/kafka/broker.sh fetch
+        tests/jdbc/driver.sh fetch
 fi

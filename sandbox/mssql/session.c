@@ -6,6 +6,7 @@
 #include "sandbox/mssql/session_int.h"
 #include "sandbox/mssql/session_io.h"
 #include "sandbox/mssql/session_login.h"
+#include "sandbox/mssql/session_rpc.h"
 #include "sandbox/mssql/session_tls.h"
 #include "sandbox/mssql/session_token.h"
 
@@ -67,12 +68,16 @@ void retl_mssql_session_run(const struct retl_mssql_conf *conf, int fd, int spid
                         retl_mssql_cancel_ack(s);
                         break;
                 case TDS_PKT_RPC:
-                        reply_error(s, 2812, "RPC requests are not supported by the stand-in; "
-                                             "send SQL batches.");
+                        batches++;
+                        retl_mssql_rpc_run(s);
+                        break;
+                case TDS_PKT_TRANS_MGR:
+                        retl_mssql_tm_run(s);
                         break;
                 default:
                         retl_log_warn(s->ctx, "packet type 0x%02x not supported", type);
-                        reply_error(s, 40000, "Request type not supported by the stand-in.");
+                        reply_error(s, 50000, "retl-mssql-standin does not support this request "
+                                              "type (bulk load, SSPI...).");
                         break;
                 }
         }
@@ -84,6 +89,8 @@ out:
         retl_wbuf_free(&s->msg);
         retl_wbuf_free(&s->tok);
         retl_wbuf_free(&s->row);
+        for (int i = 0; i < MAX_PREPARED; i++)
+                free(s->prepared[i]);
         free(s->out);
         free(s);
 }

@@ -52,3 +52,15 @@ void retl_mssql_cancel_ack(struct retl_mssql_sess *s)
         retl_mssql_token_done(s, TDS_DONE_ATTN, 0, 0);
         retl_mssql_io_end(s);
 }
+
+void retl_mssql_cancel_finish(struct retl_mssql_sess *s)
+{
+        /* the cut-off result ends its message with DONE(ERROR), as SQL
+         * Server 2005 and later do even when nothing else was sent... */
+        retl_mssql_token_done(s, TDS_DONE_ERROR, 0, 0);
+        retl_mssql_io_end(s);
+        /* ...and the acknowledgement is a message of its own, as SQL Server
+         * sends it: a client reads up to the EOM of the reply, then waits
+         * for the DONE_ATTN */
+        retl_mssql_cancel_ack(s);
+}

@@ -15,4 +15,8 @@ void retl_mssql_cancel_watch(struct retl_mssql_sess *s);
 /** @brief Answers a cancel that arrived after the reply ended: DONE_ATTN. */
 void retl_mssql_cancel_ack(struct retl_mssql_sess *s);
 
+/** @brief Ends a reply cut off by a cancel: the message written so far
+ *  ends with DONE(ERROR), then DONE_ATTN comes in a message of its own. */
+void retl_mssql_cancel_finish(struct retl_mssql_sess *s);
+
 #endif

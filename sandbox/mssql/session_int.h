@@ -18,6 +18,7 @@
 #define OUT_CAP        (64 * 1024)
 #define MAX_MESSAGE    (64u * 1024 * 1024) /* largest request we accept */
 #define MAX_ROW        (256u * 1024 * 1024)
+#define MAX_PREPARED   4096 /* sp_prepexec handles per connection */
 
 struct retl_mssql_sess {
         const struct retl_mssql_conf *conf;
@@ -29,6 +30,10 @@ struct retl_mssql_sess {
         int attn;    /* the client sent ATTENTION */
         int nocount; /* SET NOCOUNT ON */
         struct retl_mssql_set_state set; /* SET options, from the login on */
+        int implicit_tx; /* SET IMPLICIT_TRANSACTIONS ON: a statement begins one */
+        int in_proc; /* an RPC runs: DONE becomes DONEINPROC */
+        uint64_t xact; /* the last transaction descriptor handed out */
+        char *prepared[MAX_PREPARED]; /* by handle - 1: "@params declaration\0statement" */
 
         /* TLS over memory BIOs, so the handshake can ride in PRELOGIN packets */
         SSL *ssl;

@@ -90,3 +90,12 @@ void retl_mssql_session_log_batch(struct retl_mssql_session_log *sl, int spid, c
         write_line(sl, json_pack("{s:s, s:i, s:s%, s:o}", "event", "batch", "spid", spid, "text",
                                  text, len, "options", retl_mssql_set_json(st)));
 }
+
+void retl_mssql_session_log_rpc(struct retl_mssql_session_log *sl, int spid, const char *proc,
+                                const char *text, size_t len)
+{
+        if (!sl)
+                return;
+        write_line(sl, json_pack("{s:s, s:i, s:s, s:s%}", "event", "rpc", "spid", spid, "proc",
+                                 proc, "text", text, len));
+}

@@ -46,4 +46,9 @@ void retl_mssql_session_log_login(struct retl_mssql_session_log *sl, int spid,
 void retl_mssql_session_log_batch(struct retl_mssql_session_log *sl, int spid, const char *text,
                                   size_t len, const struct retl_mssql_set_state *st);
 
+/** @brief {"event":"rpc","spid":51,"proc":"sp_executesql","text":…}: the
+ *  statement an RPC runs (parameter values are not logged). */
+void retl_mssql_session_log_rpc(struct retl_mssql_session_log *sl, int spid, const char *proc,
+                                const char *text, size_t len);
+
 #endif

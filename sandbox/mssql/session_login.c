@@ -204,7 +204,8 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
 
         if (sqlite3_open_v2(s->conf->mc_db_path, &s->db,
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-            retl_mssql_register_functions(s->db) != SQLITE_OK) {
+            retl_mssql_register_functions(s->db) != SQLITE_OK ||
+            retl_mssql_register_db_name(s->db, s->conf->mc_database) != SQLITE_OK) {
                 struct retl_mssql_error err = {4060, 11, 1, ""};
                 snprintf(err.me_msg, sizeof(err.me_msg), "Cannot open database \"%s\": %s",
                          s->database, s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -223,6 +224,18 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
         retl_mssql_token_envchange(s, 2, "us_english", "");
         retl_mssql_token_message(s, TDS_TOK_INFO, 5703, 1, 0,
                                  "Changed language setting to us_english.");
+        if (tds_version < 0x74000004 || tds_version > 0x7FFFFFFF) {
+                /* TDS 7.1-7.3 carry dates and times differently (7.1 and
+                 * 7.2 have no date, time, datetime2, datetimeoffset): the
+                 * stand-in refuses rather than send 7.4's forms */
+                snprintf(db_msg, sizeof(db_msg),
+                         "retl-mssql-standin speaks TDS 7.4 only; this client asked for TDS "
+                         "version 0x%08X. Set TDSVER=7.4 (tds version = 7.4).",
+                         tds_version);
+                retl_mssql_token_message(s, TDS_TOK_ERROR, 50000, 1, 16, db_msg);
+                login_fail(s, "TDS version before 7.4");
+                return -1;
+        }
         {
                 struct retl_wbuf *t = &s->tok;
                 size_t at;
@@ -230,8 +243,7 @@ int retl_mssql_login_run(struct retl_mssql_sess *s, int tls_mode)
                 at = t->wb_len;
                 retl_wbuf_u16le(t, 0);
                 retl_wbuf_u8(t, 1); /* SQL_TSQL */
-                if (tds_version > 0x74000004 || tds_version < 0x72000000)
-                        tds_version = 0x74000004;
+                tds_version = 0x74000004;
                 /* the version goes big-endian here */
                 retl_wbuf_u8(t, tds_version >> 24);
                 retl_wbuf_u8(t, (tds_version >> 16) & 0xFF);

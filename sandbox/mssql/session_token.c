@@ -8,8 +8,12 @@
 void retl_mssql_token_done(struct retl_mssql_sess *s, unsigned status, unsigned curcmd,
                            uint64_t count)
 {
-        retl_wbuf_u8(&s->tok, TDS_TOK_DONE);
-        retl_wbuf_u16le(&s->tok, status);
+        /* inside an RPC, statements end with DONEINPROC, and DONEPROC
+         * (session_rpc.c) ends the reply */
+        int in_proc = s->in_proc && !(status & TDS_DONE_ATTN);
+
+        retl_wbuf_u8(&s->tok, in_proc ? 0xFF : TDS_TOK_DONE);
+        retl_wbuf_u16le(&s->tok, in_proc ? status | TDS_DONE_MORE : status);
         retl_wbuf_u16le(&s->tok, curcmd);
         retl_wbuf_u64le(&s->tok, count);
         retl_mssql_io_put_token(s);

@@ -10,4 +10,9 @@
  *  anything else → 50000 (16). */
 void retl_mssql_map_error(int rc, const char *msg, struct retl_mssql_error *err);
 
+/** @brief A 208 "Invalid object name" for a table the batch @p text names
+ *  with a dbo. prefix (which the rewriter drops) gets the name as written,
+ *  "dbo.x", as SQL Server reports it. Other errors are left alone. */
+void retl_mssql_name_object(struct retl_mssql_error *err, const char *text, size_t len);
+
 #endif

@@ -1,6 +1,7 @@
 /* retl-mssql-standin — the SQL Server functions SQLite lacks (GETDATE,
  * DATEDIFF, DATEADD, LEN, NEWID...) and the test-only RETL_FAIL_AT. */
 #include "sandbox/mssql/tsql_functions.h"
+#include "sandbox/mssql/tsql_cast.h"
 #include "sandbox/mssql/types_datetime.h"
 
 #include <stdio.h>
@@ -28,9 +29,14 @@ static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                 localtime_r(&ts.tv_sec, &tm);
         n = strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
         if (mode & 2)
-                snprintf(buf + n, sizeof(buf) - n, ".%07ld", ts.tv_nsec / 100);
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n, ".%07ld", ts.tv_nsec / 100);
         else
-                snprintf(buf + n, sizeof(buf) - n, ".%03ld", ts.tv_nsec / 1000000);
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n, ".%03ld", ts.tv_nsec / 1000000);
+        if (mode & 4) { /* SYSDATETIMEOFFSET: local time and its offset */
+                long off = tm.tm_gmtoff / 60;
+                snprintf(buf + n, sizeof(buf) - n, " %c%02ld:%02ld", off < 0 ? '-' : '+',
+                         (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+        }
         sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
 
@@ -153,9 +159,12 @@ static void fn_dateadd(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                 sqlite3_result_null(ctx);
                 return;
         }
-        if (retl_mssql_dt_parse((const char *)s, (size_t)sqlite3_value_bytes(argv[2]), &dt) ||
-            n > 100000000 || n < -100000000) {
+        if (retl_mssql_dt_parse((const char *)s, (size_t)sqlite3_value_bytes(argv[2]), &dt)) {
                 sqlite3_result_error(ctx, "retl:241:16:Conversion failed when converting date and/or time from character string.", -1);
+                return;
+        }
+        if (n > INT32_MAX || n < INT32_MIN) { /* the number is an int */
+                sqlite3_result_error(ctx, "retl:8115:16:Arithmetic overflow error converting expression to data type int.", -1);
                 return;
         }
         if (part == DP_YEAR || part == DP_QUARTER || part == DP_MONTH) {
@@ -259,6 +268,245 @@ static void fn_fail_at(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_value(ctx, argv[0]);
 }
 
+/* UTF-8 helpers for the string functions: characters, not bytes. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++)
+                c += (s[i] & 0xC0) != 0x80;
+        return c;
+}
+
+/* The byte offset of character @p k (or n). */
+static size_t utf8_at(const unsigned char *s, size_t n, size_t k)
+{
+        size_t i = 0;
+        while (i < n && k) {
+                i++;
+                while (i < n && (s[i] & 0xC0) == 0x80)
+                        i++;
+                k--;
+        }
+        return i;
+}
+
+/* CONCAT(a, b, ...): NULL counts as '' (needs two arguments or more). */
+static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        sqlite3_str *str = sqlite3_str_new(sqlite3_context_db_handle(ctx));
+        char *out;
+
+        if (argc < 2) {
+                sqlite3_free(sqlite3_str_finish(str));
+                sqlite3_result_error(ctx, "retl:189:15:The concat function requires 2 to 254 arguments.", -1);
+                return;
+        }
+        for (int i = 0; i < argc; i++)
+                if (sqlite3_value_type(argv[i]) != SQLITE_NULL)
+                        sqlite3_str_appendall(str, (const char *)sqlite3_value_text(argv[i]));
+        out = sqlite3_str_finish(str);
+        sqlite3_result_text(ctx, out ? out : "", -1, SQLITE_TRANSIENT);
+        sqlite3_free(out);
+}
+
+/* CHARINDEX(find, in [, start]): 1-based, case-insensitive for ASCII as
+ * Latin1_General_CI_AS compares; 0 when absent. */
+static void fn_charindex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        const unsigned char *f = sqlite3_value_text(argv[0]), *s = sqlite3_value_text(argv[1]);
+        size_t fl, sl, from = 0;
+
+        if (!f || !s || (argc > 2 && sqlite3_value_type(argv[2]) == SQLITE_NULL)) {
+                sqlite3_result_null(ctx);
+                return;
+        }
+        fl = (size_t)sqlite3_value_bytes(argv[0]);
+        sl = (size_t)sqlite3_value_bytes(argv[1]);
+        if (argc > 2 && sqlite3_value_int64(argv[2]) > 1)
+                from = utf8_at(s, sl, (size_t)sqlite3_value_int64(argv[2]) - 1);
+        if (fl == 0) {
+                sqlite3_result_int(ctx, 0);
+                return;
+        }
+        for (size_t i = from; i + fl <= sl; i++) {
+                if ((s[i] & 0xC0) == 0x80)
+                        continue;
+                if (strncasecmp((const char *)s + i, (const char *)f, fl) == 0) {
+                        sqlite3_result_int64(ctx, (sqlite3_int64)utf8_len(s, i) + 1);
+                        return;
+                }
+        }
+        sqlite3_result_int(ctx, 0);
+}
+
+/* RETL_LEFT / RETL_RIGHT(s, n): the first / last n characters. */
+static void fn_left_right(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        int right = (int)(intptr_t)sqlite3_user_data(ctx);
+        const unsigned char *s = sqlite3_value_text(argv[0]);
+        sqlite3_int64 k = sqlite3_value_int64(argv[1]);
+        size_t n, chars, from, to;
+
+        (void)argc;
+        if (!s || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+                sqlite3_result_null(ctx);
+                return;
+        }
+        if (k < 0) {
+                sqlite3_result_error(ctx, right ? "retl:536:16:Invalid length parameter passed to the right function."
+                                                : "retl:536:16:Invalid length parameter passed to the left function.", -1);
+                return;
+        }
+        n = (size_t)sqlite3_value_bytes(argv[0]);
+        chars = utf8_len(s, n);
+        if ((size_t)k > chars)
+                k = (sqlite3_int64)chars;
+        from = right ? utf8_at(s, n, chars - (size_t)k) : 0;
+        to = right ? n : utf8_at(s, n, (size_t)k);
+        sqlite3_result_text(ctx, (const char *)s + from, (int)(to - from), SQLITE_TRANSIENT);
+}
+
+/* DATEPART(part, d), and YEAR(d) / MONTH(d) / DAY(d) (user data: the part). */
+static void fn_datepart(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        static const char *const fixed[] = {NULL, "year", "month", "day"};
+        intptr_t which = (intptr_t)sqlite3_user_data(ctx);
+        const char *part = which ? fixed[which] : (const char *)sqlite3_value_text(argv[0]);
+        sqlite3_value *v = argv[argc - 1];
+        struct retl_mssql_dt dt;
+        int64_t y;
+        unsigned m, d;
+        long long r;
+
+        if (sqlite3_value_type(v) == SQLITE_NULL) {
+                sqlite3_result_null(ctx);
+                return;
+        }
+        if (retl_mssql_dt_parse((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v), &dt)) {
+                sqlite3_result_error(ctx, "retl:241:16:Conversion failed when converting date and/or time from character string.", -1);
+                return;
+        }
+        retl_mssql_civil_from_days(dt.dt_days, &y, &m, &d);
+        if (!part) {
+                sqlite3_result_null(ctx);
+                return;
+        }
+        if (!strcasecmp(part, "year") || !strcasecmp(part, "yy") || !strcasecmp(part, "yyyy"))
+                r = y;
+        else if (!strcasecmp(part, "quarter") || !strcasecmp(part, "qq") || !strcasecmp(part, "q"))
+                r = (m - 1) / 3 + 1;
+        else if (!strcasecmp(part, "month") || !strcasecmp(part, "mm") || !strcasecmp(part, "m"))
+                r = m;
+        else if (!strcasecmp(part, "dayofyear") || !strcasecmp(part, "dy") || !strcasecmp(part, "y"))
+                r = dt.dt_days - retl_mssql_days_from_civil(y, 1, 1) + 1;
+        else if (!strcasecmp(part, "day") || !strcasecmp(part, "dd") || !strcasecmp(part, "d"))
+                r = d;
+        else if (!strcasecmp(part, "weekday") || !strcasecmp(part, "dw"))
+                r = (dt.dt_days + 1) % 7 + 1; /* 0001-01-01 was a Monday; Sunday = 1 */
+        else if (!strcasecmp(part, "week") || !strcasecmp(part, "wk") || !strcasecmp(part, "ww"))
+                r = ((dt.dt_days + 1) / 7) - ((retl_mssql_days_from_civil(y, 1, 1) + 1) / 7) + 1;
+        else if (!strcasecmp(part, "hour") || !strcasecmp(part, "hh"))
+                r = dt.dt_ns / 3600000000000LL;
+        else if (!strcasecmp(part, "minute") || !strcasecmp(part, "mi") || !strcasecmp(part, "n"))
+                r = dt.dt_ns / 60000000000LL % 60;
+        else if (!strcasecmp(part, "second") || !strcasecmp(part, "ss") || !strcasecmp(part, "s"))
+                r = dt.dt_ns / 1000000000LL % 60;
+        else if (!strcasecmp(part, "millisecond") || !strcasecmp(part, "ms"))
+                r = dt.dt_ns / 1000000LL % 1000;
+        else if (!strcasecmp(part, "microsecond") || !strcasecmp(part, "mcs"))
+                r = dt.dt_ns / 1000LL % 1000000;
+        else if (!strcasecmp(part, "nanosecond") || !strcasecmp(part, "ns"))
+                r = dt.dt_ns % 1000000000LL / 100 * 100;
+        else if (!strcasecmp(part, "tzoffset") || !strcasecmp(part, "tz"))
+                r = dt.dt_offset_min;
+        else {
+                sqlite3_result_error(ctx, "retl:155:15:'datepart' does not recognize the datepart option.", -1);
+                return;
+        }
+        sqlite3_result_int64(ctx, r);
+}
+
+/* RETL_DT(x [, utc]): a date/time in one sortable form, 'YYYY-MM-DD
+ * HH:MM:SS.fffffff' (a date alone at midnight, a time alone on 1900-01-01),
+ * so that comparisons go by instant as in SQL Server; with utc, an offset
+ * is applied (datetimeoffset), else dropped. Text that is not a date/time
+ * comes back as it is. */
+static void fn_dt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        const unsigned char *s = sqlite3_value_text(argv[0]);
+        struct retl_mssql_dt dt;
+        int64_t y, secs;
+        unsigned m, d;
+        char buf[64];
+
+        if (sqlite3_value_type(argv[0]) != SQLITE_TEXT ||
+            retl_mssql_dt_parse((const char *)s, (size_t)sqlite3_value_bytes(argv[0]), &dt)) {
+                sqlite3_result_value(ctx, argv[0]);
+                return;
+        }
+        if (!dt.dt_has_date)
+                dt.dt_days = retl_mssql_days_from_civil(1900, 1, 1);
+        if (argc > 1 && sqlite3_value_int(argv[1]) && dt.dt_has_offset) {
+                dt.dt_ns -= (int64_t)dt.dt_offset_min * 60000000000LL;
+                while (dt.dt_ns < 0) {
+                        dt.dt_ns += 86400000000000LL;
+                        dt.dt_days--;
+                }
+                while (dt.dt_ns >= 86400000000000LL) {
+                        dt.dt_ns -= 86400000000000LL;
+                        dt.dt_days++;
+                }
+        }
+        retl_mssql_civil_from_days(dt.dt_days, &y, &m, &d);
+        secs = dt.dt_ns / 1000000000LL;
+        snprintf(buf, sizeof(buf), "%04lld-%02u-%02u %02lld:%02lld:%02lld.%07lld", (long long)y, m, d,
+                 (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60),
+                 (long long)(dt.dt_ns % 1000000000LL / 100));
+        sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* COUNT_BIG(*) and COUNT_BIG(x): COUNT as a bigint (the typer types it). */
+static void count_big_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        sqlite3_int64 *n = sqlite3_aggregate_context(ctx, sizeof(*n));
+
+        if (n && (argc == 0 || sqlite3_value_type(argv[0]) != SQLITE_NULL))
+                (*n)++;
+}
+
+static void count_big_final(sqlite3_context *ctx)
+{
+        sqlite3_int64 *n = sqlite3_aggregate_context(ctx, 0);
+
+        sqlite3_result_int64(ctx, n ? *n : 0);
+}
+
+/* @@TRANCOUNT: 1 inside a transaction, else 0. */
+static void fn_trancount(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        (void)argc;
+        (void)argv;
+        sqlite3_result_int(ctx, !sqlite3_get_autocommit(sqlite3_context_db_handle(ctx)));
+}
+
+static void fn_db_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        (void)argv;
+        if (argc > 0) {
+                sqlite3_result_error(ctx, "retl:50000:16:retl-mssql-standin does not support DB_NAME with a database id.", -1);
+                return;
+        }
+        sqlite3_result_text(ctx, (const char *)sqlite3_user_data(ctx), -1, SQLITE_STATIC);
+}
+
+int retl_mssql_register_db_name(sqlite3 *db, const char *name)
+{
+        int rc = sqlite3_create_function(db, "DB_NAME", 0, SQLITE_UTF8, (void *)name, fn_db_name,
+                                         NULL, NULL);
+        return rc ? rc : sqlite3_create_function(db, "DB_NAME", 1, SQLITE_UTF8, (void *)name,
+                                                 fn_db_name, NULL, NULL);
+}
+
 int retl_mssql_register_functions(sqlite3 *db)
 {
         static const struct {
@@ -280,6 +528,19 @@ int retl_mssql_register_functions(sqlite3 *db)
                 {"NEWID", 0, fn_newid, 0, 0},
                 {"RETL_FAIL_AT", 2, fn_fail_at, 0, 1},
                 {"RETL_FAIL_AT", 3, fn_fail_at, 0, 1},
+                {"SYSDATETIMEOFFSET", 0, fn_now, 6, 0},
+                {"CONCAT", -1, fn_concat, 0, 1},
+                {"CHARINDEX", 2, fn_charindex, 0, 1},
+                {"CHARINDEX", 3, fn_charindex, 0, 1},
+                {"RETL_LEFT", 2, fn_left_right, 0, 1},
+                {"RETL_RIGHT", 2, fn_left_right, 1, 1},
+                {"DATEPART", 2, fn_datepart, 0, 1},
+                {"YEAR", 1, fn_datepart, 1, 1},
+                {"MONTH", 1, fn_datepart, 2, 1},
+                {"DAY", 1, fn_datepart, 3, 1},
+                {"RETL_TRANCOUNT", 0, fn_trancount, 0, 0},
+                {"RETL_DT", 1, fn_dt, 0, 1},
+                {"RETL_DT", 2, fn_dt, 0, 1},
         };
         for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
                 int rc = sqlite3_create_function(
@@ -289,5 +550,11 @@ int retl_mssql_register_functions(sqlite3 *db)
                 if (rc != SQLITE_OK)
                         return rc;
         }
-        return SQLITE_OK;
+        for (int nargs = 0; nargs <= 1; nargs++) {
+                int rc = sqlite3_create_function(db, "COUNT_BIG", nargs, SQLITE_UTF8, NULL, NULL,
+                                                 count_big_step, count_big_final);
+                if (rc != SQLITE_OK)
+                        return rc;
+        }
+        return retl_mssql_register_cast(db);
 }

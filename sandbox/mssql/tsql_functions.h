@@ -11,4 +11,8 @@
  *  @returns an SQLite result code. */
 int retl_mssql_register_functions(sqlite3 *db);
 
+/** @brief Registers DB_NAME(), answering @p name (kept, not copied: it
+ *  must outlive @p db). */
+int retl_mssql_register_db_name(sqlite3 *db, const char *name);
+
 #endif

@@ -20,7 +20,36 @@ struct rw {
         char *limit[MAX_DEPTH]; /* TOP waiting for the end of its SELECT */
         int depth;
         char last_word[32]; /* previous keyword, uppercase; "" after others */
+        unsigned char cast_at[MAX_DEPTH]; /* a CAST( opened at this depth: AS ends x */
+        char prev_sig;      /* the last non-blank character written */
+        int quoted_off;     /* SET QUOTED_IDENTIFIER OFF: "x" is a string */
 };
+
+static int is_cmp(char c)
+{
+        return c == '=' || c == '<' || c == '>' || c == '!';
+}
+
+/* The next non-blank input character from j. */
+static char next_sig(const struct rw *rw, size_t j)
+{
+        while (j < rw->n && isspace((unsigned char)rw->s[j]))
+                j++;
+        return j < rw->n ? rw->s[j] : '\0';
+}
+
+/* 'YYYY-MM-DDThh:mm…' (ISO 8601 with a T): SQL Server reads it as the same
+ * instant as with a space, and the stand-in stores the space form. */
+static int is_iso_t(const char *p, size_t n)
+{
+        static const char pat[] = "dddd-dd-ddTdd:dd";
+        if (n < sizeof(pat) - 1)
+                return 0;
+        for (size_t i = 0; i < sizeof(pat) - 1; i++)
+                if (pat[i] == 'd' ? !isdigit((unsigned char)p[i]) : p[i] != pat[i])
+                        return 0;
+        return 1;
+}
 
 static int is_ident_start(int c)
 {
@@ -81,6 +110,49 @@ static void copy_quoted(struct rw *rw, char close)
                 j++;
         }
         emit(rw, rw->s + rw->i, j - rw->i);
+        rw->i = j;
+}
+
+/* A string literal at rw->i. Next to a comparison operator it gets
+ * COLLATE NOCASE (Latin1_General_CI_AS compares case-insensitively), and a
+ * date-time written with a T is written with a space. */
+static void copy_string(struct rw *rw)
+{
+        size_t start = rw->i, at = rw->out.wb_len;
+        int cmp;
+
+        copy_quoted(rw, '\'');
+        cmp = is_cmp(rw->prev_sig) || is_cmp(next_sig(rw, rw->i));
+        if (!cmp)
+                return;
+        if (is_iso_t(rw->s + start + 1, rw->i - start - 1))
+                rw->out.wb_data[at + 11] = ' ';
+        emits(rw, " COLLATE NOCASE");
+}
+
+/* "x" under QUOTED_IDENTIFIER OFF: the string 'x'. */
+static void copy_dq_string(struct rw *rw)
+{
+        size_t j = rw->i + 1;
+
+        emits(rw, "'");
+        while (j < rw->n) {
+                if (rw->s[j] == '"') {
+                        if (j + 1 < rw->n && rw->s[j + 1] == '"') {
+                                emits(rw, "\"");
+                                j += 2;
+                                continue;
+                        }
+                        j++;
+                        break;
+                }
+                if (rw->s[j] == '\'')
+                        emits(rw, "''");
+                else
+                        emit(rw, rw->s + j, 1);
+                j++;
+        }
+        emits(rw, "'");
         rw->i = j;
 }
 
@@ -210,6 +282,23 @@ static int take_top(struct rw *rw, size_t after)
         return 1;
 }
 
+/* Opens the call of the SQLite function standing in for T-SQL's @p w
+ * (CAST → RETL_CAST, LEFT → RETL_LEFT...); the '(' counts as the main
+ * loop counts it. */
+static void open_call(struct rw *rw, const char *w)
+{
+        if (rw->depth + 1 < MAX_DEPTH && rw->limit[rw->depth + 1]) {
+                free(rw->limit[rw->depth + 1]);
+                rw->limit[rw->depth + 1] = NULL;
+        }
+        rw->depth++;
+        if (rw->depth < MAX_DEPTH)
+                rw->cast_at[rw->depth] = 0;
+        emits(rw, "RETL_");
+        emits(rw, strcmp(w, "TRY_CONVERT") == 0 ? "TRY_CONVERT" : w);
+        emits(rw, "(");
+}
+
 static void rewrite_word(struct rw *rw, int spid)
 {
         char w[32];
@@ -217,8 +306,10 @@ static void rewrite_word(struct rw *rw, int spid)
         size_t k;
 
         if (strcmp(w, "N") == 0 && j < rw->n && rw->s[j] == '\'') {
+                /* SQLite has no N'': the comment tells the typer it is nvarchar */
                 rw->i = j;
-                copy_quoted(rw, '\'');
+                emits(rw, "/*N*/");
+                copy_string(rw);
                 rw->last_word[0] = '\0';
                 return;
         }
@@ -237,8 +328,85 @@ static void rewrite_word(struct rw *rw, int spid)
                         return;
                 }
         }
+        if (strcmp(w, "AS") == 0 && rw->depth < MAX_DEPTH && rw->cast_at[rw->depth]) {
+                /* CAST(x AS type) → RETL_CAST(x, 'type') */
+                size_t t0 = j, e = j, t1;
+                int lvl = 0;
+                while (e < rw->n && !(rw->s[e] == ')' && lvl == 0)) {
+                        lvl += rw->s[e] == '(' ? 1 : rw->s[e] == ')' ? -1 : 0;
+                        e++;
+                }
+                while (t0 < e && isspace((unsigned char)rw->s[t0]))
+                        t0++;
+                for (t1 = e; t1 > t0 && isspace((unsigned char)rw->s[t1 - 1]);)
+                        t1--;
+                emits(rw, ", '");
+                for (size_t q = t0; q < t1; q++)
+                        if (rw->s[q] != '[' && rw->s[q] != ']' && rw->s[q] != '\'')
+                                emit(rw, rw->s + q, 1);
+                emits(rw, "'");
+                rw->cast_at[rw->depth] = 0;
+                rw->i = e;
+                return;
+        }
+        k = j;
+        skip_space(rw, &k);
+        if (k < rw->n && rw->s[k] == '(' &&
+            (strcmp(w, "CAST") == 0 || strcmp(w, "TRY_CAST") == 0 || strcmp(w, "CONVERT") == 0 ||
+             strcmp(w, "TRY_CONVERT") == 0 || strcmp(w, "LEFT") == 0 || strcmp(w, "RIGHT") == 0)) {
+                open_call(rw, w);
+                if (strcmp(w, "CAST") == 0 || strcmp(w, "TRY_CAST") == 0) {
+                        rw->cast_at[rw->depth] = 1;
+                        rw->i = k + 1;
+                } else if (strcmp(w, "CONVERT") == 0 || strcmp(w, "TRY_CONVERT") == 0) {
+                        /* CONVERT(type, x [, style]) → RETL_CONVERT('type', x [, style]) */
+                        size_t e = k + 1;
+                        int lvl = 0;
+                        while (e < rw->n && !(lvl == 0 && (rw->s[e] == ',' || rw->s[e] == ')'))) {
+                                lvl += rw->s[e] == '(' ? 1 : rw->s[e] == ')' ? -1 : 0;
+                                e++;
+                        }
+                        emits(rw, "'");
+                        for (size_t q = k + 1; q < e; q++)
+                                if (rw->s[q] != '[' && rw->s[q] != ']' && rw->s[q] != '\'' &&
+                                    !(isspace((unsigned char)rw->s[q]) && (q == k + 1 || q + 1 == e)))
+                                        emit(rw, rw->s + q, 1);
+                        emits(rw, "'");
+                        rw->i = e;
+                } else {
+                        rw->i = k + 1;
+                }
+                rw->last_word[0] = '\0';
+                return;
+        }
+        {
+                char w2[32] = "";
+                k = j;
+                skip_space(rw, &k);
+                peek_word(rw, k, w2, sizeof(w2));
+                if ((strcmp(w, "IN") == 0 || (strcmp(w, "NOT") == 0 && strcmp(w2, "IN") == 0)) &&
+                    (isalnum((unsigned char)rw->prev_sig) || rw->prev_sig == '"' ||
+                     rw->prev_sig == ')' || rw->prev_sig == '_') &&
+                    strcmp(rw->last_word, "WHERE") != 0 && strcmp(rw->last_word, "AND") != 0 &&
+                    strcmp(rw->last_word, "OR") != 0 && strcmp(rw->last_word, "NOT") != 0)
+                        /* x IN ('a'): the left side's collation decides */
+                        emits(rw, rw->out.wb_len && isspace(rw->out.wb_data[rw->out.wb_len - 1])
+                                          ? "COLLATE NOCASE "
+                                          : " COLLATE NOCASE ");
+        }
         rw->i = j;
         snprintf(rw->last_word, sizeof(rw->last_word), "%s", w);
+        if (w[0] == '@' && w[1] != '@' &&
+            (is_cmp(rw->prev_sig) || is_cmp(next_sig(rw, j)))) {
+                /* a parameter compared: case-insensitive, as a literal */
+                emit(rw, rw->s + j - len, len);
+                emits(rw, " COLLATE NOCASE");
+                return;
+        }
+        if (strcmp(w, "@@TRANCOUNT") == 0) {
+                emits(rw, "RETL_TRANCOUNT()");
+                return;
+        }
         if (strcmp(w, "ISNULL") == 0) {
                 k = j;
                 skip_space(rw, &k);
@@ -258,7 +426,7 @@ static void rewrite_word(struct rw *rw, int spid)
                 emits(rw, num);
                 return;
         } else if (strcmp(w, "DATEDIFF") == 0 || strcmp(w, "DATEDIFF_BIG") == 0 ||
-                   strcmp(w, "DATEADD") == 0) {
+                   strcmp(w, "DATEADD") == 0 || strcmp(w, "DATEPART") == 0) {
                 /* The datepart is a bare word in T-SQL: quote it. */
                 char part[32];
                 size_t plen;
@@ -290,19 +458,34 @@ static void rewrite_word(struct rw *rw, int spid)
 
 char *retl_mssql_rewrite(const char *sql, size_t len, int spid)
 {
+        return retl_mssql_rewrite_opts(sql, len, spid, 1);
+}
+
+char *retl_mssql_rewrite_opts(const char *sql, size_t len, int spid, int quoted_identifier)
+{
         struct rw rw;
         char *res;
 
         memset(&rw, 0, sizeof(rw));
         rw.s = sql;
         rw.n = len;
+        rw.quoted_off = !quoted_identifier;
         retl_wbuf_init(&rw.out, 0);
         while (rw.i < rw.n) {
                 unsigned char c = (unsigned char)rw.s[rw.i];
                 size_t e;
 
+                for (size_t k = rw.out.wb_len; k-- > 0;) {
+                        if (!isspace(rw.out.wb_data[k])) {
+                                rw.prev_sig = (char)rw.out.wb_data[k];
+                                break;
+                        }
+                }
                 if (c == '\'' ) {
-                        copy_quoted(&rw, '\'');
+                        copy_string(&rw);
+                        rw.last_word[0] = '\0';
+                } else if (c == '"' && rw.quoted_off) {
+                        copy_dq_string(&rw);
                         rw.last_word[0] = '\0';
                 } else if (c == '"') {
                         copy_quoted(&rw, '"');
@@ -343,6 +526,8 @@ char *retl_mssql_rewrite(const char *sql, size_t len, int spid)
                                 rw.limit[rw.depth + 1] = NULL;
                         }
                         rw.depth++;
+                        if (rw.depth < MAX_DEPTH)
+                                rw.cast_at[rw.depth] = 0;
                         emit(&rw, "(", 1);
                         rw.i++;
                         rw.last_word[0] = '\0';

@@ -188,36 +188,6 @@ int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t)
         return -1;
 }
 
-void retl_mssql_type_infer(const struct retl_mssql_value *v, struct retl_mssql_type *t)
-{
-        t->mt_precision = 0;
-        t->mt_scale = 0;
-        t->mt_length = 0;
-        t->mt_not_null = 0;
-        switch (v->v_type) {
-        case SQLITE_INTEGER:
-                t->mt_kind = RETL_MT_BIGINT;
-                break;
-        case SQLITE_FLOAT:
-                t->mt_kind = RETL_MT_FLOAT;
-                break;
-        case SQLITE_BLOB:
-                t->mt_kind = RETL_MT_VARBINARY;
-                t->mt_length = RETL_MT_MAX;
-                break;
-        case SQLITE_TEXT:
-                t->mt_kind = RETL_MT_NVARCHAR;
-                t->mt_length = retl_utf8_utf16_units(v->v_ptr, v->v_len) > 4000
-                                       ? RETL_MT_MAX
-                                       : 4000;
-                break;
-        default:
-                t->mt_kind = RETL_MT_NVARCHAR;
-                t->mt_length = 4000;
-                break;
-        }
-}
-
 const char *retl_mssql_type_kind_name(enum retl_mssql_kind k)
 {
         switch (k) {

@@ -56,6 +56,16 @@ struct retl_mssql_value {
         size_t v_len;
 };
 
+/* One RPC parameter value, named as in the statement ("@P0"). */
+struct retl_mssql_param {
+        char rp_name[130];
+        struct retl_mssql_value rp_value; /* v_ptr points into rp_buf or the request */
+        struct retl_mssql_type rp_type;
+        int rp_output;                    /* BYREF (an OUTPUT parameter) */
+        int rp_has_type;                  /* rp_type was decoded from TYPE_INFO */
+        char *rp_buf;                     /* owned: text or digits made for the value */
+};
+
 /* A SQL Server error: number, severity (class), state and text. */
 struct retl_mssql_error {
         int me_number;
@@ -69,11 +79,6 @@ struct retl_mssql_error {
  *  turning long decimals into REAL and is otherwise ignored).
  *  @returns 0, or -1 for a name we do not map (callers then infer). */
 int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t);
-
-/** @brief The type of an expression column, from its first value's storage
- *  class: INTEGER→BIGINT, FLOAT→FLOAT, TEXT→NVARCHAR(4000) or (MAX) when
- *  longer, BLOB→VARBINARY(MAX), NULL→NVARCHAR(4000). */
-void retl_mssql_type_infer(const struct retl_mssql_value *v, struct retl_mssql_type *t);
 
 /** @brief The lowercase SQL Server name of @p k, e.g. "datetime2". */
 const char *retl_mssql_type_kind_name(enum retl_mssql_kind k);

@@ -5,7 +5,9 @@
 
 #include <stdlib.h>
 
-const uint8_t retl_tds_collation[5] = {0x09, 0x04, 0xD0, 0x00, 0x34};
+/* Latin1_General_CI_AS: LCID 0x0409, ignore case, kana type and width, sort
+ * id 0 (a Windows collation; 0x34 would be SQL_Latin1_General_CP1_CI_AS) */
+const uint8_t retl_tds_collation[5] = {0x09, 0x04, 0xD0, 0x00, 0x00};
 
 void retl_wbuf_init(struct retl_wbuf *wb, size_t max)
 {

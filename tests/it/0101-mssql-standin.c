@@ -429,10 +429,28 @@ static void test_tsql(void **state)
         assert_int_equal(dbresults(dbproc), SUCCEED);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
         assert_string_equal(it_col_text(dbproc, 1, buf, sizeof(buf)), "żółw");
-        assert_int_equal(*(DBBIGINT *)dbdata(dbproc, 2), 1714521601);
+        assert_int_equal(dbcoltype(dbproc, 2), SYBINT4); /* DATEDIFF is int */
+        assert_int_equal(*(DBINT *)dbdata(dbproc, 2), 1714521601);
+        assert_int_equal(dbcoltype(dbproc, 3), SYBINT8); /* DATEDIFF_BIG bigint */
         assert_int_equal(*(DBBIGINT *)dbdata(dbproc, 3), 1500);
         assert_int_equal(dbnextrow(dbproc), NO_MORE_ROWS);
         assert_int_equal(dbresults(dbproc), NO_MORE_RESULTS);
+
+        /* a DB-Library login starts with QUOTED_IDENTIFIER OFF, as in SQL
+         * Server: "id" is a string until SET QUOTED_IDENTIFIER ON */
+        it_exec_sql(dbproc, "SELECT \"id\" FROM [order details] WHERE id = 1");
+        assert_int_equal(dbresults(dbproc), SUCCEED);
+        assert_int_equal(dbnextrow(dbproc), REG_ROW);
+        assert_string_equal(it_col_text(dbproc, 1, buf, sizeof(buf)), "id");
+        it_read_all(dbproc);
+        it_exec_sql(dbproc, "SET QUOTED_IDENTIFIER ON");
+        while (dbresults(dbproc) == SUCCEED)
+                it_read_all(dbproc);
+        it_exec_sql(dbproc, "SELECT \"id\" FROM [order details] WHERE id = 1");
+        assert_int_equal(dbresults(dbproc), SUCCEED);
+        assert_int_equal(dbnextrow(dbproc), REG_ROW);
+        assert_string_equal(it_col_text(dbproc, 1, buf, sizeof(buf)), "1");
+        it_read_all(dbproc);
 
         /* USE: the configured name works, another is error 911 */
         it_exec_sql(dbproc, "USE [retldb]");
@@ -457,12 +475,12 @@ static void test_tsql(void **state)
         while (dbresults(dbproc) == SUCCEED)
                 ;
 
-        /* GETDATE() and SYSDATETIME() give the current time */
+        /* GETDATE() is a datetime and SYSDATETIME() a datetime2, as in SQL Server */
         it_exec_sql(dbproc, "SELECT GETDATE(), SYSDATETIME()");
         assert_int_equal(dbresults(dbproc), SUCCEED);
+        assert_int_equal(dbcoltype(dbproc, 1), SYBDATETIME);
+        assert_int_equal(dbcoltype(dbproc, 2), SYBMSDATETIME2);
         assert_int_equal(dbnextrow(dbproc), REG_ROW);
-        assert_int_equal(dbdatlen(dbproc, 1), 23);
-        assert_int_equal(dbdatlen(dbproc, 2), 27);
         it_read_all(dbproc);
         dbclose(dbproc);
 }

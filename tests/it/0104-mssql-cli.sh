@@ -45,6 +45,11 @@ out=$(printf 'SELECT 1\ngo\nexit\n' |
         TDSVER=7.4 tsql -H 127.0.0.1 -p "$port" -U loader -P wrong -D clidb 2>&1 || true)
 echo "$out" | grep -q "Login failed for user 'loader'" || fail "wrong password: $out"
 
+# a client asking for TDS 7.3 is refused by name, not answered in 7.4's forms
+out=$(printf 'SELECT 1\ngo\nexit\n' |
+        TDSVER=7.3 tsql -H 127.0.0.1 -p "$port" -U loader -P pa55-w0rd -D clidb 2>&1 || true)
+echo "$out" | grep -q "retl-mssql-standin speaks TDS 7.4 only" || fail "TDS 7.3: $out"
+
 kill -INT $pid
 set +e
 wait $pid; rc=$?

@@ -20,6 +20,9 @@
 #include "sandbox/mssql/tsql_errors.c"
 #include "sandbox/mssql/tsql_functions.c"
 #include "sandbox/mssql/tsql_rewrite.c"
+#include "sandbox/mssql/tsql_cast.c"
+#include "sandbox/mssql/tsql_typer.c"
+#include "sandbox/mssql/types_decode.c"
 
 /* ------------------------------------------------------------ parse */
 
@@ -266,9 +269,9 @@ static void test_type_info(void **state)
                 {"NUMERIC(38,2)", "6C112602", 1},
                 {"MONEY", "6E08", 1},
                 {"SMALLDATETIME", "6F04", 1},
-                {"VARCHAR(10)", "A70A000904D00034", 2},
-                {"NVARCHAR(10)", "E714000904D00034", 2},
-                {"NVARCHAR(MAX)", "E7FFFF0904D00034", 8},
+                {"VARCHAR(10)", "A70A000904D00000", 2},
+                {"NVARCHAR(10)", "E714000904D00000", 2},
+                {"NVARCHAR(MAX)", "E7FFFF0904D00000", 8},
                 {"BINARY(4)", "AD0400", 2},
                 {"VARBINARY(MAX)", "A5FFFF", 8},
                 {"DATE", "28", 1},
@@ -293,32 +296,6 @@ static void test_type_info(void **state)
                 assert_int_equal(wb.wb_len, cases[i].null_size);
                 assert_int_equal(retl_mssql_null_size(&t), cases[i].null_size);
                 retl_wbuf_free(&wb);
-        }
-        {
-                struct retl_mssql_type t;
-                char name[64], big[4002];
-                struct retl_mssql_value v = {.v_type = SQLITE_INTEGER};
-                retl_mssql_type_infer(&v, &t);
-                retl_mssql_type_name(&t, name, sizeof(name));
-                assert_string_equal(name, "bigint");
-                v.v_type = SQLITE_FLOAT;
-                retl_mssql_type_infer(&v, &t);
-                retl_mssql_type_name(&t, name, sizeof(name));
-                assert_string_equal(name, "float");
-                v.v_type = SQLITE_NULL;
-                retl_mssql_type_infer(&v, &t);
-                retl_mssql_type_name(&t, name, sizeof(name));
-                assert_string_equal(name, "nvarchar(4000)");
-                memset(big, 'x', sizeof(big));
-                v = (struct retl_mssql_value){.v_type = SQLITE_TEXT, .v_ptr = (uint8_t *)big,
-                                              .v_len = sizeof(big)};
-                retl_mssql_type_infer(&v, &t);
-                retl_mssql_type_name(&t, name, sizeof(name));
-                assert_string_equal(name, "nvarchar(max)");
-                v.v_type = SQLITE_BLOB;
-                retl_mssql_type_infer(&v, &t);
-                retl_mssql_type_name(&t, name, sizeof(name));
-                assert_string_equal(name, "varbinary(max)");
         }
 }
 
@@ -356,7 +333,7 @@ static void test_rewrite(void **state)
         } cases[] = {
                 {"SELECT TOP (5) a FROM [dbo].[t]", "SELECT  a FROM \"t\"\nLIMIT (5)"},
                 {"select top 3 * from t where x = N'it''s' ;",
-                 "select  * from t where x = 'it''s' \nLIMIT 3;"},
+                 "select  * from t where x = /*N*/'it''s' COLLATE NOCASE \nLIMIT 3;"},
                 {"SELECT * FROM (SELECT TOP 2 a FROM t ORDER BY a) s",
                  "SELECT * FROM (SELECT  a FROM t ORDER BY a\nLIMIT 2) s"},
                 {"SELECT DATEDIFF(second, '1970-01-01', c) FROM t WITH (NOLOCK)",
@@ -372,6 +349,26 @@ static void test_rewrite(void **state)
                 {"SELECT @@SPID", "SELECT 57"},
                 {"SELECT TOP(2) a FROM t; SELECT TOP(1) b FROM u",
                  "SELECT  a FROM t\nLIMIT (2); SELECT  b FROM u\nLIMIT (1)"},
+                /* conversions become the stand-in's functions */
+                {"SELECT CAST(a AS NVARCHAR(5)), TRY_CAST('x' AS [int])",
+                 "SELECT RETL_CAST(a , 'NVARCHAR(5)'), RETL_TRY_CAST('x' , 'int')"},
+                {"SELECT CAST(CAST(a AS DATE) AS VARCHAR(10))",
+                 "SELECT RETL_CAST(RETL_CAST(a , 'DATE') , 'VARCHAR(10)')"},
+                {"SELECT CONVERT(varchar, c, 126), CONVERT(nvarchar(max), id)",
+                 "SELECT RETL_CONVERT('varchar', c, 126), RETL_CONVERT('nvarchar(max)', id)"},
+                {"SELECT LEFT(a, 3), RIGHT(a, 2) FROM t LEFT JOIN u ON 1 = 1",
+                 "SELECT RETL_LEFT(a, 3), RETL_RIGHT(a, 2) FROM t LEFT JOIN u ON 1 = 1"},
+                {"SELECT DATEPART(month, c), @@TRANCOUNT", "SELECT DATEPART('month', c), RETL_TRANCOUNT()"},
+                /* Latin1_General_CI_AS: literals compared case-insensitively */
+                {"SELECT 'PRO' FROM t WHERE p = 'PRO' AND 'x' <> q",
+                 "SELECT 'PRO' FROM t WHERE p = 'PRO' COLLATE NOCASE AND 'x' COLLATE NOCASE <> q"},
+                {"SELECT a FROM t WHERE p IN ('a', 'b') AND q NOT IN ('c')",
+                 "SELECT a FROM t WHERE p COLLATE NOCASE IN ('a', 'b') AND q COLLATE NOCASE NOT IN ('c')"},
+                /* a date-time with a T compares as the stored form, with a space */
+                {"SELECT 1 WHERE u > '2024-05-01T09:00:00'",
+                 "SELECT 1 WHERE u > '2024-05-01 09:00:00' COLLATE NOCASE"},
+                {"INSERT INTO t VALUES ('2024-05-01T09:00:00')", "INSERT INTO t VALUES ('2024-05-01T09:00:00')"},
+                {"SELECT @P0 FROM t WHERE name <> @P1", "SELECT @P0 FROM t WHERE name <> @P1 COLLATE NOCASE"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char *got = retl_mssql_rewrite(cases[i].in, strlen(cases[i].in), 57);
@@ -380,6 +377,106 @@ static void test_rewrite(void **state)
                                  cases[i].in, got, cases[i].out);
                 free(got);
         }
+        {
+                /* SET QUOTED_IDENTIFIER OFF: "x" is a string, [x] still a name */
+                const char *in = "SELECT \"it's\", [a] FROM t";
+                char *got = retl_mssql_rewrite_opts(in, strlen(in), 57, 0);
+                assert_string_equal(got, "SELECT 'it''s', \"a\" FROM t");
+                free(got);
+        }
+}
+
+/* Result columns typed from their expressions, as SQL Server types them. */
+static void test_typer(void **state)
+{
+        static const struct {
+                const char *sql;
+                const char *want; /* type names, ';' after each; "?" = refused */
+        } cases[] = {
+                {"SELECT 1, 2147483648, 1.50, 'ab', NULL, 1e3", "int;decimal(10,0);decimal(3,2);varchar(2);int;float;"},
+                {"SELECT /*N*/'ab', /*N*/'' + 'x'", "nvarchar(2);nvarchar(2);"},
+                {"SELECT i * 10, i + b, d * 2, d + d, m + i, f / i FROM t",
+                 "int;bigint;decimal(21,2);decimal(11,2);money;float;"},
+                {"SELECT s + ' ' + n, s + s FROM t", "nvarchar(51);varchar(20);"},
+                {"SELECT COUNT(*), COUNT_BIG(*), SUM(i), SUM(d), AVG(d), MAX(dt), MIN(s) FROM t",
+                 "int;bigint;int;decimal(38,2);decimal(38,6);datetime2(7);varchar(10);"},
+                {"SELECT CASE WHEN i = 1 THEN 1 ELSE NULL END, COALESCE(i, b), IFNULL(s, 'x') FROM t",
+                 "int;bigint;varchar(10);"},
+                {"SELECT RETL_CAST(dt , 'DATE'), RETL_CONVERT('varchar', dt, 126), RETL_CAST(i, 'varchar') FROM t",
+                 "date;varchar(30);varchar(30);"},
+                {"SELECT GETDATE(), SYSDATETIME(), SYSDATETIMEOFFSET(), DATEADD('day', 1, dt), DATEADD('day', 1, '2024-01-01') FROM t",
+                 "datetime;datetime2(7);datetimeoffset(7);datetime2(7);datetime;"},
+                {"SELECT DATEDIFF('day', dt, dt), DATEDIFF_BIG('day', dt, dt), YEAR(dt), CHARINDEX('a', s), "
+                 "RETL_LEFT(n, 2), CONCAT(s, i), DB_NAME(), STR(1.5, 6) FROM t",
+                 "int;bigint;int;int;nvarchar(40);varchar(40);nvarchar(128);varchar(6);"},
+                {"SELECT (SELECT MAX(i) FROM t), t.* FROM t", "int;int;bigint;decimal(10,2);money;float;varchar(10);nvarchar(40);datetime2(7);"},
+                {"SELECT t.i FROM t LEFT JOIN t u ON 1 = 1", "int;"},
+                /* CTE and derived-table columns by their expressions; UNION by precedence */
+                {"WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) SELECT x, x * 2 FROM n",
+                 "int;int;"},
+                {"WITH l AS (SELECT MAX(dt) AS last_dt, i + 1 AS j FROM t GROUP BY i) SELECT l.last_dt, j FROM l",
+                 "datetime2(7);int;"},
+                {"SELECT y.k, y.s FROM (SELECT d * 2 AS k, s FROM t) y", "decimal(21,2);varchar(10);"},
+                {"SELECT 1 UNION SELECT 2.5", "decimal(11,1);"},
+                {"SELECT i FROM t UNION ALL SELECT b FROM t", "bigint;"},
+                /* a date/time column compared with a literal compares instants */
+                {"SELECT i FROM t WHERE dt >= '2024-05-01 10:00' AND t.dt BETWEEN '2024-01-01' AND "
+                 "'2025-01-01' AND s = '2024-05-01'",
+                 "int;"},
+                {"SELECT s + i FROM t", "?;"},
+                {"SELECT i = 1 FROM t", "?;"},
+                {"SELECT unknown_fn(i) FROM t", "?;"},
+        };
+        sqlite3 *db;
+
+        (void)state;
+        assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+        assert_int_equal(retl_mssql_register_functions(db), SQLITE_OK);
+        assert_int_equal(sqlite3_create_function(db, "unknown_fn", 1, SQLITE_UTF8, NULL, fn_len, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(retl_mssql_register_db_name(db, "retldb"), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(i INT, b BIGINT, d DECIMAL(10,2), m MONEY, f FLOAT, "
+                                          "s VARCHAR(10), n NVARCHAR(40), dt DATETIME2(7))",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                sqlite3_stmt *st;
+                struct retl_mssql_typed ty;
+                char got[400] = "";
+                int n;
+
+                if (sqlite3_prepare_v2(db, cases[i].sql, -1, &st, NULL) != SQLITE_OK)
+                        fail_msg("%s: %s", cases[i].sql, sqlite3_errmsg(db));
+                n = sqlite3_column_count(st);
+                retl_mssql_typer_run(db, cases[i].sql, n, NULL, 0, &ty);
+                for (int c = 0; c < n; c++) {
+                        char name[64] = "?";
+                        struct retl_mssql_type t;
+                        if (ty.ty_compound && ty.ty_known[c])
+                                retl_mssql_type_name(&ty.ty_types[c], name, sizeof(name));
+                        else if (retl_mssql_type_parse(sqlite3_column_decltype(st, c), &t) == 0)
+                                retl_mssql_type_name(&t, name, sizeof(name));
+                        else if (ty.ty_known[c])
+                                retl_mssql_type_name(&ty.ty_types[c], name, sizeof(name));
+                        else
+                                assert_non_null(ty.ty_why[c]);
+                        strcat(got, name);
+                        strcat(got, ";");
+                }
+                if (strcmp(got, cases[i].want) != 0)
+                        fail_msg("%s:\n  got  %s\n  want %s", cases[i].sql, got, cases[i].want);
+                if (strstr(cases[i].sql, "LEFT JOIN"))
+                        assert_true(ty.ty_outer_join);
+                if (strstr(cases[i].sql, "s + ' ' + n"))
+                        assert_string_equal(ty.ty_sql, "SELECT s || ' ' || n, s || s FROM t");
+                if (strstr(cases[i].sql, "WHERE dt"))
+                        assert_string_equal(ty.ty_sql, "SELECT i FROM t WHERE RETL_DT(dt) >= RETL_DT('2024-05-01 10:00') "
+                                                       "AND RETL_DT(t.dt) BETWEEN RETL_DT('2024-01-01') AND "
+                                                       "RETL_DT('2025-01-01') AND s = '2024-05-01'");
+                retl_mssql_typer_free(&ty);
+                sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
 }
 
 static void test_error_map(void **state)
@@ -390,6 +487,7 @@ static void test_error_map(void **state)
                 const char *text;
         } cases[] = {
                 {"near \"SELEC\": syntax error", 102, 15, "Incorrect syntax near 'SELEC'."},
+                {"near \"FROM\": syntax error", 156, 15, "Incorrect syntax near the keyword 'FROM'."},
                 {"no such table: people", 208, 16, "Invalid object name 'people'."},
                 {"no such column: x", 207, 16, "Invalid column name 'x'."},
                 {"retl:8134:16:Divide by zero error encountered.", 8134, 16,
@@ -402,6 +500,20 @@ static void test_error_map(void **state)
                 assert_int_equal(err.me_number, cases[i].number);
                 assert_int_equal(err.me_severity, cases[i].severity);
                 assert_string_equal(err.me_msg, cases[i].text);
+        }
+        {
+                /* the rewriter drops dbo.; the error names it as written */
+                struct retl_mssql_error err;
+                const char *batch = "SELECT * FROM [dbo].[nosuch]; SELECT * FROM dbo.other";
+                retl_mssql_map_error(1, "no such table: other", &err);
+                retl_mssql_name_object(&err, batch, strlen(batch));
+                assert_string_equal(err.me_msg, "Invalid object name 'dbo.other'.");
+                retl_mssql_map_error(1, "no such table: nosuch", &err);
+                retl_mssql_name_object(&err, batch, strlen(batch));
+                assert_string_equal(err.me_msg, "Invalid object name 'dbo.nosuch'.");
+                retl_mssql_map_error(1, "no such table: plain", &err);
+                retl_mssql_name_object(&err, batch, strlen(batch));
+                assert_string_equal(err.me_msg, "Invalid object name 'plain'.");
         }
 }
 
@@ -429,6 +541,39 @@ static void test_functions(void **state)
                 {"SELECT RETL_FAIL_AT(4, 4)", "ERR:8134"},
                 {"SELECT RETL_FAIL_AT(4, 4, 50001)", "ERR:50001"},
                 {"SELECT length(GETDATE()), length(SYSDATETIME()), length(NEWID())", "23"},
+                /* DATEADD takes any int: the usual incremental pattern */
+                {"SELECT DATEADD('second', 1714550400, '1970-01-01')", "2024-05-01 08:00:00.0000000"},
+                {"SELECT DATEADD('second', 2147483648, '1970-01-01')", "ERR:8115"},
+                /* CAST and CONVERT as SQL Server converts */
+                {"SELECT RETL_CAST('12.7', 'INT')", "ERR:245"},
+                {"SELECT RETL_CAST(12.7, 'INT')", "12"},
+                {"SELECT RETL_TRY_CAST('x', 'INT')", "NULL"},
+                {"SELECT RETL_CAST('2024-05-01 10:00:00', 'DATE')", "2024-05-01"},
+                {"SELECT RETL_CAST('2024-05-01 12:34:56.789', 'DATETIME')", "2024-05-01 12:34:56.7900000"},
+                {"SELECT RETL_CAST('2024-13-01', 'DATE')", "ERR:241"},
+                {"SELECT RETL_CAST('ada@example.com', 'NVARCHAR(5)')", "ada@e"},
+                {"SELECT RETL_CAST('12.345', 'DECIMAL(5,2)')", "12.35"},
+                {"SELECT RETL_CAST('1234.5', 'DECIMAL(5,2)')", "ERR:8115"},
+                {"SELECT RETL_CAST('2024-05-01 22:05:00', 'varchar', 'datetime')", "May  1 2024 10:05PM"},
+                {"SELECT RETL_CONVERT('varchar', '2024-05-01 09:30:00', 126, 'datetime')", "2024-05-01T09:30:00"},
+                {"SELECT RETL_CONVERT('varchar', '2024-05-01 09:30:00.5', 126, 'datetime')", "2024-05-01T09:30:00.500"},
+                {"SELECT RETL_CONVERT('varchar(19)', '2024-05-01 09:30:00.5', 120)", "2024-05-01 09:30:00"},
+                {"SELECT RETL_CONVERT('varchar', '2024-05-01', 999)", "ERR:50000"},
+                {"SELECT FORMAT('2024-05-01 09:30:00', 'yyyy-MM-dd HH:mm')", "2024-05-01 09:30"},
+                {"SELECT FORMAT('2024-05-01', 'D', 'de-DE')", "ERR:50000"},
+                {"SELECT STR(12.7)", "        13"},
+                {"SELECT STR(12.345, 6, 2)", " 12.35"},
+                {"SELECT CONCAT('a', NULL, 1)", "a1"},
+                {"SELECT CHARINDEX('B', 'abc')", "2"},
+                {"SELECT RETL_LEFT('h\xc3\xa9llo', 2), RETL_RIGHT('abc', 5)", "h\xc3\xa9"},
+                {"SELECT RETL_LEFT('abc', -1)", "ERR:536"},
+                {"SELECT DATEPART('month', '2024-05-01'), YEAR('2024-05-01'), DAY('2024-05-01')", "5"},
+                {"SELECT DATEPART('weekday', '2024-05-05')", "1"}, /* a Sunday */
+                {"SELECT length(SYSDATETIMEOFFSET())", "34"},
+                {"SELECT RETL_DT('2024-05-01 10:00:00') = RETL_DT('2024-05-01T10:00:00.0000000')", "1"},
+                {"SELECT RETL_DT('2024-05-01T12:00:00+02:00', 1)", "2024-05-01 10:00:00.0000000"},
+                {"SELECT RETL_DT('2024-05-01T12:00:00+02:00')", "2024-05-01 12:00:00.0000000"},
+                {"SELECT RETL_DT('not a date')", "not a date"},
         };
         sqlite3 *db;
 
@@ -465,6 +610,7 @@ int main(void)
                 cmocka_unit_test(test_type_info),
                 cmocka_unit_test(test_utf16_round_trip),
                 cmocka_unit_test(test_rewrite),
+                cmocka_unit_test(test_typer),
                 cmocka_unit_test(test_error_map),
                 cmocka_unit_test(test_functions),
         };
