@@ -129,7 +129,9 @@ static int host_is_loopback(struct MHD_Connection *conn)
 }
 
 /* A POST must come from our own pages: the form's csrf field, which only a
- * page of ours holds, and an Origin (when the browser sends one) that is us. */
+ * page of ours holds, and an Origin (when the browser sends one) that is us.
+ * (Referrer-Policy same-origin keeps browsers sending our Origin: with
+ * no-referrer they send "null".) */
 static int same_origin_post(const struct retl_console_http *s, struct retl_console_req *rq)
 {
         const char *csrf = retl_console_arg(rq, "csrf");
@@ -154,7 +156,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct retl_consol
         MHD_add_response_header(resp, "Content-Type", rs->type);
         MHD_add_response_header(resp, "Cache-Control", "no-store");
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         /* nothing inline runs, nothing from elsewhere loads */
         MHD_add_response_header(resp, "Content-Security-Policy",
