@@ -52,7 +52,8 @@ void retl_console_svg_chart(struct retl_html *h, const struct retl_chart_point *
                 label(h, W / 2, H / 2, "middle", "no imports yet");
         for (size_t i = 0; i < n; i++) {
                 const struct retl_chart_point *p = &pts[i];
-                double x = LEFT + slot * (double)i + slot * 0.15, bw = slot * 0.7;
+                double bw = slot * 0.7 > 48 ? 48 : slot * 0.7;
+                double x = LEFT + slot * ((double)i + 0.5) - bw / 2;
                 double hi = plot_h * (double)p->imported / (double)max_rows;
                 double hf = plot_h * (double)p->failed / (double)max_rows;
                 double base = H - BOTTOM;
