@@ -13,10 +13,11 @@ PREFIX=t0701
 export RETL_TEST_API_KEY=k0701
 SBX_PID=
 CONSOLE_PID=
+OPEN_PID=
 
 cleanup() {
-        for p in "$CONSOLE_PID" "$DAEMON_PID" "$SBX_PID" "$STANDIN_PID"; do
-                [ -n "$p" ] && kill "$p" 2>/dev/null
+        for p in "$CONSOLE_PID" "$OPEN_PID" "$DAEMON_PID" "$SBX_PID" "$STANDIN_PID"; do
+                [ -n "$p" ] && kill "$p" 2>/dev/null || true
         done
         wait 2>/dev/null || true
 }
@@ -124,7 +125,19 @@ ok "no secret on the pages"
 ! "$RETL" console -c "$T/retl.cfg" --listen 0.0.0.0:0 > "$T/open.log" 2>&1 ||
         fail "the console listened on 0.0.0.0 without a token"
 grep -q "requires a token" "$T/open.log" || fail "no reason given: $(cat "$T/open.log")"
-ok "without a token the console listens only on loopback"
+# ... and answers only to a loopback host name (a rebound DNS name is refused)
+"$RETL" console -c "$T/retl.cfg" --listen 127.0.0.1:0 --port-file "$T/open.port" > "$T/open.log" 2>&1 &
+OPEN_PID=$!
+wait_for "the console without a token" 30 test -s "$T/open.port"
+OPEN=http://127.0.0.1:$(cat "$T/open.port")
+[ "$(code "$OPEN/")" = 200 ] || fail "the loopback console without a token does not answer"
+[ "$(code -H "Host: rebound.example:$(cat "$T/open.port")" "$OPEN/")" = 403 ] ||
+        fail "the loopback console answers to a foreign host name"
+kill "$OPEN_PID"; wait "$OPEN_PID" 2>/dev/null || true; OPEN_PID=
+echo short > "$T/short-token"
+! "$RETL" console -c "$T/retl.cfg" --listen 127.0.0.1:0 --token-file "$T/short-token" > "$T/short.log" 2>&1 ||
+        fail "a token of 5 characters was accepted"
+ok "without a token the console listens only on loopback, for loopback names; short tokens are refused"
 
 # ---------------------------------------------------------------- the browser
 python3 - "$T/status.json" "$T/errors.csv" "$FAILED_RUN" > "$T/expect.json" <<'X'
