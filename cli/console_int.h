@@ -24,6 +24,19 @@ void retl_console_send_error(struct retl_console_resp *rs, unsigned status, cons
 /** @brief A status's CSS class: "st-completed", "st-some-rows-failed"... */
 const char *retl_console_status_class(int import_status);
 
+/* Pieces of the pages (console_pages.c). */
+struct retl_history;
+/** @brief "every 1h", "every 90s". */
+void retl_console_fmt_every(char *out, size_t n, int64_t interval_s);
+/** @brief The sync's next run as far as the console can tell: a time, "due now",
+ *  "paused" or "when the extractor starts". */
+void retl_console_next_run(char *out, size_t n, const struct retl_cfg_sync *s,
+                           const struct retl_history *h);
+void retl_console_status_badge(struct retl_html *p, int import_status);
+void retl_console_sync_link(struct retl_html *p, const char *sync);
+/** @brief A <td> with the time @p unix_s. */
+void retl_console_time_cell(struct retl_html *p, int64_t unix_s);
+
 /* The pages (console_pages.c, console_run.c). */
 void retl_console_page_syncs(struct retl_console *c, const struct retl_console_req *rq,
                              struct retl_console_resp *rs);

@@ -56,17 +56,14 @@ static void run_facts(struct retl_html *p, const struct retl_history_run *run)
         const struct retl_import_report *r = &run->r;
         char t[32];
 
-        retl_html_raw(p, "<dl class=\"facts\"><dt>Sync</dt><dd><a href=\"/sync?name=");
-        retl_html_url_value(p, r->sync);
-        retl_html_raw(p, "\">");
-        retl_html_text(p, r->sync);
-        retl_html_raw(p, "</a></dd><dt>Workspace</dt><dd>");
+        retl_html_raw(p, "<dl class=\"facts\"><dt>Sync</dt><dd>");
+        retl_console_sync_link(p, r->sync);
+        retl_html_raw(p, "</dd><dt>Workspace</dt><dd>");
         retl_html_text(p, r->workspace);
-        retl_html_fmt(p, "</dd><dt>Status</dt><dd><span class=\"badge %s\">",
-                      retl_console_status_class(r->status));
-        retl_html_text(p, retl_import_status_name(r->status));
+        retl_html_raw(p, "</dd><dt>Status</dt><dd>");
+        retl_console_status_badge(p, r->status);
         retl_history_fmt_time(t, sizeof(t), run->start_ms / 1000);
-        retl_html_raw(p, "</span></dd><dt>Started</dt><dd>");
+        retl_html_raw(p, "</dd><dt>Started</dt><dd>");
         retl_html_text(p, t);
         retl_html_raw(p, "</dd><dt>Rows read</dt><dd id=\"run-rows\">");
         retl_html_count(p, r->rows);
@@ -287,9 +284,9 @@ void retl_console_page_replay(struct retl_console *c, const struct retl_console_
                                             "</p>\n");
                 retl_html_raw(&p, "<pre>");
                 retl_html_text(&p, retl_buf_str(&said));
-                retl_html_raw(&p, "</pre>\n<p><a href=\"/sync?name=");
-                retl_html_url_value(&p, run->r.sync);
-                retl_html_raw(&p, "\">Back to the sync</a></p>\n");
+                retl_html_raw(&p, "</pre>\n<p>Back to the sync: ");
+                retl_console_sync_link(&p, run->r.sync);
+                retl_html_raw(&p, "</p>\n");
                 retl_buf_free(&said);
         }
         retl_html_end(&p, 0);
