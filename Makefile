@@ -2,7 +2,8 @@
 #   make            build bin/retl (and the SQL Server stand-in) with -O2 -g
 #   make test       install what is missing, unit tests under ASan+UBSan,
 #                   integration tests against a real Kafka broker
-#   make demo       the main job on the embedded default
+#   make demo       the main job on the embedded default (then, in a terminal,
+#                   retl console on its imports until Ctrl-C)
 #   make bench      benchmarks that print figures
 #   make asan       the sanitizer build alone (build/asan/)
 #   make check      format check + tests

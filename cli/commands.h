@@ -16,6 +16,7 @@ int retl_errors_main(int argc, char **argv);
 int retl_replay_main(int argc, char **argv);
 int retl_demo_main(int argc, char **argv);
 int retl_state_main(int argc, char **argv);
+int retl_console_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
@@ -27,6 +28,7 @@ int retl_state_main(int argc, char **argv);
         {"errors", "the failed rows of a run as CSV", retl_errors_main}, \
         {"replay", "re-import runs from a workspace's topic, without the database", retl_replay_main}, \
         {"state", "a sync's row state (what was last delivered per identifier); --reset", retl_state_main}, \
+        {"console", "serve a web console of the syncs, imports and failed rows", retl_console_main}, \
         {"dump", "print the records of a workspace's topic (JSON lines with --json)", retl_dump_main}, \
         {"sandbox", "run a local Customer.io workspace (Track API) for trials and tests", retl_sandbox_main}, \
         {"demo", "run the whole job on an embedded sample and check what lands", retl_demo_main}, \

@@ -43,7 +43,7 @@ struct demo {
         char db[320];
         char sandbox_url[64];
         int db_port;
-        pid_t standin_pid, sandbox_pid, upload_pid;
+        pid_t standin_pid, sandbox_pid, upload_pid, console_pid;
         rd_kafka_t *mock_rk;
         char brokers[256];
         int checks, failed;
@@ -567,6 +567,39 @@ static void verify_second(struct demo *d)
         json_decref(rj);
 }
 
+/* In a terminal, the imports stay on view in `retl console` until Ctrl-C;
+ * without one (CI, a script) the demo ends at once, as it always did. */
+static void serve_console(struct demo *d)
+{
+        char port_file[320], log[320], listen_arg[] = "127.0.0.1:0";
+        char *av[] = {d->self, "console", "-c", d->cfg, "--listen", listen_arg, "--port-file",
+                      port_file, NULL};
+        int port;
+
+        if (!isatty(STDIN_FILENO))
+                return;
+        snprintf(port_file, sizeof(port_file), "%s/console.port", d->dir);
+        snprintf(log, sizeof(log), "%s/console.log", d->dir);
+        d->console_pid = spawn(av, log);
+        port = wait_port(port_file, d->console_pid, 15000);
+        if (port < 0) {
+                say("\n(the console did not start: see %s)\n", log);
+                stop_child(&d->console_pid);
+                return;
+        }
+        say("\n== the console: open http://127.0.0.1:%d/ in a browser (Ctrl-C to stop)\n", port);
+        while (!interrupted) {
+                if (waitpid(d->console_pid, NULL, WNOHANG) == d->console_pid) {
+                        d->console_pid = 0;
+                        say("(the console stopped: see %s)\n", log);
+                        break;
+                }
+                sleep_ms(200);
+        }
+        interrupted = 0; /* leaving the console is how the demo ends: not a failure */
+        stop_child(&d->console_pid);
+}
+
 static int usage(FILE *out)
 {
         fprintf(out,
@@ -575,7 +608,8 @@ static int usage(FILE *out)
                 "SQL Server stand-in, Kafka inside this process, `retl sandbox` as the\n"
                 "workspace, and the real extractor and uploader. Imports people, companies\n"
                 "and memberships, changes the source, runs the next incremental sync and\n"
-                "checks what landed. Exit status 0 when everything arrived as expected.\n\n"
+                "checks what landed. Exit status 0 when everything arrived as expected.\n"
+                "In a terminal it then serves `retl console` on the result until Ctrl-C.\n\n"
                 "  --keep   leave the work folder (database, config, logs) in place\n");
         return out == stdout ? 0 : 2;
 }
@@ -728,11 +762,14 @@ int retl_demo_main(int argc, char **argv)
         say("\n%d checks, %d failed. %s\n", d.checks, d.failed,
             d.failed ? "Something did not arrive as expected." : "Everything arrived as expected.");
         rc = d.failed ? 1 : 0;
+        if (!interrupted)
+                serve_console(&d);
         goto out;
 fail:
         fprintf(stderr, "\nretl demo: %s\n", err);
         keep = 1;
 out:
+        stop_child(&d.console_pid);
         stop_child(&d.upload_pid);
         stop_child(&d.sandbox_pid);
         stop_child(&d.standin_pid);

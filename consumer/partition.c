@@ -65,7 +65,6 @@ void retl_partition_set_workspace(struct retl_partition *p, const struct retl_cf
         }
         if (old->rate_limit != ws->rate_limit) {
                 retl_pace_window_free(&p->pacer);
-        retl_pace_window_free(&p->app_pacer);
                 retl_pace_window_init(&p->pacer, ws->rate_limit, RETL_PACE_JITTER_MS);
                 retl_log_info(p->ctx, "rate_limit is now %d requests/s", ws->rate_limit);
         }
@@ -113,6 +112,7 @@ void retl_partition_destroy(struct retl_partition *p)
         retl_checkpoint_free(&p->cp);
         retl_partition_commit_forget_unlisted(p);
         retl_pace_window_free(&p->pacer);
+        retl_pace_window_free(&p->app_pacer);
         retl_keyset_free(&p->inflight_keys);
         retl_keyset_free(&p->skipped_keys);
         free(p->batch_url);

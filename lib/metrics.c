@@ -1,6 +1,7 @@
 /* retl — Prometheus metrics and health endpoints, see metrics.h. */
 #include "metrics.h"
 #include "buf.h"
+#include "listen.h"
 #include "log.h"
 #include "mem.h"
 
@@ -271,35 +272,13 @@ struct retl_metrics *retl_metrics_new(const char *listen, int stall_s, char *err
 {
         struct retl_metrics *m = retl_calloc(1, sizeof(*m));
         struct sockaddr_in sa;
-        const char *colon;
-        char host[64];
-        long port;
-        char *end;
 
         pthread_mutex_init(&m->lock, NULL);
         m->stall_s = stall_s > 0 ? stall_s : 60;
         m->last_beat = time(NULL);
         if (!listen)
                 return m;
-        colon = strrchr(listen, ':');
-        port = colon ? strtol(colon + 1, &end, 10) : -1;
-        if (!colon || *end || port < 0 || port > 65535 || (size_t)(colon - listen) >= sizeof(host)) {
-                snprintf(errstr, errstr_size, "metrics.listen '%s': expected host:port", listen);
-                retl_metrics_destroy(m);
-                return NULL;
-        }
-        memcpy(host, listen, (size_t)(colon - listen));
-        host[colon - listen] = '\0';
-        memset(&sa, 0, sizeof(sa));
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons((uint16_t)port);
-        if (!*host || !strcmp(host, "*"))
-                sa.sin_addr.s_addr = htonl(INADDR_ANY);
-        else if (!strcmp(host, "localhost"))
-                sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-                snprintf(errstr, errstr_size, "metrics.listen '%s': host must be an IPv4 address",
-                         listen);
+        if (retl_listen_parse("metrics.listen", listen, &sa, errstr, errstr_size)) {
                 retl_metrics_destroy(m);
                 return NULL;
         }
@@ -315,10 +294,10 @@ struct retl_metrics *retl_metrics_new(const char *listen, int stall_s, char *err
         {
                 const union MHD_DaemonInfo *di = MHD_get_daemon_info(m->mhd,
                                                                      MHD_DAEMON_INFO_BIND_PORT);
-                m->port = di ? di->port : (int)port;
+                m->port = di ? di->port : (int)ntohs(sa.sin_port);
         }
         retl_log_info("metrics", "serving /metrics, /healthz and /readyz on %s:%d",
-                      *host ? host : "0.0.0.0", m->port);
+                      inet_ntoa(sa.sin_addr), m->port);
         return m;
 }
 

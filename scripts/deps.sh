@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what retl's build, tests and demo need and are missing, on Debian 12.
 #   scripts/deps.sh            build + test dependencies (Debian packages, the Kafka broker jars,
-#                              clang for `make fuzz`, the mssql-jdbc driver jar)
+#                              clang for `make fuzz`, the mssql-jdbc driver jar, the console
+#                              test's puppeteer-core from npm, pinned)
 #   scripts/deps.sh --runtime  only what `make demo` needs (build + runtime libraries)
 # Uses sudo when not root. Idempotent: prints nothing when all is there.
 set -euo pipefail
@@ -11,7 +12,8 @@ BUILD_PKGS="build-essential pkg-config librdkafka-dev libavro-dev libconfig-dev
 libcurl4-openssl-dev libjansson-dev freetds-dev freetds-bin libsybdb5 libmicrohttpd-dev
 libsqlite3-dev sqlite3 libssl-dev"
 FUZZ_PKGS="clang"
-TEST_PKGS="libcmocka-dev kcat default-jdk-headless maven curl python3 python3-avro python3-jsonschema netcat-openbsd procps openssl"
+TEST_PKGS="libcmocka-dev kcat default-jdk-headless maven curl python3 python3-avro python3-jsonschema netcat-openbsd procps openssl
+chromium nodejs npm"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--runtime" ] || want="$want $TEST_PKGS $FUZZ_PKGS"
@@ -26,6 +28,13 @@ if command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then
 fi
 if command -v mvn >/dev/null 2>&1; then
         missing=("${missing[@]/maven}")
+fi
+# node and npm too (e.g. Node.js from its own packages, npm inside them).
+if command -v node >/dev/null 2>&1; then
+        missing=("${missing[@]/nodejs}")
+fi
+if command -v npm >/dev/null 2>&1; then
+        missing=("${missing[@]/npm}")
 fi
 pkgs=()
 for p in "${missing[@]}"; do [ -n "$p" ] && pkgs+=("$p"); done
@@ -42,4 +51,14 @@ fi
 if [ "${1:-}" != "--runtime" ]; then
         tests/kafka/broker.sh fetch
         tests/jdbc/driver.sh fetch
+        # The browser test's driver (tests/it/0701): puppeteer-core as its lock file
+        # pins it, into .cache; it drives Debian's chromium and downloads no browser.
+        mods=.cache/console-test
+        if ! cmp -s tests/console/package-lock.json "$mods/package-lock.json" ||
+                [ ! -d "$mods/node_modules/puppeteer-core" ]; then
+                echo "deps: npm ci of tests/console (puppeteer-core) into $mods"
+                rm -rf "$mods"; mkdir -p "$mods"
+                cp tests/console/package.json tests/console/package-lock.json tests/console/.npmrc "$mods/"
+                (cd "$mods" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+        fi
 fi

@@ -18,6 +18,8 @@
 #   GROUP            kafka.group (retl-uploaders)
 #   EXTRACTOR_USER   the extractor's principal name (retl-extractor)
 #   UPLOADER_USER    the uploaders' principal name (retl-uploader)
+#   CONSOLE_USER     the console's principal name (deploy/components/console; unset = no
+#                    ACLs for a console), e.g. retl-console
 #   REPLICATION      replication factor (3; min.insync.replicas is 2)
 #   DRY_RUN=1        print the commands instead of running them
 set -euo pipefail
@@ -31,6 +33,7 @@ FAILURES_TOPIC=${FAILURES_TOPIC:-retl.failures}
 GROUP=${GROUP:-retl-uploaders}
 EXTRACTOR_USER=${EXTRACTOR_USER:-retl-extractor}
 UPLOADER_USER=${UPLOADER_USER:-retl-uploader}
+CONSOLE_USER=${CONSOLE_USER:-}
 REPLICATION=${REPLICATION:-3}
 KAFKA_TOPICS=${KAFKA_TOPICS:-kafka-topics.sh}
 KAFKA_ACLS=${KAFKA_ACLS:-kafka-acls.sh}
@@ -93,5 +96,18 @@ acl --allow-principal "$U" --resource-pattern-type prefixed --topic "$STATE_PREF
         --operation Read --operation Write --operation Describe --operation Create
 acl --allow-principal "$U" --group "$GROUP" --operation Read --operation Describe
 acl --allow-principal "$U" --cluster --operation IdempotentWrite   # brokers before Kafka 3.0
+
+# Console (optional): reads the import reports and failed rows, the workspace topics
+# (their end offsets, and the runs a replay copies) and the uploader group's committed
+# offsets (Describe); its Replay appends to a workspace topic, as `retl replay` does.
+if [ -n "$CONSOLE_USER" ]; then
+        C=User:$CONSOLE_USER
+        acl --allow-principal "$C" --resource-pattern-type prefixed --topic "$TOPIC_PREFIX" \
+                --operation Read --operation Describe --operation Write
+        acl --allow-principal "$C" --topic "$IMPORTS_TOPIC" --operation Read --operation Describe
+        acl --allow-principal "$C" --topic "$FAILURES_TOPIC" --operation Read --operation Describe
+        acl --allow-principal "$C" --group "$GROUP" --operation Describe
+        acl --allow-principal "$C" --cluster --operation IdempotentWrite   # brokers before Kafka 3.0
+fi
 
 echo "done: $(echo $WORKSPACES | wc -w) workspace topic(s), $IMPORTS_TOPIC, $FAILURES_TOPIC, ACLs for $E and $U"

@@ -137,6 +137,7 @@ const podSpecOf = (w) => w.spec?.template?.spec;
 const workloads = [...find("Deployment"), ...find("StatefulSet"), ...find("DaemonSet")];
 const isExtractor = (w) => podSpecOf(w)?.containers?.some((c) => (c.args || [])[0] === "extract");
 const isUploader = (w) => podSpecOf(w)?.containers?.some((c) => (c.args || [])[0] === "upload");
+const isConsole = (w) => podSpecOf(w)?.containers?.some((c) => (c.args || [])[0] === "console");
 const extractors = workloads.filter(isExtractor);
 const uploaders = workloads.filter(isUploader);
 check("exactly one extractor workload", extractors.length === 1, `found ${extractors.length}`);
@@ -185,9 +186,17 @@ for (const w of workloads) {
   check(`${who}: selector matches its pod labels`,
     Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => tl[k] === v));
   const ann = w.spec?.template?.metadata?.annotations || {};
-  check(`${who}: prometheus.io scrape annotations (scrape, port 9400, path /metrics)`,
-    ann["prometheus.io/scrape"] === "true" && ann["prometheus.io/port"] === "9400" &&
-    ann["prometheus.io/path"] === "/metrics");
+  if (isConsole(w)) {
+    // components/console: a web page, no /metrics; off loopback it needs its token
+    const args = podSpecOf(w).containers[0].args || [];
+    const listen = args[args.indexOf("--listen") + 1] || "127.0.0.1:8480";
+    check(`${who}: the console requires a token when it listens beyond loopback`,
+      listen.startsWith("127.") || args.includes("--token-file"), args.join(" "));
+  } else {
+    check(`${who}: prometheus.io scrape annotations (scrape, port 9400, path /metrics)`,
+      ann["prometheus.io/scrape"] === "true" && ann["prometheus.io/port"] === "9400" &&
+      ann["prometheus.io/path"] === "/metrics");
+  }
   const psc = ps.securityContext || {};
   check(`${who}: pod runs as non-root (runAsNonRoot, runAsUser 10001)`,
     psc.runAsNonRoot === true && psc.runAsUser === 10001, JSON.stringify(psc));
@@ -306,10 +315,16 @@ check("a PodDisruptionBudget selects the uploaders",
   pdbs.some((p) => selects(p.spec?.selector?.matchLabels, uplLabels)));
 check("no PodDisruptionBudget covers the extractor (it would block node drains)",
   !pdbs.some((p) => selects(p.spec?.selector?.matchLabels, ext?.spec?.template?.metadata?.labels || {})));
-for (const s of find("Service"))
-  check(`Service/${s.metadata.name} selects pods of a workload and names port metrics`,
-    workloads.some((w) => selects(s.spec?.selector, w.spec?.template?.metadata?.labels || {})) &&
-    (s.spec?.ports || []).some((p) => p.name === "metrics" && p.port === 9400));
+for (const s of find("Service")) {
+  const of = workloads.filter((w) => selects(s.spec?.selector, w.spec?.template?.metadata?.labels || {}));
+  if (of.length && of.every(isConsole))
+    check(`Service/${s.metadata.name} selects the console, port http, not exposed (ClusterIP)`,
+      (s.spec?.type ?? "ClusterIP") === "ClusterIP" &&
+      (s.spec?.ports || []).some((p) => p.name === "http"));
+  else
+    check(`Service/${s.metadata.name} selects pods of a workload and names port metrics`,
+      of.length > 0 && (s.spec?.ports || []).some((p) => p.name === "metrics" && p.port === 9400));
+}
 for (const sm of find("ServiceMonitor"))
   check(`ServiceMonitor/${sm.metadata.name} scrapes /metrics on port metrics of a Service`,
     find("Service").some((s) => selects(sm.spec?.selector?.matchLabels, s.metadata.labels || {})) &&

@@ -6,6 +6,7 @@
 #include "sandbox/track/sbx_ws.h"
 
 #include "lib/args.h"
+#include "lib/listen.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -215,24 +216,6 @@ static int read_key(const char *env, const char *file, const char *what, char **
                 }
         }
         return 0;
-}
-
-static int write_port_file(const char *path, int port)
-{
-        char *tmp = retl_asprintf("%s.tmp", path);
-        FILE *f = fopen(tmp, "w");
-        int rc = -1;
-
-        if (f) {
-                rc = fprintf(f, "%d\n", port) < 0 ? -1 : 0;
-                if (fclose(f))
-                        rc = -1;
-                /* rename: a waiting script never reads a half-written file */
-                if (!rc && rename(tmp, path))
-                        rc = -1;
-        }
-        free(tmp);
-        return rc;
 }
 
 /* Takes the current option's value into *out, a number from @p lo to
@@ -529,7 +512,7 @@ int retl_sandbox_main(int argc, char **argv)
         port = retl_sbx_server_port(srv);
         printf("listening on http://%s:%d\n", host, port);
         fflush(stdout);
-        if (o.port_file && write_port_file(o.port_file, port)) {
+        if (o.port_file && retl_listen_write_port(o.port_file, port)) {
                 retl_log_error("sandbox", "cannot write port file %s: %s", o.port_file,
                                strerror(errno));
                 goto out;

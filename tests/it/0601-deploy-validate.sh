@@ -124,6 +124,16 @@ for n in base dev prod strimzi; do
                 bad "render deploy/${SRC[$n]}: $(head -5 "$TMP/$n.err")"
         fi
 done
+# components/console is optional: the dev overlay with it added, as its README says
+# (components: [../../components/console]), from a copy of deploy/.
+rm -rf "$TMP/deploy-console"; cp -r "$D" "$TMP/deploy-console"
+printf '\ncomponents:\n  - ../../components/console\n' >> "$TMP/deploy-console/overlays/dev/kustomization.yaml"
+if "${KUSTOMIZE[@]}" "$TMP/deploy-console/overlays/dev" >"$TMP/console.yaml" 2>"$TMP/console.err" &&
+        grep -q '^  name: retl-console$' "$TMP/console.yaml"; then
+        ok "render deploy/overlays/dev + components/console ($(grep -c '^kind:' "$TMP/console.yaml") objects)"
+else
+        bad "render dev + components/console: $(head -5 "$TMP/console.err")"
+fi
 # The ServiceMonitor component renders inside prod; check it is really there.
 if grep -q '^kind: ServiceMonitor' "$TMP/prod.yaml"; then ok "prod includes components/servicemonitor"
 else bad "prod lacks the ServiceMonitors of components/servicemonitor"; fi
@@ -131,7 +141,7 @@ else bad "prod lacks the ServiceMonitors of components/servicemonitor"; fi
 # ---- 2. schemas -----------------------------------------------------------------------------
 echo "== 2. schemas"
 node "$D/validate/validate.mjs" --modules "$MODS" "$TMP/base.yaml" "$TMP/dev.yaml" "$TMP/prod.yaml" \
-        "$TMP/strimzi.yaml" "$D/examples/secrets.example.yaml" >"$TMP/validate.log" 2>&1
+        "$TMP/strimzi.yaml" "$TMP/console.yaml" "$D/examples/secrets.example.yaml" >"$TMP/validate.log" 2>&1
 rc=$?
 sed 's|'"$TMP"'/||' "$TMP/validate.log"
 count "$TMP/validate.log"
@@ -180,7 +190,7 @@ else bad "validate.mjs rejected $nbad of 5 broken objects:"; cat "$TMP/broken.lo
 
 # ---- 3. properties --------------------------------------------------------------------------
 echo "== 3. properties"
-for n in base dev prod; do
+for n in base dev prod console; do
         extra=(); [ "$n" = base ] || extra=(--overlay)
         node "$D/validate/checks.mjs" --modules "$MODS" --name "$n" --rendered "$TMP/$n.yaml" \
                 --secrets "$D/examples/secrets.example.yaml" "${extra[@]}" >"$TMP/checks-$n.log" 2>&1
