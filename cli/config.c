@@ -24,11 +24,9 @@ static int check_more(const struct retl_cfg *cfg)
                 const struct retl_cfg_sync *s = &cfg->syncs[i];
                 const char *q[2] = {s->query, s->relationship_query};
                 for (int k = 0; k < 2; k++) {
-                        char *sql = NULL;
                         if (!q[k])
                                 continue;
-                        if (retl_query_render(q[k], 0, &sql, err, sizeof(err)) ||
-                            retl_query_check(sql, NULL, err, sizeof(err))) {
+                        if (retl_query_check_template(q[k], err, sizeof(err))) {
                                 /* the file's line is the setting's; "line N" of the
                                  * rules is the query's own */
                                 int qline, used = 0;
@@ -42,7 +40,6 @@ static int check_more(const struct retl_cfg *cfg)
                                         fprintf(stderr, "%s\n", err);
                                 n++;
                         }
-                        free(sql);
                 }
         }
         /* The uploaders keep every sync's last_sync_time of a workspace in

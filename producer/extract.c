@@ -24,6 +24,7 @@
 #include "lib/signals.h"
 #include "lib/mem.h"
 #include "producer/commands.h"
+#include "producer/query.h"
 #include "producer/recover.h"
 #include "producer/run.h"
 #include "producer/schedule.h"
@@ -99,7 +100,26 @@ static int run_once(const struct retl_cfg *cfg, struct retl_sink *sink, const ch
 struct plan {
         int64_t slot;
         int64_t retry_at;       /* 0 = not waiting */
+        int refused;            /* its query breaks the rules: it never runs */
 };
+
+/* A sync whose query the rules refuse (`retl config` says so too) would
+ * fail every run: it is said once, when the file is loaded, and left out;
+ * the other syncs run. @returns 1 when refused. */
+static int refused(const struct retl_cfg_sync *s)
+{
+        const char *q[2] = {s->query, s->relationship_query};
+        char err[1024];
+
+        for (int k = 0; k < 2; k++)
+                if (q[k] && retl_query_check_template(q[k], err, sizeof(err))) {
+                        retl_log_error("extract", "sync %s will never run: its %s is refused "
+                                       "(%s); fix it in the file, the other syncs run", s->name,
+                                       k ? "relationship_query" : "query", err);
+                        return 1;
+                }
+        return 0;
+}
 
 static void log_plan(const struct retl_cfg_sync *s, const struct plan *p, int64_t now)
 {
@@ -150,6 +170,8 @@ static void reload(struct retl_cfg **cfgp, struct plan **planp, struct retl_sink
                 }
                 log_plan(s, &plan[i], now);
         }
+        for (size_t i = 0; i < cfg->nsyncs; i++)
+                plan[i].refused = refused(&cfg->syncs[i]);
         for (size_t i = 0; i < old->nsyncs; i++)
                 if (!retl_cfg_sync_find(cfg, old->syncs[i].name))
                         retl_log_info("extract", "sync %s deleted: it stops; what it imported "
@@ -186,11 +208,12 @@ static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
                 plan[i].slot = retl_schedule_first(cfg->syncs[i].start, cfg->syncs[i].interval_s,
                                                    now);
                 log_plan(&cfg->syncs[i], &plan[i], now);
-                active += !cfg->syncs[i].paused;
+                plan[i].refused = refused(&cfg->syncs[i]);
+                active += !cfg->syncs[i].paused && !plan[i].refused;
         }
         if (!active)
-                retl_log_warn("extract", "every sync is paused: nothing to do until the "
-                              "configuration changes");
+                retl_log_warn("extract", "every sync is paused or refused: nothing to do "
+                              "until the configuration changes");
         while (!stop_requested) {
                 size_t due = (size_t)-1;
                 const struct retl_cfg_sync *s;
@@ -209,7 +232,7 @@ static int run_schedule(struct retl_cfg **cfgp, struct retl_sink *sink,
                         }
                 }
                 for (size_t i = 0; i < cfg->nsyncs; i++)
-                        if (!cfg->syncs[i].paused && plan[i].slot <= now &&
+                        if (!cfg->syncs[i].paused && !plan[i].refused && plan[i].slot <= now &&
                             plan[i].retry_at <= now &&
                             (due == (size_t)-1 || plan[i].slot < plan[due].slot))
                                 due = i;

@@ -309,3 +309,14 @@ int64_t retl_query_watermark(int64_t last_sync_time, int64_t overlap_s)
                 return 0;
         return last_sync_time > overlap_s ? last_sync_time - overlap_s : 0;
 }
+
+int retl_query_check_template(const char *tmpl, char *errstr, size_t errstr_size)
+{
+        char *sql = NULL;
+        int rc = retl_query_render(tmpl, 0, &sql, errstr, errstr_size) ||
+                         retl_query_check(sql, NULL, errstr, errstr_size)
+                 ? -1
+                 : 0;
+        free(sql);
+        return rc;
+}

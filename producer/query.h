@@ -25,6 +25,12 @@ int retl_query_render(const char *tmpl, int64_t last_sync_time, char **out, char
  *  whole table) while the sync has never completed a run. */
 int64_t retl_query_watermark(int64_t last_sync_time, int64_t overlap_s);
 
+/** @brief Whether a sync's query template can ever run: rendered (with 0
+ *  for the template) and checked by the read-only rule, as every run does.
+ *  @returns 0, or -1 with the reason (its "line N: " is the query's line). */
+int retl_query_check_template(const char *tmpl, char *errstr, size_t errstr_size)
+        __attribute__((warn_unused_result));
+
 struct retl_query_info {
         int has_star;           /* SELECT * or alias.* in a select list */
 };

@@ -22,7 +22,13 @@ const num = (s) => Number(String(s).replace(/,/g, ''));
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  // a loaded CI machine starts chromium slowly; the machine's network is
+  // closed, so nothing in the background may try to reach out
+  timeout: 120000,
+  protocolTimeout: 120000,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+         '--disable-quic', '--disable-background-networking', '--disable-component-update',
+         '--disable-sync'],
 });
 try {
   // --- without the token: refused
@@ -90,7 +96,7 @@ try {
   const query = await page.$eval('pre.query', (e) => e.textContent);
   check(query.includes(expect.query_marker), `the query text shows "${expect.query_marker}" as text`);
   // the script polls /progress: figures written without a reload
-  await page.waitForFunction(() => document.getElementById('progress').dataset.updated, {timeout: 15000});
+  await page.waitForFunction(() => document.getElementById('progress').dataset.updated, {timeout: 60000});
   const pend = await page.$eval('#p-pending', (e) => e.textContent);
   check(num(pend) === expect.pending, `live progress: records waiting ${pend} (updated by the script)`);
   await page.screenshot({path: path.join(shots, 'console-sync.png'), fullPage: true});

@@ -155,9 +155,9 @@ X
 # an ES module resolves its imports from where it lies: beside node_modules
 cp "$RETL_ROOT/tests/console/browse.mjs" "$T/browse.mjs"
 ln -sfn "$MODS/node_modules" "$T/node_modules"
+rc=0
 CONSOLE_URL=$URL CONSOLE_TOKEN=$TOKEN EXPECT=$T/expect.json SHOTS=$T CHROMIUM=$CHROMIUM \
-        timeout -k 5 180 node "$T/browse.mjs" > "$T/browse.log" 2>&1
-rc=$?
+        timeout -k 5 180 node "$T/browse.mjs" > "$T/browse.log" 2>&1 || rc=$?
 sed 's/^/   /' "$T/browse.log"
 [ $rc = 0 ] || fail "the browser checks (see above; screenshots in $T)"
 for p in syncs sync run; do
