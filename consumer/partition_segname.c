@@ -1,6 +1,7 @@
 /* retl uploader — segments found or created by name, see
  * partition_segname.h. */
 #include "consumer/partition_segname.h"
+#include "consumer/rowstate.h"
 #include "consumer/jsonw.h"
 #include "consumer/partition_batcher.h"
 #include "lib/log.h"
@@ -339,7 +340,5 @@ const char *retl_partition_segname_gone(struct retl_partition *p, struct run *r,
 
 int64_t retl_partition_segname_state_key(const struct run *r)
 {
-        if (!r->s.segment_name)
-                return r->s.segment;
-        return -1 - (int64_t)retl_checkpoint_name_hash(r->s.segment_name);
+        return retl_rowstate_segment_key(r->s.segment, r->s.segment_name);
 }

@@ -1,5 +1,6 @@
 /* retl uploader — row state in memory, see rowstate.h. */
 #include "consumer/rowstate.h"
+#include "lib/checkpoint.h"
 #include "lib/mem.h"
 
 #include <stdlib.h>
@@ -280,4 +281,11 @@ uint64_t retl_rowstate_fingerprint(const char *json, size_t len, int64_t segment
 {
         /* a different seed from the keys', then the settings folded in */
         return mix64(hash_from(0xBB67AE8584CAA73BULL, json, len) ^ mix64((uint64_t)segment));
+}
+
+int64_t retl_rowstate_segment_key(int64_t segment, const char *segment_name)
+{
+        if (!segment_name)
+                return segment;
+        return -1 - (int64_t)retl_checkpoint_name_hash(segment_name);
 }

@@ -52,5 +52,8 @@ uint64_t retl_rowstate_hash(const void *data, size_t len);
 /** @brief The fingerprint of a mapped row: its exact JSON entity and the
  *  sync settings that change what lands beside it (@p segment). */
 uint64_t retl_rowstate_fingerprint(const char *json, size_t len, int64_t segment);
+/** @brief What a row's fingerprint takes of its sync's segment: the id, or
+ *  (@p segment_name given) a value from the name's hash, never a real id. */
+int64_t retl_rowstate_segment_key(int64_t segment, const char *segment_name);
 
 #endif

@@ -133,21 +133,17 @@ static int is_blob(const struct retl_value *v)
         return v->type == RETL_V_STRING || v->type == RETL_V_BYTES;
 }
 
-static void shrink_row(struct run *r, struct retl_column *cols, size_t n, int64_t row)
+size_t retl_run_shrink_row(struct retl_column *cols, size_t n, size_t *first)
 {
-        size_t total = 0;
+        size_t total = 0, shrunk = 0;
 
         for (size_t i = 0; i < n; i++) {
                 struct retl_value *v = &cols[i].value;
                 if (!is_blob(v))
                         continue;
                 if (v->u.s.len > ROW_VALUE_MAX) {
-                        if (!r->oversize++)
-                                retl_log_warn(r->ctx, "row %lld: column '%s' is %zu bytes, over "
-                                              "the Track API's 32 KB entity limit: published "
-                                              "without its value, the row will fail (further "
-                                              "such values are counted at the end)",
-                                              (long long)row, cols[i].name, v->u.s.len);
+                        if (!shrunk++ && first)
+                                *first = i;
                         v->u.l = (int64_t)v->u.s.len;
                         v->type = RETL_V_OVERSIZE;
                 } else {
@@ -163,10 +159,30 @@ static void shrink_row(struct run *r, struct retl_column *cols, size_t n, int64_
                             (!big || cols[i].value.u.s.len > big->u.s.len))
                                 big = &cols[i].value;
                 total -= big->u.s.len;
-                r->oversize++;
+                shrunk++;
                 big->u.l = (int64_t)big->u.s.len;
                 big->type = RETL_V_OVERSIZE;
         }
+        return shrunk;
+}
+
+static void shrink_row(struct run *r, struct retl_column *cols, size_t n, int64_t row)
+{
+        size_t first = n, len = 0, shrunk;
+
+        for (size_t i = 0; i < n; i++)
+                if (is_blob(&cols[i].value) && cols[i].value.u.s.len > ROW_VALUE_MAX) {
+                        len = cols[i].value.u.s.len;
+                        break;
+                }
+        shrunk = retl_run_shrink_row(cols, n, &first);
+        if (first < n && !r->oversize)
+                retl_log_warn(r->ctx, "row %lld: column '%s' is %zu bytes, over "
+                              "the Track API's 32 KB entity limit: published "
+                              "without its value, the row will fail (further "
+                              "such values are counted at the end)",
+                              (long long)row, cols[first].name, len);
+        r->oversize += (int64_t)shrunk;
 }
 
 /* Runs one query and publishes its rows as @p part.
@@ -292,8 +308,8 @@ static enum retl_run_result probe_columns(struct run *r, struct retl_source *src
         return nprob ? RETL_RUN_FAILED : RETL_RUN_OK;
 }
 
-static void settings_of(const struct retl_cfg_sync *s, const char *query, const char *rel_query,
-                        struct retl_sync_settings *st)
+void retl_run_settings(const struct retl_cfg_sync *s, const char *query, const char *rel_query,
+                       struct retl_sync_settings *st)
 {
         st->import = s->import;
         st->identify_by = s->identify_by;
@@ -431,7 +447,7 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
         rec.u.run_started.last_sync_time = watermark;
         rec.u.run_started.db_clock_ms = db_clock_ms;
         rec.u.run_started.replay_of = NULL;
-        settings_of(sync, query ? query : sync->query,
+        retl_run_settings(sync, query ? query : sync->query,
                     rel_query ? rel_query : sync->relationship_query, &rec.u.run_started.settings);
         if (retl_sink_send(sink, r.topic, sync->name, &rec, ferr, sizeof(ferr))) {
                 if (err[0])

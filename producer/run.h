@@ -44,6 +44,17 @@ enum retl_run_result retl_run_sync(const struct retl_cfg *cfg, struct retl_sink 
 /** @brief Which rules a sync's main query follows. */
 int retl_run_main_kind(const struct retl_cfg_sync *sync);
 
+/** @brief The settings a run of @p s carries in its RunStarted (@p query and
+ *  @p rel_query as rendered; borrowed, like the sync's strings). */
+void retl_run_settings(const struct retl_cfg_sync *s, const char *query, const char *rel_query,
+                       struct retl_sync_settings *st);
+
+/** @brief Values of a row too large to import become Oversize (their size
+ *  only): a text or binary value over 32 KB, and the largest ones while the
+ *  row's values pass 512 KB together. @returns how many; *first (may be
+ *  NULL) = the column of the first value over 32 KB, left alone when none. */
+size_t retl_run_shrink_row(struct retl_column *cols, size_t n, size_t *first);
+
 /** @brief A new run id: <sync>-<started_at_ms>-<4 random hex digits>; free() it. */
 char *retl_run_id(const char *sync, int64_t started_at_ms);
 
