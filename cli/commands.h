@@ -18,6 +18,8 @@ int retl_demo_main(int argc, char **argv);
 int retl_state_main(int argc, char **argv);
 int retl_console_main(int argc, char **argv);
 int retl_plan_main(int argc, char **argv);
+int retl_approve_main(int argc, char **argv);
+int retl_reject_main(int argc, char **argv);
 
 /* { "name", "one-line summary", function }, in the order --help lists them. */
 #define RETL_COMMANDS \
@@ -25,6 +27,8 @@ int retl_plan_main(int argc, char **argv);
         {"upload", "import the workspace topics into Customer.io (a consumer group worker)", retl_upload_main}, \
         {"preview", "run a sync's query, show columns, 100 rows and the rules' verdict", retl_preview_main}, \
         {"plan", "what a sync's next run would do: identifiers new, changed, unchanged, failing", retl_plan_main}, \
+        {"approve", "send a run its sync's guardrails hold", retl_approve_main}, \
+        {"reject", "drop a run its sync's guardrails hold (last_sync_time stays)", retl_reject_main}, \
         {"check", "try a database connection and say what fails", retl_check_main}, \
         {"status", "each sync's imports: status, counts, duration, last_sync_time", retl_status_main}, \
         {"errors", "the failed rows of a run as CSV", retl_errors_main}, \

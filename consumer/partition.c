@@ -4,6 +4,7 @@
 #include "consumer/partition_answer.h"
 #include "consumer/partition_batcher.h"
 #include "consumer/partition_commit.h"
+#include "consumer/partition_guard.h"
 #include "consumer/partition_int.h"
 #include "consumer/partition_ledger.h"
 #include "consumer/partition_metrics.h"
@@ -105,6 +106,7 @@ void retl_partition_destroy(struct retl_partition *p)
         if (p->ws && p->ready)
                 retl_partition_metrics_lag_release(p);
         retl_partition_batcher_abandon(p);
+        retl_partition_guard_free(p);
         if (p->rkqu)
                 rd_kafka_queue_destroy(p->rkqu);
         retl_partition_ledger_free(p);
@@ -191,6 +193,8 @@ void retl_partition_message(struct retl_partition *p, const rd_kafka_message_t *
                 return;         /* not consumed: we seek explicitly once ready */
         if (p->expect >= 0 && off < p->expect)
                 return;         /* seen already (seek, resume) */
+        if (retl_partition_guard_blocks(p, off))
+                return;         /* read again once its run is let go */
         p->expect = off + 1;
         if (retl_codec_decode(p->env.codec, rkm->payload, rkm->len, &rec, errstr,
                               sizeof(errstr))) {
@@ -214,6 +218,12 @@ void retl_partition_message(struct retl_partition *p, const rd_kafka_message_t *
         case RETL_REC_CONTROL:
                 if (rec.u.control.kind == RETL_CONTROL_STATE_RESET)
                         retl_partition_state_reset(p, &rec.u.control);
+                else if (rec.u.control.kind == RETL_CONTROL_RUN_APPROVE ||
+                         rec.u.control.kind == RETL_CONTROL_RUN_REJECT)
+                        retl_log_info(p->ctx, "offset %" PRId64 ": run %s %s", off,
+                                      rec.u.control.nruns ? rec.u.control.runs[0] : "?",
+                                      rec.u.control.kind == RETL_CONTROL_RUN_APPROVE
+                                              ? "approved" : "rejected");
                 else
                         retl_log_info(p->ctx, "offset %" PRId64 ": %s %s", off,
                                       rec.u.control.kind == RETL_CONTROL_REPLAY_BEGIN
@@ -236,6 +246,7 @@ void retl_partition_message(struct retl_partition *p, const rd_kafka_message_t *
 static int has_room(const struct retl_partition *p)
 {
         return p->ws && p->ready && !p->draining && !p->auth_blocked &&
+               !retl_partition_guard_waiting(p) &&
                retl_partition_ledger_pending(p) < p->env.max_pending &&
                p->qbytes < p->env.read_ahead_bytes;
 }
@@ -291,6 +302,7 @@ int64_t retl_partition_step(struct retl_partition *p, int64_t now)
                 return wake;
         if (p->commit_retry_ms <= now || !p->commit_retry_ms)
                 retl_partition_ledger_retire(p);
+        retl_partition_guard_step(p, now, &wake);
         retl_partition_ledger_free_runs(p);
         retl_partition_batcher_send(p, now, &wake);
         if (!p->draining)

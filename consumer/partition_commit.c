@@ -212,7 +212,13 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
         struct retl_checkpoint cp;
         int rc;
 
-        if (expected_rows == RETL_PARTITION_NEVER_FINISHED) {
+        if (r->rejected) {
+                st = RETL_IMPORT_REJECTED;
+                snprintf(why, sizeof(why), "rejected by `retl reject` after its guardrails held "
+                         "it: nothing sent, last_sync_time unchanged (the next run reads these "
+                         "rows again)");
+                error = why;
+        } else if (expected_rows == RETL_PARTITION_NEVER_FINISHED) {
                 st = RETL_IMPORT_FAILED;
                 snprintf(why, sizeof(why), "%s", xerr);
                 error = why;

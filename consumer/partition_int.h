@@ -10,6 +10,7 @@
  * partition_segname.c (segments found or created by name, App API),
  * partition_report.c (reports and failed rows on Kafka),
  * partition_state.c (row state: load, unchanged rows, what was accepted),
+ * partition_guard.c (guardrails: runs counted first, held over a bound),
  * partition_metrics.c (the uploader's series). */
 #ifndef RETL_PARTITION_INT_H
 #define RETL_PARTITION_INT_H
@@ -47,6 +48,7 @@ struct run {
         int resumed;
         int64_t resume_at;              /* resumed: first offset not yet done */
         int reported;                   /* final report produced */
+        int rejected;                   /* held, then rejected: dropped (partition_guard.c) */
         int refs;                       /* entries pointing to it */
         struct run *next;               /* all runs of the partition */
 };
@@ -177,6 +179,8 @@ struct retl_partition {
         int64_t state_written;          /* records produced since the last commit */
         int state_broken;               /* a record could not be produced: no commit */
         int64_t state_retry_ms;         /* a failed load is not tried again before */
+
+        struct guard *guard;            /* a run counted or held (partition_guard.c), or NULL */
 };
 
 #endif

@@ -4,6 +4,7 @@
 #include "consumer/mapping.h"
 #include "consumer/partition_batcher.h"
 #include "consumer/partition_commit.h"
+#include "consumer/partition_guard.h"
 #include "consumer/partition_metrics.h"
 #include "consumer/partition_report.h"
 #include "consumer/partition_state.h"
@@ -66,6 +67,7 @@ void retl_partition_ledger_run_begin(struct retl_partition *p, const struct retl
                                      int64_t offset)
 {
         struct run *r = retl_calloc(1, sizeof(*r));
+        struct entry *e;
 
         r->run_id = retl_strdup(rs->run_id);
         r->sync = retl_strdup(rs->sync);
@@ -120,7 +122,10 @@ void retl_partition_ledger_run_begin(struct retl_partition *p, const struct retl
                               r->replay_of ? ", replay" : "", offset);
         }
         p->reading = r;
-        entry_add(p, offset, E_START, r)->done = 1;
+        e = entry_add(p, offset, E_START, r);
+        /* a guarded run's start waits for the verdict: nothing of it
+         * retires, nothing past it is committed */
+        e->done = !retl_partition_guard_begin(p, r, e);
 }
 
 void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *row,
@@ -140,6 +145,10 @@ void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *
                                       "row of run %s at offset %" PRId64
                                       " has no RunStarted before it; skipped (%" PRId64 " so far)",
                                       row->run_id, offset, p->orphans);
+                retl_partition_ledger_skip(p, offset);
+                return;
+        }
+        if (r->rejected) {
                 retl_partition_ledger_skip(p, offset);
                 return;
         }
@@ -226,7 +235,7 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                                 return;
                         }
                         p->retiring = r;
-                        if (!r->resumed)
+                        if (!r->resumed && !r->rejected)
                                 retl_partition_report_import(p, r, RETL_IMPORT_RUNNING,
                                                              retl_checkpoint_get(&p->cp, r->sync),
                                                              NULL);

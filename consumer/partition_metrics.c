@@ -27,6 +27,9 @@ void retl_partition_metrics_declare(struct retl_metrics *m)
                              "Start time of the sync's last completed run.");
         retl_metrics_declare(m, "retl_imports_total", RETL_COUNTER,
                              "Finished imports by status.");
+        retl_metrics_declare(m, "retl_runs_held", RETL_GAUGE,
+                             "1 while a run of the sync is held by its guardrails, waiting for "
+                             "retl approve or retl reject.");
 }
 
 /* workspace="w",sync="s" */
@@ -48,6 +51,14 @@ void retl_partition_metrics_last_completed(const struct retl_partition *p, const
         sync_labels(p, sync, lb, sizeof(lb));
         retl_metrics_set(p->env.metrics, "retl_last_completed_import_timestamp_seconds", lb,
                          (double)t);
+}
+
+void retl_partition_metrics_held(const struct retl_partition *p, const char *sync, int held)
+{
+        char lb[320];
+
+        sync_labels(p, sync, lb, sizeof(lb));
+        retl_metrics_set(p->env.metrics, "retl_runs_held", lb, held);
 }
 
 void retl_partition_metrics_import(const struct retl_partition *p, const char *sync,

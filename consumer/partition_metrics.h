@@ -20,6 +20,8 @@ void retl_partition_metrics_lag_release(struct retl_partition *p);
  *  nothing). */
 void retl_partition_metrics_last_completed(const struct retl_partition *p, const char *sync,
                                            int64_t t);
+/** @brief retl_runs_held of @p sync: 1 while a run is held, else 0. */
+void retl_partition_metrics_held(const struct retl_partition *p, const char *sync, int held);
 /** @brief One finished import of @p sync. */
 void retl_partition_metrics_import(const struct retl_partition *p, const char *sync,
                                    enum retl_import_status st);

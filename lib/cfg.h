@@ -99,6 +99,8 @@ struct retl_cfg_sync {
         enum retl_ident relationship_identify_by;
         int paused;
         int diff;               /* skip rows the row state says are unchanged */
+        int64_t max_changes;    /* guardrail: a run changing more identifiers is held (0 = none) */
+        int max_changes_percent;        /* ... or more than this share of those it holds */
         int line;
         int query_line;                 /* the lines of those settings, for messages */
         int relationship_query_line;

@@ -156,6 +156,12 @@ static const struct retl_cfg_field sync_fields[] = {
         {"diff", F_BOOL, OFF(retl_cfg_sync, diff), 0, "true", 0, 0, NULL,
          "true = rows the workspace already holds as they are (row state) are not sent again; "
          "false = every row is sent"},
+        {"max_changes", F_INT64, OFF(retl_cfg_sync, max_changes), 0, "0", 0, INT64_MAX, NULL,
+         "guardrail: a run that would add or change more identifiers than this is held until "
+         "`retl approve` or `retl reject` (0 = no bound)"},
+        {"max_changes_percent", F_INT, OFF(retl_cfg_sync, max_changes_percent), 0, "0", 0, 100,
+         NULL, "guardrail: a run that would add or change more than this percentage of the "
+         "identifiers the sync holds is held (0 = no bound; not applied while it holds none)"},
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))

@@ -62,8 +62,8 @@ const char *retl_vtype_name(enum retl_vtype t)
 const char *retl_import_status_name(enum retl_import_status s)
 {
         static const char *const n[] = {"running", "completed", "some rows failed", "failed",
-                                        "skipped"};
-        return (unsigned)s < 5 ? n[s] : "?";
+                                        "skipped", "held", "rejected"};
+        return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }
 
 const char *retl_extract_status_name(enum retl_extract_status s)

@@ -114,7 +114,9 @@ enum retl_import_status {
         RETL_IMPORT_COMPLETED,
         RETL_IMPORT_SOME_ROWS_FAILED,
         RETL_IMPORT_FAILED,
-        RETL_IMPORT_SKIPPED
+        RETL_IMPORT_SKIPPED,
+        RETL_IMPORT_HELD,               /* over its sync's guardrails: waits for approve/reject */
+        RETL_IMPORT_REJECTED            /* dropped by retl reject: nothing sent, last_sync_time kept */
 };
 
 struct retl_import_report {
@@ -145,7 +147,9 @@ struct retl_row_failure {
 enum retl_control_kind {
         RETL_CONTROL_REPLAY_BEGIN = 0,
         RETL_CONTROL_REPLAY_END,
-        RETL_CONTROL_STATE_RESET        /* sync, generation; replay fields empty */
+        RETL_CONTROL_STATE_RESET,       /* sync, generation; replay fields empty */
+        RETL_CONTROL_RUN_APPROVE,       /* runs[0] = the held run, sync = its sync */
+        RETL_CONTROL_RUN_REJECT         /* likewise */
 };
 
 struct retl_control {

@@ -124,8 +124,10 @@ static json_t *record_json(const struct retl_record *rec)
         case RETL_REC_CONTROL: {
                 const struct retl_control *r = &rec->u.control;
                 json_t *runs = json_array();
-                static const char *const kinds[] = {"REPLAY_BEGIN", "REPLAY_END", "STATE_RESET"};
-                json_object_set_new(j, "kind", json_string(kinds[r->kind % 3]));
+                static const char *const kinds[] = {"REPLAY_BEGIN", "REPLAY_END", "STATE_RESET",
+                                                    "RUN_APPROVE", "RUN_REJECT"};
+                json_object_set_new(j, "kind", json_string((unsigned)r->kind < 5 ? kinds[r->kind]
+                                                                                 : "?"));
                 json_object_set_new(j, "replay_id", json_string(r->replay_id));
                 json_object_set_new(j, "workspace", json_string(r->workspace));
                 json_object_set_new(j, "from_offset", json_integer(r->from_offset));
@@ -133,7 +135,7 @@ static json_t *record_json(const struct retl_record *rec)
                 for (size_t i = 0; i < r->nruns; i++)
                         json_array_append_new(runs, json_string(r->runs[i]));
                 json_object_set_new(j, "runs", runs);
-                if (r->kind == RETL_CONTROL_STATE_RESET) {
+                if (r->kind != RETL_CONTROL_REPLAY_BEGIN && r->kind != RETL_CONTROL_REPLAY_END) {
                         json_object_set_new(j, "sync", str_or_null(r->sync));
                         json_object_set_new(j, "generation", json_integer(r->generation));
                 }
