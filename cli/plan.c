@@ -7,6 +7,7 @@
  * the uploader keeps anyway (18 bytes a slot) and a sample of changed rows. */
 #include "cli/commands.h"
 #include "cli/plan.h"
+#include "consumer/guardrail.h"
 #include "consumer/mapping.h"
 #include "consumer/statelog.h"
 #include "lib/args.h"
@@ -61,6 +62,11 @@ struct plan_run {
         int64_t generation;
         int64_t lst, watermark, pending;
         double t0, last_progress;
+        struct retl_rowstate *seen;     /* mirror: the state keys the result holds */
+        int64_t kept, deletes;          /* mirror: of the sync's identifiers; to delete */
+        char nodelete[300];             /* mirror: why nothing would be deleted */
+        int over;                       /* over a guardrail: the run would be held */
+        char over_why[400];
         struct retl_buf row_avro, json, key;
 };
 
@@ -181,7 +187,8 @@ static void classify(struct plan_run *pr, struct plan_part *pp, struct retl_reco
         struct retl_record dec;
         struct retl_mapped m;
         char why[512];
-        uint64_t fp, old, h;
+        uint64_t fp, old, h, seen_fp;
+        int had;
 
         if (retl_codec_encode(pr->pl.codec, rec, &pr->row_avro, why, sizeof(why)) ||
             retl_codec_decode(pr->pl.codec, pr->row_avro.b_data, retl_buf_len(&pr->row_avro),
@@ -209,7 +216,13 @@ static void classify(struct plan_run *pr, struct plan_part *pp, struct retl_reco
                 pp->part == RETL_PART_MAIN && pr->pl.sync->import == RETL_IMPORT_PEOPLE
                         ? pr->segkey
                         : 0);
-        if (!retl_rowstate_lookup(pr->pl.rs, h, &old)) {
+        had = retl_rowstate_lookup(pr->pl.rs, h, &old);
+        if (pr->seen && !retl_rowstate_lookup(pr->seen, h, &seen_fp)) {
+                retl_rowstate_put(pr->seen, h, 0, 0);
+                if (had)
+                        pr->kept++;
+        }
+        if (!had) {
                 pp->new_++;
         } else if (old == fp) {
                 pp->unchanged++;
@@ -282,6 +295,29 @@ static int part_ok(const struct plan_part *pp)
 static const char *part_name(int part)
 {
         return part == RETL_PART_MAIN ? "main" : "relationships";
+}
+
+static void totals(const struct plan_run *pr, int64_t t[5]);
+
+/* What the run's guardrails would say, and a mirror run's deletes. */
+static void guardrails(struct plan_run *pr)
+{
+        struct retl_guardrail_counts c = {0};
+        int64_t t[5];
+
+        totals(pr, t);
+        if (pr->pl.sync->mirror) {
+                c.holds = pr->held;
+                c.kept = pr->kept;
+                c.rows = t[0];
+                c.rel_rows = pr->nparts > 1 ? pr->parts[1].rows : 0;
+                c.failed = t[4];
+                c.complete = 1;
+                c.has_rel = pr->nparts > 1;
+                pr->deletes = retl_guardrail_deletes(&c, pr->nodelete, sizeof(pr->nodelete));
+        }
+        pr->over = retl_guardrail_over(pr->pl.sync, pr->held, t[1] + t[2], pr->deletes,
+                                       pr->over_why, sizeof(pr->over_why));
 }
 
 /* ============================================================== output */
@@ -391,7 +427,15 @@ static void print_text(const struct plan_run *pr, int ok)
         }
         printf("\nverdict: %s\n",
                !ok ? "FAILED: the run would fail, nothing of it would be sent"
-                   : "ok");
+               : pr->over ? "HELD by the sync's guardrails until retl approve or retl reject"
+                          : "ok");
+        if (ok && pr->over)
+                printf("guardrails: %s\n", pr->over_why);
+        if (ok && s->mirror && pr->nodelete[0])
+                printf("mirror: nothing would be deleted: %s\n", pr->nodelete);
+        else if (ok && s->mirror)
+                printf("mirror: the run would delete %" PRId64 " identifiers the result no "
+                       "longer holds\n", pr->deletes);
         if (ok)
                 printf("the run would send %" PRId64 " rows (%" PRId64 " new, %" PRId64
                        " changed%s), skip %" PRId64 " unchanged, fail %" PRId64 "\n",
@@ -445,6 +489,13 @@ static json_t *to_json(const struct plan_run *pr, int ok)
         json_object_set_new(tot, "unchanged", json_integer(t[3]));
         json_object_set_new(tot, "failed", json_integer(t[4]));
         json_object_set_new(tot, "sent", json_integer(ok ? would_send(pr, t) : 0));
+        json_object_set_new(tot, "deleted", json_integer(ok ? pr->deletes : 0));
+        json_object_set_new(doc, "mirror", json_boolean(s->mirror));
+        json_object_set_new(doc, "mirror_note",
+                            pr->nodelete[0] ? json_string(pr->nodelete) : json_null());
+        json_object_set_new(doc, "held", json_boolean(ok && pr->over));
+        json_object_set_new(doc, "held_reason",
+                            ok && pr->over ? json_string(pr->over_why) : json_null());
         json_object_set_new(doc, "total", tot);
         for (size_t i = 0; i < pr->nfails; i++) {
                 json_t *f = json_object();
@@ -493,6 +544,7 @@ static void plan_free(struct plan_run *pr)
         }
         free(pr->pl.changes);
         retl_rowstate_destroy(pr->pl.rs);
+        retl_rowstate_destroy(pr->seen);
         retl_codec_destroy(pr->pl.codec);
         retl_buf_free(&pr->row_avro);
         retl_buf_free(&pr->json);
@@ -579,6 +631,10 @@ int retl_plan_main(int argc, char **argv)
         }
         pr.held = (int64_t)retl_rowstate_count(pr.pl.rs, pr.pl.sidx);
         pr.generation = retl_rowstate_generation(pr.pl.rs, pr.pl.sidx);
+        if (pr.pl.sync->mirror) {
+                pr.seen = retl_rowstate_new();
+                retl_rowstate_sync(pr.seen, "seen");
+        }
         pr.watermark = retl_query_watermark(pr.lst, pr.pl.sync->overlap_s);
 
         pr.nparts = pr.pl.sync->relationship_query ? 2 : 1;
@@ -611,6 +667,8 @@ int retl_plan_main(int argc, char **argv)
         }
         retl_source_close(src);
         src = NULL;
+        if (ok)
+                guardrails(&pr);
         if (ok && pr.pl.nchanges && retl_plan_sample_find(&pr.pl, err, sizeof(err)))
                 fprintf(stderr, "retl plan: the earlier values of the changed rows could not "
                         "be read: %s\n", err);

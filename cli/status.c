@@ -186,10 +186,11 @@ int retl_status_main(int argc, char **argv)
                                         json_str(stdout, retl_import_status_name(r->status));
                                         printf(",\"started_at_ms\":%lld,\"duration_ms\":%lld,"
                                                "\"rows\":%lld,\"imported\":%lld,\"failed\":%lld,"
-                                               "\"unchanged\":%lld",
+                                               "\"unchanged\":%lld,\"deleted\":%lld",
                                                (long long)start, (long long)dur,
                                                (long long)r->rows, (long long)r->imported,
-                                               (long long)r->failed, (long long)r->unchanged);
+                                               (long long)r->failed, (long long)r->unchanged,
+                                               (long long)r->deleted);
                                         if (r->replay_of) {
                                                 printf(",\"replay_of\":");
                                                 json_str(stdout, r->replay_of);
@@ -211,6 +212,10 @@ int retl_status_main(int argc, char **argv)
                                                r->run_id,
                                                r->replay_of ? "  replay of " : "",
                                                r->replay_of ? r->replay_of : "");
+                                        if (r->deleted)
+                                                printf("  %-20s  deleted %lld identifiers the "
+                                                       "result no longer holds (mirror)\n", "",
+                                                       (long long)r->deleted);
                                         if (r->error)
                                                 printf("  %-20s  %s\n", "", r->error);
                                 }

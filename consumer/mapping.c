@@ -482,3 +482,96 @@ int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *
         }
         return rc;
 }
+
+/* "type:id" of an object key: the type, before the first ':'. */
+static int split_object(const char *key, size_t len, char **type, char **id)
+{
+        const char *colon = memchr(key, ':', len);
+
+        if (!colon)
+                return -1;
+        *type = retl_strndup(key, (size_t)(colon - key));
+        *id = retl_strndup(colon + 1, len - (size_t)(colon - key) - 1);
+        return 0;
+}
+
+int retl_mapping_delete(const char *state_id, size_t len, struct retl_buf *out,
+                        struct retl_mapped *m, char *errstr, size_t errstr_size)
+{
+        size_t kl = strnlen(state_id, len), al, bl = 0;
+        const char *a, *b = NULL;
+        char *type = NULL, *oid = NULL;
+        int person_by = -1, rc = -1;
+
+        memset(m, 0, sizeof(*m));
+        retl_buf_reset(out);
+        if (kl + 1 >= len)
+                goto bad;
+        a = state_id + kl + 1;
+        al = strnlen(a, len - kl - 1);
+        if (kl + 1 + al < len) {
+                b = a + al + 1;
+                bl = len - kl - 2 - al;
+        }
+        if (!strcmp(state_id, "pid") || !strcmp(state_id, "rid"))
+                person_by = RETL_IDENT_ID;
+        else if (!strcmp(state_id, "pemail") || !strcmp(state_id, "remail"))
+                person_by = RETL_IDENT_EMAIL;
+        else if (strcmp(state_id, "obj"))
+                goto bad;
+        if ((state_id[0] == 'r') != (b != NULL))
+                goto bad;
+        if (person_by < 0) {
+                /* an object: deleted, with its relationships */
+                if (split_object(a, al, &type, &oid))
+                        goto bad;
+                m->ident = retl_strdup(oid);
+                m->keys[0] = retl_mapping_key("o", a, al);
+                m->nkeys = 1;
+                if (retl_jsonw_raw(out, "{\"type\":\"object\",\"identifiers\":{") ||
+                    put_ident_pair(out, "object_type_id", type) || retl_jsonw_raw(out, ",") ||
+                    put_ident_pair(out, "object_id", oid) ||
+                    retl_jsonw_raw(out, "},\"action\":\"delete\"}"))
+                        goto bad;
+        } else {
+                m->ident = retl_strndup(a, al);
+                m->keys[0] = person_key(person_by, m->ident);
+                m->nkeys = 1;
+                if (retl_jsonw_raw(out, "{\"type\":\"person\",\"identifiers\":{") ||
+                    put_ident_pair(out, person_by == RETL_IDENT_EMAIL ? "email" : "id",
+                                   m->ident))
+                        goto bad;
+                if (!b) {
+                        /* a person: deleted, with relationships and memberships */
+                        if (retl_jsonw_raw(out, "},\"action\":\"delete\"}"))
+                                goto bad;
+                } else {
+                        /* a relationship: removed, the person and object stay */
+                        if (split_object(b, bl, &type, &oid))
+                                goto bad;
+                        m->keys[1] = retl_mapping_key("o", b, bl);
+                        m->nkeys = 2;
+                        if (retl_jsonw_raw(out, "},\"action\":\"delete_relationships\","
+                                                "\"cio_relationships\":[{\"identifiers\":{") ||
+                            put_ident_pair(out, "object_type_id", type) ||
+                            retl_jsonw_raw(out, ",") || put_ident_pair(out, "object_id", oid) ||
+                            retl_jsonw_raw(out, "}}]}"))
+                                goto bad;
+                }
+        }
+        m->state_id = retl_malloc(len + 1);
+        memcpy(m->state_id, state_id, len);
+        m->state_id[len] = '\0';
+        m->state_id_len = len;
+        rc = 0;
+        goto out;
+bad:
+        snprintf(errstr, errstr_size, "row-state key '%.*s' names no entity retl can delete",
+                 (int)(kl < 40 ? kl : 40), state_id);
+        free(m->ident);
+        m->ident = NULL;
+out:
+        free(type);
+        free(oid);
+        return rc;
+}

@@ -44,6 +44,15 @@ int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *
                      struct retl_buf *out, struct retl_mapped *m, char *errstr,
                      size_t errstr_size) __attribute__((warn_unused_result));
 
+/** @brief The entity that removes what row-state id @p state_id (kind NUL a
+ *  [NUL b], see struct retl_mapped) stands for: a person's or an object's
+ *  delete, or a relationship's delete_relationships (mirror syncs). m gets
+ *  the identifier, the entity keys and the state id.
+ *  @returns 0, or -1 with errstr (a key retl did not write). */
+int retl_mapping_delete(const char *state_id, size_t len, struct retl_buf *out,
+                        struct retl_mapped *m, char *errstr, size_t errstr_size)
+        __attribute__((warn_unused_result));
+
 /** @brief 64-bit FNV-1a of a kind tag and a text, for entity keys. */
 uint64_t retl_mapping_key(const char *kind, const char *s, size_t len);
 

@@ -22,7 +22,8 @@ static void set_outcome(struct retl_partition *p, struct entry *e, enum outcome 
                 retl_partition_report_failure(p, e, reason);
         free(e->json);
         e->json = NULL;
-        if (o == O_IMPORTED && e->part == RETL_PART_MAIN && run_has_segment(e->run) &&
+        if (o == O_IMPORTED && !e->is_delete && e->part == RETL_PART_MAIN &&
+            run_has_segment(e->run) &&
             e->run->s.import == RETL_IMPORT_PEOPLE) {
                 /* joins the segment once identified; done after that */
                 retl_partition_batcher_segment_add(p, e);

@@ -207,7 +207,7 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
 {
         int64_t old = retl_checkpoint_get(&p->cp, r->sync), lst = old;
         enum retl_import_status st;
-        char why[300], full[600];
+        char why[300], full[600], note[1000];
         const char *error = NULL;
         struct retl_checkpoint cp;
         int rc;
@@ -260,6 +260,12 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
                          r->unmatched == 1 ? "" : "s");
                 error = full;
         }
+        if (r->note && !r->rejected) {
+                /* a mirror run that deleted nothing, and why */
+                snprintf(note, sizeof(note), "%s%s%s", error ? error : "", error ? "; " : "",
+                         r->note);
+                error = note;
+        }
         if (!r->reported) {
                 retl_partition_report_import(p, r, st, lst, error);
                 r->reported = 1;
@@ -268,10 +274,11 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
                         retl_partition_metrics_last_completed(p, r->sync, r->watermark_s);
                 retl_log_info(p->ctx,
                               "run=%s sync=%s %s: %" PRId64 " rows, %" PRId64
-                              " imported, %" PRId64 " unchanged, %" PRId64 " failed, %" PRId64
+                              " imported, %" PRId64 " unchanged, %" PRId64 " deleted, %" PRId64
+                              " failed, %" PRId64
                               " suppressed ignored, %.1f s; last_sync_time %" PRId64 "%s%s",
                               r->run_id, r->sync, retl_import_status_name(st), r->rows,
-                              r->imported, r->unchanged, r->failed, r->suppressed,
+                              r->imported, r->unchanged, r->deleted, r->failed, r->suppressed,
                               (double)(retl_pace_wall_ms() - r->import_start_ms) / 1000.0,
                               lst, error ? "; " : "", error ? error : "");
         }

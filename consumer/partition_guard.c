@@ -1,6 +1,7 @@
 /* retl uploader — guardrails: runs counted before they are sent, held over
  * their sync's bounds, see partition_guard.h. */
 #include "consumer/partition_guard.h"
+#include "consumer/guardrail.h"
 #include "consumer/mapping.h"
 #include "consumer/partition_metrics.h"
 #include "consumer/partition_report.h"
@@ -25,15 +26,24 @@ enum phase {
         G_QUIET,        /* waiting for the runs before it to retire */
         G_COUNT,        /* reading the run, counting its changes */
         G_SEEK,         /* over a bound: looking for a decision already made */
-        G_HELD          /* reported held: waiting for the decision */
+        G_HELD,         /* reported held: waiting for the decision */
+        G_KEYS          /* let go, mirror: reading the state topic for what to delete */
 };
 
 struct guard {
         struct run *run;
         struct entry *start;            /* its RunStarted, undone until the verdict */
         enum phase phase;
-        int64_t max_changes;            /* the bounds when it began */
-        int max_percent;
+        struct retl_cfg_sync bounds;    /* the sync's bounds when it began (only those) */
+        int mirror, has_rel;            /* a mirror sync (with a relationship query) */
+        struct retl_rowstate *seen;     /* mirror: state keys the run holds */
+        int64_t kept;                   /* ... of those the sync holds */
+        int64_t rel_rows, corrupt;
+        int fin_ok;                     /* its RunFinished says it completed */
+        int64_t deletes;                /* mirror: identifiers to delete */
+        char *note;                     /* mirror: why nothing is deleted, or NULL */
+        struct retl_buf keys;           /* G_KEYS: the state keys to delete, length-prefixed */
+        int64_t nkeys;
         rd_kafka_t *rk;                 /* its own reader of the topic, no group */
         int64_t retry_ms;               /* the reader could not start: not before */
         int64_t rows, failed, changes;  /* counted so far */
@@ -53,14 +63,24 @@ int retl_partition_guard_begin(struct retl_partition *p, struct run *r, struct e
 
         if (p->guard && p->guard->let_go)
                 retl_partition_guard_free(p);
-        if (!s || (!s->max_changes && !s->max_changes_percent) || r->replay_of || r->resumed ||
-            p->guard)
+        /* a replay is the operator's own act: never held, never deletes */
+        if (!s || !retl_guardrail_applies(s) || r->replay_of ||
+            p->guard || !p->rowstate)
                 return 0;
         g = retl_calloc(1, sizeof(*g));
         g->run = r;
         g->start = start;
-        g->max_changes = s->max_changes;
-        g->max_percent = s->max_changes_percent;
+        g->bounds.max_changes = s->max_changes;
+        g->bounds.max_changes_percent = s->max_changes_percent;
+        g->bounds.max_deletes = s->max_deletes;
+        g->bounds.max_deletes_percent = s->max_deletes_percent;
+        g->mirror = s->mirror;
+        g->has_rel = s->relationship_query != NULL;
+        if (g->mirror) {
+                g->seen = retl_rowstate_new();
+                retl_rowstate_sync(g->seen, "seen");
+        }
+        retl_buf_init(&g->keys, 0);
         retl_buf_init(&g->json, 0);
         retl_buf_init(&g->key, 0);
         p->guard = g;
@@ -92,6 +112,9 @@ void retl_partition_guard_free(struct retl_partition *p)
         }
         retl_buf_free(&g->json);
         retl_buf_free(&g->key);
+        retl_buf_free(&g->keys);
+        retl_rowstate_destroy(g->seen);
+        free(g->note);
         free(g);
         p->guard = NULL;
 }
@@ -129,23 +152,58 @@ static void release(struct retl_partition *p, int rejected)
         if (g->phase == G_HELD)
                 retl_partition_metrics_held(p, r->sync, 0);
         r->rejected = rejected;
+        if (!rejected && g->nkeys) {
+                r->deletes = g->keys;
+                r->ndeletes = g->nkeys;
+                retl_buf_init(&g->keys, 0);
+        }
+        if (g->note && !r->note) {
+                r->note = g->note;
+                g->note = NULL;
+        }
         g->start->done = 1;
         if (g->dropped) {
-                /* what was read past the RunStarted is read again */
+                /* what was read past the RunStarted (or a resumed run's
+                 * checkpoint) is read again */
                 rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
                 rd_kafka_error_t *error;
 
-                rd_kafka_topic_partition_list_add(l, p->topic, 0)->offset = r->start_offset + 1;
+                rd_kafka_topic_partition_list_add(l, p->topic, 0)->offset = p->expect;
                 error = rd_kafka_seek_partitions(p->env.rk, l, 10000);
                 if (error) {
-                        retl_log_error(p->ctx, "seek to %" PRId64 ": %s", r->start_offset + 1,
+                        retl_log_error(p->ctx, "seek to %" PRId64 ": %s", p->expect,
                                        rd_kafka_error_string(error));
                         rd_kafka_error_destroy(error);
                 }
                 rd_kafka_topic_partition_list_destroy(l);
-                p->expect = r->start_offset + 1;
         }
         g->let_go = 1;
+}
+
+/* Let go, not rejected: a mirror run with deletes first finds their keys. */
+static void go_on(struct retl_partition *p)
+{
+        struct guard *g = p->guard;
+        rd_kafka_topic_partition_list_t *l;
+
+        if (!g->mirror || g->deletes <= 0) {
+                release(p, 0);
+                return;
+        }
+        l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, p->state_topic, 0)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+        if (rd_kafka_assign(g->rk, l)) {
+                /* without the keys nothing can be deleted: the run goes on
+                 * without its deletes, which the next run finds again */
+                retl_log_error(p->ctx, "run=%s: cannot read %s for the identifiers to delete; "
+                               "nothing deleted this run", g->run->run_id, p->state_topic);
+                g->deletes = 0;
+                release(p, 0);
+        } else {
+                g->phase = G_KEYS;
+        }
+        rd_kafka_topic_partition_list_destroy(l);
 }
 
 static void decide(struct retl_partition *p)
@@ -161,43 +219,51 @@ static void decide(struct retl_partition *p)
         else
                 retl_log_info(p->ctx, "run=%s sync=%s approved (offset %" PRId64 "): sending it",
                               g->run->run_id, g->run->sync, g->decision_offset);
-        release(p, reject);
+        if (reject)
+                release(p, 1);
+        else
+                go_on(p);
 }
 
-/* Whether the counted changes pass a bound; the reason in g->reason. */
-static int over(struct retl_partition *p, struct guard *g)
+/* What the sync holds, and what a mirror run deletes (or why nothing). */
+static void plan_deletes(struct retl_partition *p, struct guard *g)
 {
         int sidx = retl_rowstate_sync_find(p->rowstate, g->run->sync);
+        struct retl_guardrail_counts c = {0};
+        char why[300];
 
         g->holds = sidx >= 0 ? (int64_t)retl_rowstate_count(p->rowstate, sidx) : 0;
-        if (g->max_changes && g->changes > g->max_changes) {
-                snprintf(g->reason, sizeof(g->reason),
-                         "%" PRId64 " identifiers to add or change, over max_changes = %" PRId64
-                         " (the sync holds %" PRId64 ")", g->changes, g->max_changes, g->holds);
-                return 1;
+        g->deletes = 0;
+        if (!g->mirror)
+                return;
+        c.holds = g->holds;
+        c.kept = g->kept;
+        c.rows = g->rows;
+        c.rel_rows = g->rel_rows;
+        c.failed = g->failed;
+        c.corrupt = g->corrupt;
+        c.complete = g->fin_ok;
+        c.has_rel = g->has_rel;
+        g->deletes = retl_guardrail_deletes(&c, why, sizeof(why));
+        if (why[0]) {
+                free(g->note);
+                g->note = retl_asprintf("mirror: nothing deleted: %s", why);
+                retl_log_warn(p->ctx, "run=%s sync=%s %s", g->run->run_id, g->run->sync, g->note);
         }
-        /* a sync that holds nothing yet has no share to protect */
-        if (g->max_percent && g->holds > 0 && g->changes * 100 > g->holds * g->max_percent) {
-                snprintf(g->reason, sizeof(g->reason),
-                         "%" PRId64 " identifiers to add or change of the %" PRId64
-                         " the sync holds (%.1f %%), over max_changes_percent = %d",
-                         g->changes, g->holds, 100.0 * (double)g->changes / (double)g->holds,
-                         g->max_percent);
-                return 1;
-        }
-        return 0;
 }
 
 static void verdict(struct retl_partition *p)
 {
         struct guard *g = p->guard;
 
-        if (!over(p, g)) {
+        plan_deletes(p, g);
+        if (!retl_guardrail_over(&g->bounds, g->holds, g->changes, g->deletes, g->reason,
+                                 sizeof(g->reason))) {
                 retl_log_info(p->ctx, "run=%s sync=%s within its guardrails: %" PRId64
-                              " identifiers to add or change (the sync holds %" PRId64
-                              "); sending it", g->run->run_id, g->run->sync, g->changes,
-                              g->holds);
-                release(p, 0);
+                              " identifiers to add or change, %" PRId64 " to delete (the sync "
+                              "holds %" PRId64 "); sending it", g->run->run_id, g->run->sync,
+                              g->changes, g->deletes, g->holds);
+                go_on(p);
                 return;
         }
         g->phase = G_SEEK;
@@ -241,18 +307,26 @@ static void count_row(struct retl_partition *p, struct guard *g, const struct re
                 return;
         }
         if (m.state_id) {
+                uint64_t h;
+                int held;
+
                 retl_statelog_key(&g->key, r->sync, m.state_id, m.state_id_len);
+                h = retl_rowstate_hash(g->key.b_data, retl_buf_len(&g->key));
                 fp = retl_rowstate_fingerprint(
                         g->json.b_data, retl_buf_len(&g->json),
                         row->part == RETL_PART_MAIN && r->s.import == RETL_IMPORT_PEOPLE
                                 ? retl_partition_segname_state_key(r)
                                 : 0);
-                if (!retl_rowstate_lookup(p->rowstate,
-                                          retl_rowstate_hash(g->key.b_data,
-                                                             retl_buf_len(&g->key)),
-                                          &old) ||
-                    old != fp)
+                held = retl_rowstate_lookup(p->rowstate, h, &old);
+                if (!held || old != fp)
                         g->changes++;
+                /* mirror: what the result holds of the sync's identifiers,
+                 * each once */
+                if (g->seen && !retl_rowstate_lookup(g->seen, h, &old)) {
+                        retl_rowstate_put(g->seen, h, 0, 0);
+                        if (held)
+                                g->kept++;
+                }
         } else {
                 g->changes++;
         }
@@ -267,16 +341,25 @@ static void take(struct retl_partition *p, const rd_kafka_message_t *m)
         struct retl_record rec;
         char why[256];
 
-        if (retl_codec_decode(p->env.codec, m->payload, m->len, &rec, why, sizeof(why)))
-                return;         /* the ledger reports it when it reads it */
+        if (retl_codec_decode(p->env.codec, m->payload, m->len, &rec, why, sizeof(why))) {
+                /* the ledger reports it when it reads it */
+                if (g->phase == G_COUNT)
+                        g->corrupt++;
+                return;
+        }
         switch (rec.type) {
         case RETL_REC_ROW:
                 if (g->phase == G_COUNT && !strcmp(rec.u.row.run_id, run_id))
                         count_row(p, g, &rec.u.row);
                 break;
         case RETL_REC_RUN_FINISHED:
-                if (g->phase == G_COUNT && !strcmp(rec.u.run_finished.run_id, run_id))
+                if (g->phase == G_COUNT && !strcmp(rec.u.run_finished.run_id, run_id)) {
+                        g->fin_ok = rec.u.run_finished.status == RETL_EXTRACT_OK &&
+                                    rec.u.run_finished.rows + rec.u.run_finished.relationship_rows
+                                            == g->rows;
+                        g->rel_rows = rec.u.run_finished.relationship_rows;
                         verdict(p);
+                }
                 break;
         case RETL_REC_RUN_STARTED:
                 /* the run never finished in the log: what it holds is all */
@@ -297,6 +380,32 @@ static void take(struct retl_partition *p, const rd_kafka_message_t *m)
         default:
                 break;
         }
+}
+
+/* G_KEYS: one record of the state topic. A key of the sync's that the row
+ * state holds and the run does not is to be deleted (once). */
+static void take_key(struct retl_partition *p, const rd_kafka_message_t *m)
+{
+        struct guard *g = p->guard;
+        const char *sync = g->run->sync;
+        size_t sl = strlen(sync);
+        uint64_t h, fp;
+        uint32_t len;
+
+        if (!m->key || m->key_len <= sl + 1 || memcmp(m->key, sync, sl) ||
+            ((const char *)m->key)[sl] != '\0' ||
+            (m->key_len == sl + 1 + strlen("generation") &&
+             !memcmp((const char *)m->key + sl + 1, "generation", strlen("generation"))))
+                return;
+        h = retl_rowstate_hash(m->key, m->key_len);
+        if (!retl_rowstate_lookup(p->rowstate, h, &fp) || retl_rowstate_lookup(g->seen, h, &fp))
+                return;
+        retl_rowstate_put(g->seen, h, 0, 0);
+        len = (uint32_t)m->key_len;
+        if (retl_buf_append(&g->keys, &len, sizeof(len)) ||
+            retl_buf_append(&g->keys, m->key, m->key_len))
+                return;
+        g->nkeys++;
 }
 
 void retl_partition_guard_step(struct retl_partition *p, int64_t now, int64_t *wake)
@@ -320,9 +429,9 @@ void retl_partition_guard_step(struct retl_partition *p, int64_t now, int64_t *w
                         g->retry_ms = now + 5000;
                         return;
                 }
-                retl_log_info(p->ctx, "run=%s sync=%s: counting its changes before sending it "
-                              "(guardrails: max_changes %" PRId64 ", max_changes_percent %d)",
-                              g->run->run_id, g->run->sync, g->max_changes, g->max_percent);
+                retl_log_info(p->ctx, "run=%s sync=%s: counting its changes%s before sending it",
+                              g->run->run_id, g->run->sync,
+                              g->mirror ? " and deletes (mirror)" : "");
                 g->phase = G_COUNT;
         }
         for (int n = 0; n < STEP_BUDGET && !g->let_go; n++) {
@@ -330,7 +439,23 @@ void retl_partition_guard_step(struct retl_partition *p, int64_t now, int64_t *w
 
                 if (!m)
                         break;
-                if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+
+                if (g->phase == G_KEYS) {
+                        /* the workspace topic's messages still queued are
+                         * not of this phase */
+                        if (strcmp(topic, p->state_topic)) {
+                        } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                                if (g->nkeys != g->deletes)
+                                        retl_log_info(p->ctx, "run=%s: %" PRId64 " keys to "
+                                                      "delete found in %s (%" PRId64 " counted)",
+                                                      g->run->run_id, g->nkeys, p->state_topic,
+                                                      g->deletes);
+                                release(p, 0);
+                        } else if (!m->err) {
+                                take_key(p, m);
+                        }
+                } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                         /* no decision in the log yet */
                         if (g->phase == G_SEEK)
                                 report_held(p);

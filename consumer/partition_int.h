@@ -49,6 +49,11 @@ struct run {
         int64_t resume_at;              /* resumed: first offset not yet done */
         int reported;                   /* final report produced */
         int rejected;                   /* held, then rejected: dropped (partition_guard.c) */
+        struct retl_buf deletes;        /* mirror: state keys to delete at its end,
+                                           each a uint32_t length then the key */
+        int64_t ndeletes;
+        int64_t deleted;                /* retired deletes the workspace accepted */
+        char *note;                     /* said in its final report, or NULL */
         int refs;                       /* entries pointing to it */
         struct run *next;               /* all runs of the partition */
 };
@@ -74,6 +79,7 @@ struct entry {
         uint64_t keys[2];
         int nkeys;
         int64_t queued_ms;
+        int is_delete;                  /* a mirror run's delete, not a row of the log */
         /* row state (partition_state.c): the record key, NULL when the row
          * has none (failed at mapping, skipped as unchanged) */
         char *state_key;

@@ -8,6 +8,7 @@
 #include "consumer/partition_metrics.h"
 #include "consumer/partition_report.h"
 #include "consumer/partition_state.h"
+#include "consumer/rowstate.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -36,6 +37,8 @@ static void run_free(struct run *r)
         free((char *)r->s.segment_name);
         free((char *)r->s.segment_description);
         free(r->seg_error);
+        retl_buf_free(&r->deletes);
+        free(r->note);
         free(r);
 }
 
@@ -179,6 +182,71 @@ void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *
         retl_partition_batcher_enqueue(p, e);
 }
 
+/* A mirror run's deletes, queued after its rows, before its end. They sit
+ * at the offset before its RunFinished: until they retire, nothing past the
+ * run's last row is committed, and a restart finds them again. Relationships
+ * go first (@p rels), then people and objects: the entity keys keep a
+ * person's delete behind the removal of its relationships, which would
+ * otherwise create the person again. All count as main rows, so that the
+ * batcher does not hold the relationships back behind the deletes. */
+static void add_deletes_of(struct retl_partition *p, struct run *r, int64_t end_offset,
+                           int rels)
+{
+        int sidx = retl_rowstate_sync_find(p->rowstate, r->sync);
+        size_t sl = strlen(r->sync) + 1;
+        struct retl_buf json;
+        char why[512];
+
+        retl_buf_init(&json, 0);
+        for (size_t at = 0; sidx >= 0 && at < retl_buf_len(&r->deletes);) {
+                struct retl_mapped m;
+                struct entry *e;
+                uint32_t len;
+                const char *key;
+
+                memcpy(&len, r->deletes.b_data + at, sizeof(len));
+                key = r->deletes.b_data + at + sizeof(len);
+                at += sizeof(len) + len;
+                if ((key[sl] == 'r') != rels)
+                        continue;
+                e = entry_add(p, end_offset - 1, E_ROW, r);
+                e->is_delete = 1;
+                e->part = RETL_PART_MAIN;
+                if (retl_mapping_delete(key + sl, len - sl, &json, &m, why, sizeof(why))) {
+                        e->outcome = O_FAILED;
+                        e->done = 1;
+                        retl_partition_report_failure(p, e, why);
+                        retl_mapped_free(&m);
+                        continue;
+                }
+                e->json = retl_buf_take(&json, &e->json_len);
+                e->ident = m.ident;
+                m.ident = NULL;
+                e->keys[0] = m.keys[0];
+                e->keys[1] = m.keys[1];
+                e->nkeys = m.nkeys;
+                e->state_key = retl_malloc(len);
+                memcpy(e->state_key, key, len);
+                e->state_key_len = len;
+                e->state_sync = sidx;
+                e->generation = retl_rowstate_generation(p->rowstate, sidx);
+                retl_mapped_free(&m);
+                r->main_pending++;
+                retl_partition_batcher_enqueue(p, e);
+        }
+        retl_buf_free(&json);
+}
+
+static void add_deletes(struct retl_partition *p, struct run *r, int64_t end_offset)
+{
+        retl_log_info(p->ctx, "run=%s sync=%s: deleting %" PRId64 " identifiers the result no "
+                      "longer holds", r->run_id, r->sync, r->ndeletes);
+        add_deletes_of(p, r, end_offset, 1);
+        add_deletes_of(p, r, end_offset, 0);
+        retl_buf_free(&r->deletes);
+        r->ndeletes = 0;
+}
+
 void retl_partition_ledger_run_end(struct retl_partition *p, const struct retl_run_finished *rf,
                                    int64_t offset)
 {
@@ -190,6 +258,8 @@ void retl_partition_ledger_run_end(struct retl_partition *p, const struct retl_r
                 retl_partition_ledger_skip(p, offset);
                 return;
         }
+        if (p->reading->ndeletes && rf->status == RETL_EXTRACT_OK)
+                add_deletes(p, p->reading, offset);
         e = entry_add(p, offset, E_END, p->reading);
         e->done = 1;
         e->fin_status = rf->status;
@@ -241,6 +311,18 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                                                              NULL);
                         break;
                 case E_ROW:
+                        if (e->is_delete) {
+                                if (e->outcome == O_IMPORTED)
+                                        r->deleted++;
+                                else
+                                        r->failed++;
+                                retl_partition_metrics_row(p, r->sync,
+                                                           e->outcome == O_IMPORTED
+                                                                   ? "retl_rows_deleted_total"
+                                                                   : "retl_rows_failed_total");
+                                retl_partition_state_retire(p, e);
+                                break;
+                        }
                         r->rows++;
                         if (e->outcome == O_IMPORTED || e->outcome == O_FAILED ||
                             e->outcome == O_UNCHANGED)

@@ -12,6 +12,8 @@ void retl_partition_metrics_declare(struct retl_metrics *m)
                              "Rows the workspace accepted.");
         retl_metrics_declare(m, "retl_rows_unchanged_total", RETL_COUNTER,
                              "Rows not sent: the workspace holds them as they are (row state).");
+        retl_metrics_declare(m, "retl_rows_deleted_total", RETL_COUNTER,
+                             "Identifiers a mirror sync deleted (the result no longer held them).");
         retl_metrics_declare(m, "retl_rows_failed_total", RETL_COUNTER,
                              "Failed rows (refused by the workspace or not importable).");
         retl_metrics_declare(m, "retl_http_responses_total", RETL_COUNTER,

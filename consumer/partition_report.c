@@ -54,6 +54,7 @@ void retl_partition_report_import(struct retl_partition *p, struct run *r,
         rec.u.import_report.replay_of = r->replay_of;
         rec.u.import_report.error = error;
         rec.u.import_report.unchanged = r->unchanged;
+        rec.u.import_report.deleted = r->deleted;
         produce(p, p->env.imports_topic, r->sync, &rec);
 }
 

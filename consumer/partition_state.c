@@ -142,6 +142,19 @@ void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
 
         if (!e->state_key || !p->rowstate)
                 return;
+        if (e->is_delete) {
+                /* a delete the workspace accepted: the sync holds it no more */
+                skey = retl_rowstate_hash(e->state_key, e->state_key_len);
+                if (e->outcome != O_IMPORTED ||
+                    e->generation != retl_rowstate_generation(p->rowstate, e->state_sync) ||
+                    !retl_rowstate_remove(p->rowstate, skey))
+                        return;
+                if (retl_statelog_delete(p->env.producer, p->state_topic, e->state_key,
+                                         e->state_key_len, errstr, sizeof(errstr)))
+                        state_broken(p, errstr);
+                p->state_written++;
+                return;
+        }
         if (*pending_slot(p, e))
                 --*pending_slot(p, e);
         /* reset since the row was read: it belongs to the old generation */

@@ -101,6 +101,9 @@ struct retl_cfg_sync {
         int diff;               /* skip rows the row state says are unchanged */
         int64_t max_changes;    /* guardrail: a run changing more identifiers is held (0 = none) */
         int max_changes_percent;        /* ... or more than this share of those it holds */
+        int mirror;             /* the result is the whole truth: what it lacks is deleted */
+        int64_t max_deletes;    /* guardrail on a mirror run's deletes (0 = none) */
+        int max_deletes_percent;        /* ... as a share of what the sync holds */
         int line;
         int query_line;                 /* the lines of those settings, for messages */
         int relationship_query_line;

@@ -147,6 +147,13 @@ void retl_cfg_check_all(struct retl_cfg_loader *ld, struct retl_cfg *cfg)
                 if (s->import == RETL_IMPORT_OBJECTS && s->segment)
                         retl_cfg_problem(ld, s->line, where, "segment is for people syncs only");
                 check_segment_name(ld, s, where);
+                if (s->mirror && ((s->query && strstr(s->query, "last_sync_time")) ||
+                                  (s->relationship_query &&
+                                   strstr(s->relationship_query, "last_sync_time"))))
+                        retl_cfg_problem(ld, s->line, where,
+                                         "mirror = true reads the whole result each run: its "
+                                         "queries must not use {{last_sync_time}} (a row they "
+                                         "leave out would be deleted)");
                 if (s->object_type_id) {
                         const char *p = s->object_type_id;
                         int ok = *p != '\0';

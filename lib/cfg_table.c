@@ -162,6 +162,15 @@ static const struct retl_cfg_field sync_fields[] = {
         {"max_changes_percent", F_INT, OFF(retl_cfg_sync, max_changes_percent), 0, "0", 0, 100,
          NULL, "guardrail: a run that would add or change more than this percentage of the "
          "identifiers the sync holds is held (0 = no bound; not applied while it holds none)"},
+        {"mirror", F_BOOL, OFF(retl_cfg_sync, mirror), 0, "false", 0, 0, NULL,
+         "true = each run reads the whole result (no {{last_sync_time}}) and deletes from the "
+         "workspace what this sync delivered before and the result no longer holds"},
+        {"max_deletes", F_INT64, OFF(retl_cfg_sync, max_deletes), 0, "0", 0, INT64_MAX, NULL,
+         "mirror guardrail: a run that would delete more identifiers than this is held "
+         "(0 = no absolute bound)"},
+        {"max_deletes_percent", F_INT, OFF(retl_cfg_sync, max_deletes_percent), 0, "10", 1, 100,
+         NULL, "mirror guardrail: a run that would delete more than this percentage of the "
+         "identifiers the sync holds is held (100 = no bound)"},
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))

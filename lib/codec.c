@@ -169,7 +169,7 @@ enum { ROW_RUN_ID, ROW_SYNC, ROW_PART, ROW_NUMBER, ROW_COLUMNS };
 enum { COL_NAME, COL_VALUE };
 enum { RF_RUN_ID, RF_SYNC, RF_STATUS, RF_ROWS, RF_REL_ROWS, RF_FINISHED, RF_ERROR };
 enum { IR_RUN_ID, IR_SYNC, IR_WORKSPACE, IR_STATUS, IR_STARTED, IR_FINISHED, IR_ROWS,
-       IR_IMPORTED, IR_FAILED, IR_LST, IR_REPLAY_OF, IR_ERROR, IR_UNCHANGED };
+       IR_IMPORTED, IR_FAILED, IR_LST, IR_REPLAY_OF, IR_ERROR, IR_UNCHANGED, IR_DELETED };
 enum { FL_RUN_ID, FL_SYNC, FL_PART, FL_ROW_NUMBER, FL_IDENTIFIER, FL_REASON };
 enum { CT_KIND, CT_REPLAY_ID, CT_WORKSPACE, CT_REQUESTED, CT_FROM, CT_TO, CT_RUNS, CT_SYNC,
        CT_GENERATION };
@@ -385,6 +385,7 @@ static void encode_fields(struct enc *e, avro_value_t *v, const struct retl_reco
                 set_opt_str(e, v, IR_REPLAY_OF, "replay_of", x->replay_of);
                 set_opt_str(e, v, IR_ERROR, "error", x->error);
                 set_long(e, v, IR_UNCHANGED, "unchanged", x->unchanged);
+                set_long(e, v, IR_DELETED, "deleted", x->deleted);
                 break;
         }
         case RETL_REC_ROW_FAILURE: {
@@ -799,6 +800,8 @@ static void decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                 x->error = get_opt_str(d, v, IR_ERROR, "error");
                 if (has_field(v, IR_UNCHANGED))
                         x->unchanged = get_long(d, v, IR_UNCHANGED, "unchanged");
+                if (has_field(v, IR_DELETED))
+                        x->deleted = get_long(d, v, IR_DELETED, "deleted");
                 break;
         }
         case RETL_REC_ROW_FAILURE: {

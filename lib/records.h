@@ -133,6 +133,7 @@ struct retl_import_report {
         const char *replay_of;
         const char *error;
         int64_t unchanged;      /* rows not sent: unchanged per the row state */
+        int64_t deleted;        /* mirror: identifiers deleted (the result no longer held them) */
 };
 
 struct retl_row_failure {

@@ -78,7 +78,7 @@ static void test_status_and_errors(void **state)
                                                  err, sizeof(err)), 0);
         rec.type = RETL_REC_IMPORT_REPORT;
         rec.u.import_report = (struct retl_import_report){"people-1", "people", "acme",
-                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL, 0};
+                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report.status = RETL_IMPORT_SOME_ROWS_FAILED;
         rec.u.import_report.finished_at_ms = t0 + 4000;
@@ -87,11 +87,11 @@ static void test_status_and_errors(void **state)
         rec.u.import_report.failed = 2;
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report = (struct retl_import_report){"people-2", "people", "acme",
-                RETL_IMPORT_COMPLETED, t0 + 3600000, t0 + 3601500, 5, 5, 0, 1714570200, NULL, NULL, 0};
+                RETL_IMPORT_COMPLETED, t0 + 3600000, t0 + 3601500, 5, 5, 0, 1714570200, NULL, NULL, 0, 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.u.import_report = (struct retl_import_report){"people-3", "people", "acme",
                 RETL_IMPORT_SKIPPED, t0 + 7200000, t0 + 7200000, 0, 0, 0, 1714570200, NULL,
-                "previous import still in progress", 0};
+                "previous import still in progress", 0, 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         rec.type = RETL_REC_ROW_FAILURE;
         rec.u.row_failure = (struct retl_row_failure){"people-1", "people", RETL_PART_MAIN, 3,
@@ -111,7 +111,7 @@ static void test_status_and_errors(void **state)
         /* an import in progress */
         rec.type = RETL_REC_IMPORT_REPORT;
         rec.u.import_report = (struct retl_import_report){"people-5", "people", "acme",
-                RETL_IMPORT_RUNNING, t0 + 10800000, 0, 0, 0, 0, 1714570200, NULL, NULL, 0};
+                RETL_IMPORT_RUNNING, t0 + 10800000, 0, 0, 0, 0, 1714570200, NULL, NULL, 0, 0};
         it_produce(rk, codec, cfg->kafka.imports_topic, &rec);
         assert_int_equal(rd_kafka_flush(rk, 10000), 0);
 
@@ -233,14 +233,14 @@ static void test_status_replay(void **state)
                                                  10000, err, sizeof(err)), 0);
         /* the original: 4 s */
         rec.u.import_report = (struct retl_import_report){"people-1", "people", "acme",
-                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL, 0};
+                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0};
         it_produce_at(rk, codec, rcfg->kafka.imports_topic, &rec, t0 + 100);
         rec.u.import_report.status = RETL_IMPORT_COMPLETED;
         rec.u.import_report.finished_at_ms = t0 + 4000;
         it_produce_at(rk, codec, rcfg->kafka.imports_topic, &rec, t0 + 4000);
         /* its replay, 1.5 hours later, imported in 0.3 s */
         rec.u.import_report = (struct retl_import_report){"people-1-replay-1", "people", "acme",
-                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, "people-1", NULL, 0};
+                RETL_IMPORT_RUNNING, t0, 0, 0, 0, 0, 0, "people-1", NULL, 0, 0};
         it_produce_at(rk, codec, rcfg->kafka.imports_topic, &rec, t_replay);
         rec.u.import_report.status = RETL_IMPORT_COMPLETED;
         rec.u.import_report.finished_at_ms = t_replay + 300;

@@ -81,7 +81,7 @@ static void test_python_avro_decodes(void **state)
         write_msg(c, &rec, "3-run-finished", &files);
         rec.type = RETL_REC_IMPORT_REPORT;
         rec.u.import_report = (struct retl_import_report){"people-1", "people", "acme",
-                RETL_IMPORT_COMPLETED, 1, 2, 1, 1, 0, 1714566600, NULL, NULL, 0};
+                RETL_IMPORT_COMPLETED, 1, 2, 1, 1, 0, 1714566600, NULL, NULL, 0, 0};
         write_msg(c, &rec, "4-import-report", &files);
         rec.type = RETL_REC_ROW_FAILURE;
         rec.u.row_failure = (struct retl_row_failure){"people-1", "people", RETL_PART_MAIN, 3,

@@ -313,8 +313,9 @@ static void test_finished_report_failure_control(void **state)
         in.type = RETL_REC_IMPORT_REPORT;
         in.u.import_report = (struct retl_import_report){
                 "r1", "s", "acme", RETL_IMPORT_SOME_ROWS_FAILED, 1, 2, 100, 98, 2, 1699, NULL,
-                NULL, 0};
+                NULL, 0, 7};
         roundtrip(c, &in, &out, &buf);
+        assert_true(out.u.import_report.deleted == 7);
         assert_int_equal(out.u.import_report.status, RETL_IMPORT_SOME_ROWS_FAILED);
         assert_true(out.u.import_report.imported == 98 && out.u.import_report.failed == 2);
         assert_true(out.u.import_report.last_sync_time == 1699);

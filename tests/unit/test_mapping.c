@@ -251,6 +251,71 @@ static void test_keys(void **state)
         retl_buf_free(&out);
 }
 
+/* A mapped row's state id gives the entity that deletes it, with the same
+ * entity keys (so the delete waits behind any row of the same entity). */
+static void check_delete(const struct retl_sync_settings *s, enum retl_part part,
+                         const struct retl_column *cols, size_t n, const char *want, int line)
+{
+        struct retl_row row = {"r1", "s", part, 7, n, cols};
+        struct retl_buf out;
+        struct retl_mapped m, d;
+        char why[512] = "";
+
+        retl_buf_init(&out, 0);
+        if (retl_mapping_row(s, &row, &out, &m, why, sizeof(why)))
+                fail_msg("line %d: row failed: %s", line, why);
+        if (retl_mapping_delete(m.state_id, m.state_id_len, &out, &d, why, sizeof(why)))
+                fail_msg("line %d: delete failed: %s", line, why);
+        if (strcmp(retl_buf_str(&out), want))
+                fail_msg("line %d:\n got  %s\n want %s", line, retl_buf_str(&out), want);
+        assert_int_equal(d.nkeys, m.nkeys);
+        for (int k = 0; k < m.nkeys; k++)
+                assert_true(d.keys[k] == m.keys[k]);
+        assert_int_equal(d.state_id_len, m.state_id_len);
+        assert_memory_equal(d.state_id, m.state_id, m.state_id_len);
+        retl_mapped_free(&m);
+        retl_mapped_free(&d);
+        retl_buf_free(&out);
+}
+
+#define DEL(s, part, cols, want) check_delete(s, part, cols, sizeof(cols) / sizeof(cols[0]), want, __LINE__)
+
+static void test_deletes(void **state)
+{
+        struct retl_sync_settings s = people();
+        const struct retl_column person[] = {STR("id", "p1"), STR("plan", "pro")};
+        const struct retl_column byemail[] = {STR("email", "Ada@Example.com")};
+        const struct retl_column object[] = {STR("object_id", "acme:eu"), LNG("object_type_id", 2)};
+        const struct retl_column rel[] = {STR("id", "p1"), STR("object_id", "acme")};
+        struct retl_buf out;
+        struct retl_mapped d;
+        char why[256];
+
+        (void)state;
+        DEL(&s, RETL_PART_MAIN, person,
+            "{\"type\":\"person\",\"identifiers\":{\"id\":\"p1\"},\"action\":\"delete\"}");
+        DEL(&s, RETL_PART_RELATIONSHIPS, rel,
+            "{\"type\":\"person\",\"identifiers\":{\"id\":\"p1\"},\"action\":"
+            "\"delete_relationships\",\"cio_relationships\":[{\"identifiers\":{\"object_type_id\":"
+            "\"1\",\"object_id\":\"acme\"}}]}");
+        s.identify_by = RETL_IDENT_EMAIL;
+        /* the state keeps the email lower-cased: the workspace compares so */
+        DEL(&s, RETL_PART_MAIN, byemail,
+            "{\"type\":\"person\",\"identifiers\":{\"email\":\"ada@example.com\"},\"action\":"
+            "\"delete\"}");
+        s.import = RETL_IMPORT_OBJECTS;
+        /* an object id may hold ':' itself: the type is what comes before the first */
+        DEL(&s, RETL_PART_MAIN, object,
+            "{\"type\":\"object\",\"identifiers\":{\"object_type_id\":\"2\",\"object_id\":"
+            "\"acme:eu\"},\"action\":\"delete\"}");
+        retl_buf_init(&out, 0);
+        assert_int_equal(retl_mapping_delete("what\0x", 6, &out, &d, why, sizeof(why)), -1);
+        assert_non_null(strstr(why, "names no entity"));
+        assert_int_equal(retl_mapping_delete("rid\0p1", 6, &out, &d, why, sizeof(why)), -1);
+        assert_int_equal(retl_mapping_delete("obj\0nocolon", 11, &out, &d, why, sizeof(why)), -1);
+        retl_buf_free(&out);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -259,6 +324,7 @@ int main(void)
                 cmocka_unit_test(test_objects),
                 cmocka_unit_test(test_relationships),
                 cmocka_unit_test(test_keys),
+                cmocka_unit_test(test_deletes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
