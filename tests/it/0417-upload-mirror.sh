@@ -8,7 +8,8 @@
 # deletes). Most of the table gone: the run is held by the delete
 # guardrail (max_deletes_percent, 10 by default), nothing deleted; rejected,
 # still nothing; the next run, approved, deletes exactly what the source
-# lost. The whole pipeline: stand-in, `retl extract --once`, the real
+# lost. An objects mirror sync deletes the company the source lost.
+# The whole pipeline: stand-in, `retl extract --once`, the real
 # broker, `retl upload`, `retl sandbox`.
 . "${RETL_ROOT:-$(dirname "$0")/../..}/tests/it/extract-lib.sh"
 PREFIX=t0417
@@ -29,11 +30,14 @@ CREATE TABLE members(person_id INT, company NVARCHAR(20));
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100)
  INSERT INTO people SELECT x, 'p' || x || '@example.com', 'free' FROM c;
 INSERT INTO members SELECT id, 'co' || (id % 5) FROM people;
+CREATE TABLE companies(id NVARCHAR(20), name NVARCHAR(40));
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10)
+ INSERT INTO companies SELECT 'c' || x, 'Company ' || x FROM c;
 X
 start_standin "$T/src.sql"
 
 "$RETL" sandbox --listen 127.0.0.1:0 --port-file "$T/sbx.port" --site-id s0417 \
-        --api-key-env RETL_TEST_API_KEY --identifiers id > "$T/sbx.log" 2>&1 &
+        --api-key-env RETL_TEST_API_KEY --identifiers id --object-types 1,2 > "$T/sbx.log" 2>&1 &
 SBX_PID=$!
 wait_for "the sandbox" 30 test -s "$T/sbx.port"
 SBX=http://127.0.0.1:$(cat "$T/sbx.port")
@@ -50,7 +54,10 @@ workspaces = ({ name = "acme"; api_url = "$SBX"; site_id = "s0417"; api_key_env 
 syncs = ({ name = "people"; workspace = "acme"; database = "src"; import = "people";
            interval = "1h"; mirror = true;
            query = "SELECT id, email, plan FROM people";
-           relationship_query = "SELECT person_id AS id, company AS object_id FROM members"; });
+           relationship_query = "SELECT person_id AS id, company AS object_id FROM members"; },
+         { name = "companies"; workspace = "acme"; database = "src"; import = "objects";
+           object_type_id = "2"; interval = "1h"; mirror = true;
+           query = "SELECT id AS object_id, name FROM companies"; });
 X
 "$RETL" config -c "$T/retl.cfg" > /dev/null || fail "test configuration"
 
@@ -71,12 +78,12 @@ DAEMON_PID=$!
 # of RUN FIELD: a run's field in retl status --json
 of() {
         "$RETL" status -c "$T/retl.cfg" --json > "$T/status.json" 2>/dev/null || return 1
-        python3 -c 'import json,sys; print([i for i in json.load(open(sys.argv[1]))["syncs"][0]["imports"] if i["run"] == sys.argv[2]][0].get(sys.argv[3], ""))' "$T/status.json" "$1" "$2"
+        python3 -c 'import json,sys; print([i for s in json.load(open(sys.argv[1]))["syncs"] for i in s["imports"] if i["run"] == sys.argv[2]][0].get(sys.argv[3], ""))' "$T/status.json" "$1" "$2"
 }
 run_is() { [ "$(of "$1" status 2>/dev/null)" = "$2" ]; }
-# run: one extractor run; RUN = its id
+# run [SYNC]: one extractor run; RUN = its id
 run() {
-        "$RETL" extract -c "$T/retl.cfg" --once people > "$T/run.log" 2>&1 || { cat "$T/run.log"; fail "extract"; }
+        "$RETL" extract -c "$T/retl.cfg" --once "${1:-people}" > "$T/run.log" 2>&1 || { cat "$T/run.log"; fail "extract"; }
         RUN=$(grep -o -m1 'run=[^:]*' "$T/run.log" | cut -d= -f2)
         [ -n "$RUN" ] || { cat "$T/run.log"; fail "no run id in the extractor's log"; }
 }
@@ -169,4 +176,17 @@ wait_for "the approved run" 60 run_is "$RUN" completed
 [ "$(of "$RUN" deleted)" = 115 ] || fail "deleted $(of "$RUN" deleted), want 115 (58 people, 57 memberships)"
 matches || fail "after the approved deletes"
 ok "approved: exactly the 58 people and 57 memberships the source lost are deleted"
+
+# 5. objects: a mirror sync of companies (object type 2)
+objects() { curl -fsS "$SBX/_sandbox/objects?type=2&limit=100" | python3 -c 'import json,sys; print(" ".join(sorted(o["object_id"] for o in json.load(sys.stdin)["objects"])))'; }
+run companies
+wait_for "the companies" 60 run_is "$RUN" completed
+[ "$(objects)" = "c1 c10 c2 c3 c4 c5 c6 c7 c8 c9" ] || fail "companies: $(objects)"
+src_sql "DELETE FROM companies WHERE id = 'c3';"
+run companies
+wait_for "the companies' second run" 60 run_is "$RUN" completed
+[ "$(of "$RUN" deleted)" = 1 ] || fail "companies: deleted $(of "$RUN" deleted)"
+[ "$(objects)" = "c1 c10 c2 c4 c5 c6 c7 c8 c9" ] || fail "companies after the delete: $(objects)"
+matches || fail "deleting a company touched the people sync's entities"
+ok "an objects mirror sync: the company removed at the source is deleted, nothing else"
 echo "0417 passed"
