@@ -67,7 +67,7 @@ int retl_recover_open_runs(const struct retl_cfg *cfg, struct retl_sink *sink, c
                 struct retl_record rec;
                 struct retl_checkpoint cp;
                 char *topic;
-                int64_t committed, low, high, from, used = 0;
+                int64_t committed = 0, low = 0, high = 0, from, used = 0;
                 int rc;
 
                 for (size_t s = 0; s < cfg->nsyncs && !used; s++)
