@@ -22,6 +22,9 @@
 #include "sandbox/mssql/tsql_rewrite.c"
 #include "sandbox/mssql/tsql_cast.c"
 #include "sandbox/mssql/tsql_typer.c"
+#include "sandbox/mssql/tsql_typer_expr.c"
+#include "sandbox/mssql/tsql_typer_lex.c"
+#include "sandbox/mssql/tsql_typer_types.c"
 #include "sandbox/mssql/types_decode.c"
 
 /* ------------------------------------------------------------ parse */
