@@ -294,6 +294,8 @@ static int run_stmt(struct retl_mssql_sess *s, sqlite3_stmt *st, struct done_pen
                 } else if (retl_mssql_type_parse(sqlite3_column_decltype(st, i), &types[i]) == 0) {
                         types[i].mt_not_null = !ty->ty_outer_join &&
                                                column_not_null(s->db, st, i);
+                        /* text, ntext and image name their table */
+                        types[i].mt_table = sqlite3_column_table_name(st, i);
                 } else if (ty->ty_known[i]) {
                         types[i] = ty->ty_types[i];
                         types[i].mt_not_null = 0;

@@ -197,7 +197,7 @@ static void cast_to_string(sqlite3_context *ctx, sqlite3_value *x, const struct 
         const unsigned char *s = NULL;
         size_t len = 0;
         struct retl_mssql_dt dt;
-        struct retl_mssql_type guess = {RETL_MT_DATETIME2, 0, 0, 7, 0};
+        struct retl_mssql_type guess = {RETL_MT_DATETIME2, 0, 0, 7, 0, NULL};
 
         switch (sqlite3_value_type(x)) {
         case SQLITE_INTEGER:
@@ -269,6 +269,14 @@ static void cast_value(sqlite3_context *ctx, sqlite3_value *x, const char *tname
                 char msg[200];
                 snprintf(msg, sizeof(msg), "Type %s is not a defined system type.", tname ? tname : "?");
                 result_error(ctx, 243, 16, msg);
+                return;
+        }
+        if (t.mt_kind >= RETL_MT_TEXT) {
+                /* xml would need its parser, sql_variant its base types */
+                char what[80];
+                snprintf(what, sizeof(what), "CAST or CONVERT to %s",
+                         retl_mssql_type_kind_name(t.mt_kind));
+                refuse(ctx, what);
                 return;
         }
         if (sqlite3_value_type(x) == SQLITE_NULL) {

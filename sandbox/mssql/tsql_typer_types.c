@@ -14,7 +14,7 @@
 
 struct et ty_et_kind(enum retl_mssql_kind k, int len, int p, int s)
 {
-        struct et e = {1, 0, 0, {k, len, p, s, 0}};
+        struct et e = {1, 0, 0, {k, len, p, s, 0, NULL}};
         return e;
 }
 
@@ -99,8 +99,18 @@ struct et ty_decimal_of(int p, int s)
 }
 
 /* The higher-precedence type of two (CASE, COALESCE, comparisons). */
+/* text, ntext, image, xml, sql_variant: SQL Server refuses most operators
+ * on them or has rules of their own; the stand-in types no expression
+ * mixing them (the column is refused by name: CAST it). */
+static int is_legacy(const struct et *e)
+{
+        return e->known && e->t.mt_kind >= RETL_MT_TEXT;
+}
+
 struct et ty_higher(struct et a, struct et b)
 {
+        if (is_legacy(&a) || is_legacy(&b))
+                return ty_et_unknown();
         if (a.is_null)
                 return b;
         if (b.is_null || !a.known)

@@ -4,6 +4,7 @@
 #include "sandbox/mssql/types_binary.h"
 #include "sandbox/mssql/types_convert.h"
 #include "sandbox/mssql/types_datetime.h"
+#include "sandbox/mssql/types_legacy.h"
 #include "sandbox/mssql/types_number.h"
 #include "sandbox/mssql/types_string.h"
 
@@ -44,8 +45,8 @@ static const struct {
         {"NCHAR", RETL_MT_NCHAR, 1, 1},
         {"NVARCHAR", RETL_MT_NVARCHAR, 1, 4000},
         {"SYSNAME", RETL_MT_NVARCHAR, 0, 128},
-        {"TEXT", RETL_MT_NVARCHAR, 0, RETL_MT_MAX},
-        {"NTEXT", RETL_MT_NVARCHAR, 0, RETL_MT_MAX},
+        {"TEXT", RETL_MT_TEXT, 0, 0},
+        {"NTEXT", RETL_MT_NTEXT, 0, 0},
         {"CLOB", RETL_MT_NVARCHAR, 0, RETL_MT_MAX},
         {"DATE", RETL_MT_DATE, 0, 0},
         {"TIME", RETL_MT_TIME, 3, 0},
@@ -57,7 +58,9 @@ static const struct {
         {"BINARY", RETL_MT_BINARY, 1, 1},
         {"VARBINARY", RETL_MT_VARBINARY, 1, 8000},
         {"BLOB", RETL_MT_VARBINARY, 0, RETL_MT_MAX},
-        {"IMAGE", RETL_MT_VARBINARY, 0, RETL_MT_MAX},
+        {"IMAGE", RETL_MT_IMAGE, 0, 0},
+        {"XML", RETL_MT_XML, 0, 0},
+        {"SQL_VARIANT", RETL_MT_SQL_VARIANT, 0, 0},
 };
 
 static int max_length(enum retl_mssql_kind k)
@@ -137,6 +140,7 @@ int retl_mssql_type_parse(const char *decl, struct retl_mssql_type *t)
                 t->mt_precision = 0;
                 t->mt_scale = 0;
                 t->mt_not_null = 0;
+                t->mt_table = NULL;
                 switch (type_names[i].args) {
                 case 0:
                         if (have_args)
@@ -215,6 +219,11 @@ const char *retl_mssql_type_kind_name(enum retl_mssql_kind k)
         case RETL_MT_UNIQUEIDENTIFIER: return "uniqueidentifier";
         case RETL_MT_BINARY: return "binary";
         case RETL_MT_VARBINARY: return "varbinary";
+        case RETL_MT_TEXT: return "text";
+        case RETL_MT_NTEXT: return "ntext";
+        case RETL_MT_IMAGE: return "image";
+        case RETL_MT_XML: return "xml";
+        case RETL_MT_SQL_VARIANT: return "sql_variant";
         }
         return "?";
 }
@@ -282,9 +291,10 @@ int retl_mssql_type_is_fixed(const struct retl_mssql_type *t)
 
 int retl_mssql_type_is_plp(const struct retl_mssql_type *t)
 {
-        return t->mt_length == RETL_MT_MAX &&
-               (t->mt_kind == RETL_MT_VARCHAR || t->mt_kind == RETL_MT_NVARCHAR ||
-                t->mt_kind == RETL_MT_VARBINARY);
+        return t->mt_kind == RETL_MT_XML ||
+               (t->mt_length == RETL_MT_MAX &&
+                (t->mt_kind == RETL_MT_VARCHAR || t->mt_kind == RETL_MT_NVARCHAR ||
+                 t->mt_kind == RETL_MT_VARBINARY));
 }
 
 void retl_mssql_type_info(const struct retl_mssql_type *t, struct retl_wbuf *wb)
@@ -362,6 +372,13 @@ void retl_mssql_type_info(const struct retl_mssql_type *t, struct retl_wbuf *wb)
                 retl_wbuf_u8(wb, TDS_T_DATETIMN); retl_wbuf_u8(wb, 4); break;
         case RETL_MT_UNIQUEIDENTIFIER:
                 retl_wbuf_u8(wb, TDS_T_GUID); retl_wbuf_u8(wb, 16); break;
+        case RETL_MT_TEXT:
+        case RETL_MT_NTEXT:
+        case RETL_MT_IMAGE:
+        case RETL_MT_XML:
+        case RETL_MT_SQL_VARIANT:
+                retl_mssql_legacy_type_info(t, wb);
+                break;
         }
 }
 
@@ -370,6 +387,8 @@ size_t retl_mssql_null_size(const struct retl_mssql_type *t)
         if (retl_mssql_type_is_plp(t))
                 return 8;
         switch (t->mt_kind) {
+        case RETL_MT_SQL_VARIANT:
+                return 4;       /* a LONGLEN of 0 */
         case RETL_MT_CHAR:
         case RETL_MT_VARCHAR:
         case RETL_MT_NCHAR:
@@ -386,6 +405,7 @@ void retl_mssql_put_null(const struct retl_mssql_type *t, struct retl_wbuf *wb)
 {
         switch (retl_mssql_null_size(t)) {
         case 8: retl_wbuf_u64le(wb, UINT64_MAX); break;
+        case 4: retl_wbuf_u32le(wb, 0); break;
         case 2: retl_wbuf_u16le(wb, 0xFFFF); break;
         default: retl_wbuf_u8(wb, 0); break;
         }
@@ -430,6 +450,12 @@ static int encode_value(const struct retl_mssql_type *t, const struct retl_mssql
                 return retl_mssql_encode_datetime(t, v, wb, err);
         case RETL_MT_UNIQUEIDENTIFIER:
                 return retl_mssql_encode_guid(t, v, wb, err);
+        case RETL_MT_TEXT:
+        case RETL_MT_NTEXT:
+        case RETL_MT_IMAGE:
+        case RETL_MT_XML:
+        case RETL_MT_SQL_VARIANT:
+                return retl_mssql_encode_legacy(t, v, wb, err);
         }
         retl_mssql_error_conversion(err, v, t);
         return -1;

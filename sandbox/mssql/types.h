@@ -34,6 +34,12 @@ enum retl_mssql_kind {
         RETL_MT_UNIQUEIDENTIFIER,
         RETL_MT_BINARY,
         RETL_MT_VARBINARY,
+        /* the legacy and special types (types_legacy.c) */
+        RETL_MT_TEXT,
+        RETL_MT_NTEXT,
+        RETL_MT_IMAGE,
+        RETL_MT_XML,
+        RETL_MT_SQL_VARIANT,
 };
 
 #define RETL_MT_MAX (-1) /* mt_length of VARCHAR(MAX) and friends */
@@ -44,6 +50,7 @@ struct retl_mssql_type {
         int mt_precision; /* DECIMAL/NUMERIC */
         int mt_scale;     /* DECIMAL/NUMERIC, TIME, DATETIME2, DATETIMEOFFSET */
         int mt_not_null;  /* a NOT NULL table column: see retl_mssql_type_is_fixed */
+        const char *mt_table; /* text, ntext, image: the column's table (borrowed), or NULL */
 };
 
 /* A value as SQLite hands it over: vtype is SQLITE_INTEGER, SQLITE_FLOAT,

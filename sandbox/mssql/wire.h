@@ -73,6 +73,11 @@
 #define TDS_T_BIGCHAR    0xAF
 #define TDS_T_NVARCHAR   0xE7
 #define TDS_T_NCHAR      0xEF
+#define TDS_T_IMAGE      0x22
+#define TDS_T_TEXT       0x23
+#define TDS_T_VARIANT    0x62
+#define TDS_T_NTEXT      0x63
+#define TDS_T_XML        0xF1
 
 /* Latin1_General_CI_AS: LCID 0x0409, flags CI+AS+KI+WI... as SQL Server
  * sends it, sort id 52 (code page 1252). */

@@ -33,6 +33,14 @@ INSERT INTO matrix(id) VALUES (2);
 INSERT INTO matrix VALUES (3, -2147483648, -9223372036854775808, '-0.0000000001', '',
     '0001-01-01 00:00:00-14:00', '0001-01-01 00:00:00', '1753-01-01 00:00:00', '0001-01-01', 0, -1.5,
     '00000000-0000-0000-0000-000000000000', x'', '', '00:00:00', '-922337203685477.5808', '');
+CREATE TABLE legacy(id INT NOT NULL, t TEXT, nt NTEXT, img IMAGE, x XML, v SQL_VARIANT);
+INSERT INTO legacy VALUES (1, 'long text café', replace(hex(zeroblob(25000)), '00', '😀漢字x'), x'00FF10',
+    '<a b="1">ü 😀</a>', 42),
+    (2, NULL, NULL, NULL, NULL, NULL),
+    (3, '', '', x'', '<r/>', 'nvar ü 😀'),
+    (4, 'x', 'y', x'00', '<r/>', 12.5),
+    (5, 'x', 'y', x'00', '<r/>', 5000000000),
+    (6, 'x', 'y', x'00', '<r/>', x'0102');
 CREATE TABLE people(id INT NOT NULL, first_name NVARCHAR(50), email NVARCHAR(100), "plan" VARCHAR(10),
     created DATETIME2(7), updated DATETIME, company_id INT, amount DECIMAL(10,2));
 INSERT INTO people VALUES (1, 'Ada', 'ada@example.com', 'pro', '2024-05-01 10:00:00', '2024-05-01 09:30:00', NULL, 12.50),

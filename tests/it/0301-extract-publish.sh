@@ -16,16 +16,17 @@ CREATE TABLE people(id INT, email NVARCHAR(100), c_tinyint TINYINT, c_smallint S
  c_datetime DATETIME, c_dt2 DATETIME2(7), c_dt2_0 DATETIME2(0), c_sdt SMALLDATETIME,
  c_dto DATETIMEOFFSET(7), c_guid UNIQUEIDENTIFIER, c_binary BINARY(4),
  c_varbinary VARBINARY(16), c_vcmax "VARCHAR(MAX)", c_nvcmax [NVARCHAR(MAX)],
- c_vbmax VARBINARY(-1), updated BIGINT);
+ c_vbmax VARBINARY(-1), c_image IMAGE, c_xml XML, updated BIGINT);
 INSERT INTO people VALUES(1, 'ann@example.com', 255, -32768, -2147483648,
  9223372036854775807, 1, '12345678901234567890123456.1234567890', '-123456.7891',
  '123456789.1234', '-214748.3648', 3.5, 2.718281828459045, 'abc', 'Café ñ €', 'äö',
- 'Zoë 😀 日本', 'long text', 'ntext ü', '2024-05-01', '23:59:59.1234567', '01:02:03.456',
+ 'Zoë 😀 日本', 'long text Café €', 'ntext ü 😀 日本', '2024-05-01', '23:59:59.1234567', '01:02:03.456',
  '2024-05-01 12:34:56.789', '2024-05-01 12:34:56.1234567', '2024-05-01 12:34:56',
  '2024-05-01 12:34:29', '2024-05-01T12:34:56.1234567+02:00',
  '6F9619FF-8B86-D011-B42D-00C04FC964FF', X'DEADBEEF', X'00FF10',
  replace(hex(zeroblob(4500)), '00', 'ab'), replace(hex(zeroblob(3000)), '00', 'é😀'),
- CAST(replace(hex(zeroblob(10000)), '00', 'Z') AS BLOB), 100);
+ CAST(replace(hex(zeroblob(10000)), '00', 'Z') AS BLOB), X'CAFE00',
+ '<a b="1">ü 😀</a>', 100);
 INSERT INTO people(id, updated) VALUES(2, 100);
 INSERT INTO people(id, email, c_dec, c_money, c_bit, c_dto, updated) VALUES(3, 'cy@example.com',
  '-0.5000000000', '-92233720368.5477', 0, '2024-12-31T23:30:00.5-05:30', 100);
@@ -72,8 +73,8 @@ want1 = [
  ("c_smallmoney", "Decimal", "-214748.3648"), ("c_real", "double", 3.5),
  ("c_float", "double", 2.718281828459045), ("c_char", "string", "abc       "),
  ("c_varchar", "string", "Café ñ €"), ("c_nchar", "string", "äö   "),
- ("c_nvarchar", "string", "Zoë 😀 日本"), ("c_text", "string", "long text"),
- ("c_ntext", "string", "ntext ü"), ("c_date", "Date", "2024-05-01"),
+ ("c_nvarchar", "string", "Zoë 😀 日本"), ("c_text", "string", "long text Café €"),
+ ("c_ntext", "string", "ntext ü 😀 日本"), ("c_date", "Date", "2024-05-01"),
  ("c_time", "Time", "23:59:59.1234567"), ("c_time3", "Time", "01:02:03.456"),
  ("c_datetime", "DateTime", "2024-05-01T12:34:56.790"),
  ("c_dt2", "DateTime", "2024-05-01T12:34:56.1234567"),
@@ -82,11 +83,12 @@ want1 = [
  ("c_guid", "Uuid", "6F9619FF-8B86-D011-B42D-00C04FC964FF"),
  ("c_binary", "bytes", "0xDEADBEEF"), ("c_varbinary", "bytes", "0x00FF10"),
  ("c_vcmax", "string", "ab" * 4500), ("c_nvcmax", "string", "é😀" * 3000),
- ("c_vbmax", "bytes", "0x" + "5A" * 10000), ("updated", "long", 100)]
+ ("c_vbmax", "bytes", "0x" + "5A" * 10000), ("c_image", "bytes", "0xCAFE00"),
+ ("c_xml", "string", '<a b="1">ü 😀</a>'), ("updated", "long", 100)]
 got1 = [(c["name"], c["type"], c["value"]) for c in rows[0]["columns"]]
 for g, w in zip(got1, want1):
     assert g == w, "row 1: got %r want %r" % (str(g)[:120], str(w)[:120])
-assert len(got1) == len(want1) == 34
+assert len(got1) == len(want1) == 36
 got2 = [(c["name"], c["type"], c["value"]) for c in rows[1]["columns"]]
 for (n, t, v), (wn, _, _) in zip(got2, want1):
     if n in ("id", "updated"):

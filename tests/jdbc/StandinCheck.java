@@ -230,6 +230,46 @@ public class StandinCheck {
         }
     }
 
+    /** text, ntext, image, xml and sql_variant, as SQL Server sends them. */
+    static void legacy(Connection c) throws SQLException {
+        String hundredK = "😀漢字x".repeat(25000);
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id, t, nt, img, x, v FROM legacy ORDER BY id")) {
+            ResultSetMetaData md = rs.getMetaData();
+            String[] want = {"int", "text", "ntext", "image", "xml", "sql_variant"};
+            String[] got = new String[md.getColumnCount()];
+            for (int i = 1; i <= got.length; i++)
+                got[i - 1] = md.getColumnTypeName(i);
+            expect("legacy column types", Arrays.toString(want), Arrays.toString(got));
+            rs.next();
+            expect("text CP1252", "long text café", rs.getString("t"));
+            expect("ntext 100k emoji+CJK", hundredK, rs.getString("nt"));
+            expect("image", "00ff10", hex(rs.getBytes("img")));
+            expect("xml", "<a b=\"1\">ü 😀</a>", rs.getString("x"));
+            expect("sql_variant int", Integer.valueOf(42), rs.getObject("v"));
+            rs.next();
+            boolean allNull = true;
+            for (int i = 2; i <= got.length; i++)
+                allNull &= rs.getObject(i) == null && rs.wasNull();
+            expect("legacy NULLs", true, allNull);
+            rs.next();
+            expect("empty text", "", rs.getString("t"));
+            expect("empty ntext", "", rs.getString("nt"));
+            expect("empty image", "", hex(rs.getBytes("img")));
+            expect("sql_variant nvarchar", "nvar ü 😀", rs.getObject("v"));
+            rs.next();
+            expect("sql_variant float", Double.valueOf(12.5), rs.getObject("v"));
+            rs.next();
+            expect("sql_variant bigint", Long.valueOf(5000000000L), rs.getObject("v"));
+            rs.next();
+            Object vb = rs.getObject("v");
+            expect("sql_variant varbinary", "0102", vb instanceof byte[] ? hex((byte[]) vb) : String.valueOf(vb));
+            expect("legacy has 6 rows", false, rs.next());
+        }
+        expectError(c, "CAST to xml refused by name", "SELECT CAST('<a/>' AS XML)", 50000,
+                "does not support CAST or CONVERT to xml");
+    }
+
     static String hex(byte[] b) {
         if (b == null)
             return null;
@@ -477,6 +517,7 @@ public class StandinCheck {
         tls();
         try (Connection c = connect()) {
             group("type matrix", () -> matrix(c));
+            group("legacy types", () -> legacy(c));
             group("cancel", () -> cancel(c));
             group("prepared", () -> prepared(c));
             group("tsql", () -> tsql(c));

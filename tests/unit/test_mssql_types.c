@@ -17,6 +17,7 @@
 #include "sandbox/mssql/types_datetime.c"
 #include "sandbox/mssql/types_number.c"
 #include "sandbox/mssql/types_string.c"
+#include "sandbox/mssql/types_legacy.c"
 #include "sandbox/mssql/tsql_errors.c"
 #include "sandbox/mssql/tsql_functions.c"
 #include "sandbox/mssql/tsql_rewrite.c"
@@ -60,7 +61,12 @@ static void test_parse(void **state)
                 {"DATETIMEOFFSET(7)", 0, "datetimeoffset(7)"},
                 {"UNIQUEIDENTIFIER", 0, "uniqueidentifier"},
                 {"BLOB", 0, "varbinary(max)"},
-                {"TEXT", 0, "nvarchar(max)"},
+                {"TEXT", 0, "text"},
+                {"NTEXT", 0, "ntext"},
+                {"IMAGE", 0, "image"},
+                {"XML", 0, "xml"},
+                {"SQL_VARIANT", 0, "sql_variant"},
+                {"CLOB", 0, "nvarchar(max)"},
                 {"VARCHAR(8001)", -1, NULL},
                 {"NVARCHAR(4001)", -1, NULL},
                 {"CHAR(MAX)", -1, NULL},
@@ -174,6 +180,20 @@ static void test_encode(void **state)
                 {"NVARCHAR(MAX)", SQLITE_TEXT, "ab", 0, 0, "0400000000000000040000006100620000000000", 0},
                 {"VARCHAR(MAX)", SQLITE_TEXT, "", 0, 0, "000000000000000000000000", 0},
                 {"VARBINARY(MAX)", SQLITE_BLOB, "\x01\x02", 0, 0, "020000000000000002000000010200000000", 0},
+                /* text, ntext, image: a 16-byte text pointer, an 8-byte
+                 * timestamp, LONGLEN, the bytes */
+                {"TEXT", SQLITE_TEXT, "Caf\xc3\xa9", 0, 0, "1000000000000000000000000000000000000000000000000004000000436166E9", 0},
+                {"NTEXT", SQLITE_TEXT, "\xc3\xa9", 0, 0, "1000000000000000000000000000000000000000000000000002000000E900", 0},
+                {"IMAGE", SQLITE_BLOB, "\x01\x02", 0, 0, "10000000000000000000000000000000000000000000000000020000000102", 0},
+                {"IMAGE", SQLITE_FLOAT, NULL, 0, 1.5, NULL, 245},
+                /* xml: UTF-16LE in PLP */
+                {"XML", SQLITE_TEXT, "<a/>", 0, 0, "0800000000000000080000003C0061002F003E0000000000", 0},
+                /* sql_variant: LONGLEN, base type, property bytes, value */
+                {"SQL_VARIANT", SQLITE_INTEGER, NULL, 42, 0, "0600000038002A000000", 0},
+                {"SQL_VARIANT", SQLITE_INTEGER, NULL, 5000000000, 0, "0A0000007F0000F2052A01000000", 0},
+                {"SQL_VARIANT", SQLITE_FLOAT, NULL, 0, 1.5, "0A0000003E00000000000000F83F", 0},
+                {"SQL_VARIANT", SQLITE_TEXT, "ab", 0, 0, "0D000000E7070904D00000040061006200", 0},
+                {"SQL_VARIANT", SQLITE_BLOB, "\x01\x02", 0, 0, "06000000A50202000102", 0},
                 {"VARBINARY(4)", SQLITE_BLOB, "\x01\x02", 0, 0, "02000102", 0},
                 {"BINARY(4)", SQLITE_BLOB, "\x01\x02", 0, 0, "040001020000", 0},
                 {"VARBINARY(1)", SQLITE_BLOB, "\x01\x02", 0, 0, NULL, 8152},
