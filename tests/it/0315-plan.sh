@@ -9,15 +9,6 @@
 . "${RETL_ROOT:-$(dirname "$0")/../..}/tests/it/extract-lib.sh"
 PREFIX=t0315
 export RETL_TEST_API_KEY=k0315
-SBX_PID=
-
-cleanup() {
-        [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
-        [ -n "$SBX_PID" ] && kill "$SBX_PID" 2>/dev/null
-        [ -n "$STANDIN_PID" ] && kill "$STANDIN_PID" 2>/dev/null
-        wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 cat > "$T/src.sql" <<'X'
 CREATE TABLE people(id INT PRIMARY KEY, email NVARCHAR(100), plan NVARCHAR(20), seats INT);
@@ -26,25 +17,9 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)
 X
 start_standin "$T/src.sql"
 
-"$RETL" sandbox --listen 127.0.0.1:0 --port-file "$T/sbx.port" --site-id s0315 \
-        --api-key-env RETL_TEST_API_KEY --identifiers id > "$T/sbx.log" 2>&1 &
-SBX_PID=$!
-wait_for "the sandbox" 30 test -s "$T/sbx.port"
-SBX=http://127.0.0.1:$(cat "$T/sbx.port")
-
-cat > "$T/retl.cfg" <<X
-log_level = "info";
-kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$PREFIX.";
-          state_topic_prefix = "$PREFIX-state."; group = "g-$PREFIX";
-          imports_topic = "$PREFIX.imports"; failures_topic = "$PREFIX.failures";
-          properties = { }; };
-databases = ({ name = "src"; host = "127.0.0.1"; port = $PORT; database = "crm"; user = "retl";
-               password_env = "RETL_TEST_DB_PASSWORD"; encryption = "off"; login_timeout = 5; });
-workspaces = ({ name = "acme"; api_url = "$SBX"; site_id = "s0315"; api_key_env = "RETL_TEST_API_KEY"; });
-syncs = ({ name = "people"; workspace = "acme"; database = "src"; import = "people";
-           interval = "1h"; query = "SELECT id, email, plan, seats FROM people"; });
-X
-"$RETL" config -c "$T/retl.cfg" > /dev/null || fail "test configuration"
+start_sandbox s0315
+pipeline_cfg s0315 '{ name = "people"; workspace = "acme"; database = "src"; import = "people";
+           interval = "1h"; query = "SELECT id, email, plan, seats FROM people"; }'
 "$RETL" upload -c "$T/retl.cfg" --client-id u1 > "$T/upload.log" 2>&1 &
 DAEMON_PID=$!
 

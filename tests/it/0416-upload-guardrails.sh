@@ -11,17 +11,6 @@
 . "${RETL_ROOT:-$(dirname "$0")/../..}/tests/it/extract-lib.sh"
 PREFIX=t0416
 export RETL_TEST_API_KEY=k0416
-SBX_PID=
-U2_PID=
-
-cleanup() {
-        [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
-        [ -n "$U2_PID" ] && kill "$U2_PID" 2>/dev/null
-        [ -n "$SBX_PID" ] && kill "$SBX_PID" 2>/dev/null
-        [ -n "$STANDIN_PID" ] && kill "$STANDIN_PID" 2>/dev/null
-        wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 cat > "$T/src.sql" <<'X'
 CREATE TABLE people(id INT PRIMARY KEY, email NVARCHAR(100), plan NVARCHAR(20), updated INT);
@@ -30,26 +19,10 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000)
 X
 start_standin "$T/src.sql"
 
-"$RETL" sandbox --listen 127.0.0.1:0 --port-file "$T/sbx.port" --site-id s0416 \
-        --api-key-env RETL_TEST_API_KEY --identifiers id > "$T/sbx.log" 2>&1 &
-SBX_PID=$!
-wait_for "the sandbox" 30 test -s "$T/sbx.port"
-SBX=http://127.0.0.1:$(cat "$T/sbx.port")
-
-cat > "$T/retl.cfg" <<X
-log_level = "info";
-kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$PREFIX.";
-          state_topic_prefix = "$PREFIX-state."; group = "g-$PREFIX";
-          imports_topic = "$PREFIX.imports"; failures_topic = "$PREFIX.failures";
-          properties = { }; };
-databases = ({ name = "src"; host = "127.0.0.1"; port = $PORT; database = "crm"; user = "retl";
-               password_env = "RETL_TEST_DB_PASSWORD"; encryption = "off"; login_timeout = 5; });
-workspaces = ({ name = "acme"; api_url = "$SBX"; site_id = "s0416"; api_key_env = "RETL_TEST_API_KEY"; });
-syncs = ({ name = "people"; workspace = "acme"; database = "src"; import = "people";
+start_sandbox s0416
+pipeline_cfg s0416 '{ name = "people"; workspace = "acme"; database = "src"; import = "people";
            interval = "1h"; overlap = "1s"; max_changes_percent = 20;
-           query = "SELECT id, email, plan FROM people WHERE updated >= {{last_sync_time}}"; });
-X
-"$RETL" config -c "$T/retl.cfg" > /dev/null || fail "test configuration"
+           query = "SELECT id, email, plan FROM people WHERE updated >= {{last_sync_time}}"; }'
 "$RETL" upload -c "$T/retl.cfg" --client-id u1 > "$T/upload1.log" 2>&1 &
 DAEMON_PID=$!
 
@@ -62,27 +35,19 @@ newest() {
         python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["syncs"][0]["imports"]; print(i[0].get(sys.argv[2], "") if i else "")' "$T/status.json" "$1"
 }
 status_is() { [ "$(newest status)" = "$1" ]; }
-# of RUN FIELD: a given run's field
-of() {
-        "$RETL" status -c "$T/retl.cfg" --json > "$T/status.json" 2>/dev/null || return 1
-        python3 -c 'import json,sys; print([i for i in json.load(open(sys.argv[1]))["syncs"][0]["imports"] if i["run"] == sys.argv[2]][0].get(sys.argv[3], ""))' "$T/status.json" "$1" "$2"
-}
-run_is() { [ "$(of "$1" status)" = "$2" ]; }
 lst() { "$RETL" status -c "$T/retl.cfg" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["syncs"][0]["last_sync_time"])'; }
-# run: one extractor run, exit status kept in $T/run.rc
-run() { set +e; "$RETL" extract -c "$T/retl.cfg" --once people > "$T/run.log" 2>&1; echo $? > "$T/run.rc"; set -e; }
 # plan_of ID: the plan attribute of person ID in the workspace
 plan_of() { curl -fsS "$SBX/_sandbox/people?id=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attributes"]["plan"])'; }
 
 # 1. the first import: the sync holds nothing yet, the share is not applied
-run
+run_once people
 wait_for "the first import" 60 status_is completed
 [ "$(accepted)" = 1000 ] || fail "first import: $(accepted) accepted"
 ok "a first import of 1000 people is not held (the sync held nothing)"
 
 # 2. 5 % change: within the bound
 src_sql "UPDATE people SET plan = 'pro', updated = strftime('%s','now') + 5 WHERE id <= 50;"
-run
+run_once people
 wait_for "a small change" 60 status_is completed
 [ "$(newest imported)" = 50 ] || fail "small change: $(newest imported) imported"
 ok "a change of 50 of 1000 (5 %) goes through"
@@ -91,7 +56,7 @@ ok "a change of 50 of 1000 (5 %) goes through"
 src_sql "UPDATE people SET plan = 'team', updated = strftime('%s','now') + 10 WHERE id BETWEEN 101 AND 500;"
 before=$(accepted)
 lst_before=$(lst)
-run
+run_once people
 wait_for "the run to be held" 60 status_is held
 HELD=$(newest run)
 newest error | grep -q "400 identifiers to add or change of the 1000 the sync holds (40.0 %), over max_changes_percent = 20" \
@@ -101,14 +66,14 @@ newest error | grep -q "400 identifiers to add or change of the 1000 the sync ho
 ok "a run changing 400 of 1000 (40 %) is held, with its figures; nothing sent"
 
 # later runs wait behind it
-run
-[ "$(cat "$T/run.rc")" = 3 ] || { cat "$T/run.log"; fail "a run behind the held one was not skipped"; }
+run_once people
+[ "$RUN_RC" = 3 ] || { cat "$T/run.log"; fail "a run behind the held one was not skipped"; }
 ok "the next run is skipped while the held run waits"
 
 # 4. the uploader killed -9, another takes over: still held
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
 "$RETL" upload -c "$T/retl.cfg" --client-id u2 > "$T/upload2.log" 2>&1 &
-U2_PID=$!
+EXTRA_PIDS=$!
 wait_for "the second uploader to hold the run" 90 grep -q "run=$HELD sync=people HELD" "$T/upload2.log"
 [ "$(accepted)" = "$before" ] || fail "the run was sent after the takeover"
 [ "$(lst)" = "$lst_before" ] || fail "last_sync_time moved while held"
@@ -117,8 +82,8 @@ ok "an uploader killed -9: the next one holds the run too"
 # 5. approve: it lands whole
 "$RETL" approve -c "$T/retl.cfg" "$HELD" > "$T/approve.out" || fail "approve"
 grep -q "approved: run $HELD" "$T/approve.out" || fail "approve said: $(cat "$T/approve.out")"
-wait_for "the approved run" 60 run_is "$HELD" completed
-[ "$(of "$HELD" imported)" = 400 ] || fail "approved run: $(of "$HELD" imported) imported"
+wait_for "the approved run" 60 import_is "$HELD" completed
+[ "$(import_of "$HELD" imported)" = 400 ] || fail "approved run: $(import_of "$HELD" imported) imported"
 [ "$(plan_of 300)" = team ] || fail "person 300 not updated"
 [ "$(lst)" -gt "$lst_before" ] || fail "last_sync_time did not move after the approved run"
 ok "approved: the 400 rows land and last_sync_time moves"
@@ -135,24 +100,24 @@ ok "approving a run that is not held: exit 1, the reason named"
 src_sql "UPDATE people SET plan = 'enterprise', updated = strftime('%s','now') + 20 WHERE id BETWEEN 501 AND 900;"
 before=$(accepted)
 lst_before=$(lst)
-run
+run_once people
 wait_for "the second held run" 60 status_is held
 REJ=$(newest run)
 "$RETL" reject -c "$T/retl.cfg" "$REJ" > "$T/reject.out" || fail "reject"
-wait_for "the rejected run" 60 run_is "$REJ" rejected
+wait_for "the rejected run" 60 import_is "$REJ" rejected
 [ "$(accepted)" = "$before" ] || fail "a rejected run sent rows"
 [ "$(lst)" = "$lst_before" ] || fail "last_sync_time moved after a rejection"
 [ "$(plan_of 700)" = team ] || [ "$(plan_of 700)" = free ] || fail "person 700 changed by a rejected run"
 ok "rejected: nothing sent, last_sync_time kept"
 
-run
+run_once people
 wait_for "the run after the rejection to be held" 60 status_is held
 NEXT=$(newest run)
 [ "$NEXT" != "$REJ" ] && newest error | grep -q "^held by its guardrails: 400 identifiers to add or change" \
         || fail "the rows of the rejected run were not read again: $(newest error)"
 "$RETL" approve -c "$T/retl.cfg" "$NEXT" > /dev/null || fail "approve"
-wait_for "the run after the rejection" 60 run_is "$NEXT" completed
-[ "$(of "$NEXT" imported)" = 400 ] || fail "after the rejection: $(of "$NEXT" imported) imported"
+wait_for "the run after the rejection" 60 import_is "$NEXT" completed
+[ "$(import_of "$NEXT" imported)" = 400 ] || fail "after the rejection: $(import_of "$NEXT" imported) imported"
 python3 - "$SBX" <<'X' || fail "the workspace differs from the source"
 import json, sys, urllib.request
 d = json.load(urllib.request.urlopen(sys.argv[1] + "/_sandbox/people?limit=2000"))

@@ -14,15 +14,6 @@
 . "${RETL_ROOT:-$(dirname "$0")/../..}/tests/it/extract-lib.sh"
 PREFIX=t0417
 export RETL_TEST_API_KEY=k0417
-SBX_PID=
-
-cleanup() {
-        [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
-        [ -n "$SBX_PID" ] && kill "$SBX_PID" 2>/dev/null
-        [ -n "$STANDIN_PID" ] && kill "$STANDIN_PID" 2>/dev/null
-        wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 cat > "$T/src.sql" <<'X'
 CREATE TABLE people(id INT PRIMARY KEY, email NVARCHAR(100), plan NVARCHAR(20));
@@ -36,30 +27,14 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10)
 X
 start_standin "$T/src.sql"
 
-"$RETL" sandbox --listen 127.0.0.1:0 --port-file "$T/sbx.port" --site-id s0417 \
-        --api-key-env RETL_TEST_API_KEY --identifiers id --object-types 1,2 > "$T/sbx.log" 2>&1 &
-SBX_PID=$!
-wait_for "the sandbox" 30 test -s "$T/sbx.port"
-SBX=http://127.0.0.1:$(cat "$T/sbx.port")
-
-cat > "$T/retl.cfg" <<X
-log_level = "info";
-kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$PREFIX.";
-          state_topic_prefix = "$PREFIX-state."; group = "g-$PREFIX";
-          imports_topic = "$PREFIX.imports"; failures_topic = "$PREFIX.failures";
-          properties = { }; };
-databases = ({ name = "src"; host = "127.0.0.1"; port = $PORT; database = "crm"; user = "retl";
-               password_env = "RETL_TEST_DB_PASSWORD"; encryption = "off"; login_timeout = 5; });
-workspaces = ({ name = "acme"; api_url = "$SBX"; site_id = "s0417"; api_key_env = "RETL_TEST_API_KEY"; });
-syncs = ({ name = "people"; workspace = "acme"; database = "src"; import = "people";
+start_sandbox s0417 --object-types 1,2
+pipeline_cfg s0417 '{ name = "people"; workspace = "acme"; database = "src"; import = "people";
            interval = "1h"; mirror = true;
            query = "SELECT id, email, plan FROM people";
            relationship_query = "SELECT person_id AS id, company AS object_id FROM members"; },
          { name = "companies"; workspace = "acme"; database = "src"; import = "objects";
            object_type_id = "2"; interval = "1h"; mirror = true;
-           query = "SELECT id AS object_id, name FROM companies"; });
-X
-"$RETL" config -c "$T/retl.cfg" > /dev/null || fail "test configuration"
+           query = "SELECT id AS object_id, name FROM companies"; }'
 
 # a mirror sync's query may not use {{last_sync_time}}: refused, named
 sed 's/FROM people";/FROM people WHERE id > {{last_sync_time}}";/' "$T/retl.cfg" > "$T/bad.cfg"
@@ -75,17 +50,10 @@ curl -fsS -u "s0417:$RETL_TEST_API_KEY" -H 'Content-Type: application/json' "$SB
 "$RETL" upload -c "$T/retl.cfg" --client-id u1 > "$T/upload.log" 2>&1 &
 DAEMON_PID=$!
 
-# of RUN FIELD: a run's field in retl status --json
-of() {
-        "$RETL" status -c "$T/retl.cfg" --json > "$T/status.json" 2>/dev/null || return 1
-        python3 -c 'import json,sys; print([i for s in json.load(open(sys.argv[1]))["syncs"] for i in s["imports"] if i["run"] == sys.argv[2]][0].get(sys.argv[3], ""))' "$T/status.json" "$1" "$2"
-}
-run_is() { [ "$(of "$1" status 2>/dev/null)" = "$2" ]; }
-# run [SYNC]: one extractor run; RUN = its id
+# run [SYNC]: one extractor run that must succeed; RUN = its id
 run() {
-        "$RETL" extract -c "$T/retl.cfg" --once "${1:-people}" > "$T/run.log" 2>&1 || { cat "$T/run.log"; fail "extract"; }
-        RUN=$(grep -o -m1 'run=[^:]*' "$T/run.log" | cut -d= -f2)
-        [ -n "$RUN" ] || { cat "$T/run.log"; fail "no run id in the extractor's log"; }
+        run_once "${1:-people}"
+        [ "$RUN_RC" = 0 ] || { cat "$T/run.log"; fail "extract"; }
 }
 # matches: the workspace holds exactly the source's people and memberships,
 # and the outsider
@@ -108,7 +76,7 @@ X
 
 # 1. the first run imports everything; nothing to delete yet
 run
-wait_for "the first import" 60 run_is "$RUN" completed
+wait_for "the first import" 60 import_is "$RUN" completed
 matches || fail "after the first run"
 ok "the first run: 100 people, 100 memberships, and the outsider untouched"
 
@@ -129,8 +97,8 @@ X
 src_sql "DELETE FROM people WHERE id IN (7, 42); DELETE FROM members WHERE person_id IN (7, 42, 10);"
 plan_says 5 no
 run
-wait_for "the second import" 60 run_is "$RUN" completed
-[ "$(of "$RUN" deleted)" = 5 ] || fail "deleted $(of "$RUN" deleted), want 5 (2 people, 3 relationships)"
+wait_for "the second import" 60 import_is "$RUN" completed
+[ "$(import_of "$RUN" deleted)" = 5 ] || fail "deleted $(import_of "$RUN" deleted), want 5 (2 people, 3 relationships)"
 matches || fail "after the deletes"
 curl -fsS "$SBX/_sandbox/people?id=10" > /dev/null || fail "person 10 (only a membership removed) is gone"
 curl -fsS "$SBX/_sandbox/counters" | python3 -c '
@@ -146,10 +114,10 @@ ok "2 people and 3 memberships removed at the source: exactly those deleted, the
 cp "$T/src.sqlite" "$T/keep.sqlite"
 src_sql "DELETE FROM people; DELETE FROM members;"
 run
-wait_for "the run on the empty table" 60 run_is "$RUN" completed
-[ "$(of "$RUN" deleted)" = 0 ] || fail "an empty result deleted $(of "$RUN" deleted)"
-of "$RUN" error | grep -q "mirror: nothing deleted: the query returned no rows while the sync holds 195 identifiers" \
-        || fail "no reason given: $(of "$RUN" error)"
+wait_for "the run on the empty table" 60 import_is "$RUN" completed
+[ "$(import_of "$RUN" deleted)" = 0 ] || fail "an empty result deleted $(import_of "$RUN" deleted)"
+import_of "$RUN" error | grep -q "mirror: nothing deleted: the query returned no rows while the sync holds 195 identifiers" \
+        || fail "no reason given: $(import_import_of "$RUN" error)"
 src_sql "ATTACH '$T/keep.sqlite' AS k; INSERT INTO people SELECT * FROM k.people; INSERT INTO members SELECT * FROM k.members;"
 matches || fail "an empty result changed the workspace"
 ok "the table emptied: nothing deleted, and the status says why"
@@ -160,32 +128,32 @@ before=$(curl -fsS "$SBX/_sandbox/counters" | python3 -c 'import json,sys; print
 plan_says 115 held
 run
 HELD=$RUN
-wait_for "the run to be held" 60 run_is "$HELD" held
-of "$HELD" error | grep -q "identifiers to delete of the 195 the sync holds (.*), over max_deletes_percent = 10" \
-        || fail "held without its figures: $(of "$HELD" error)"
+wait_for "the run to be held" 60 import_is "$HELD" held
+import_of "$HELD" error | grep -q "identifiers to delete of the 195 the sync holds (.*), over max_deletes_percent = 10" \
+        || fail "held without its figures: $(import_import_of "$HELD" error)"
 "$RETL" reject -c "$T/retl.cfg" "$HELD" > /dev/null || fail "reject"
-wait_for "the rejection" 60 run_is "$HELD" rejected
+wait_for "the rejection" 60 import_is "$HELD" rejected
 after=$(curl -fsS "$SBX/_sandbox/counters" | python3 -c 'import json,sys; print(json.load(sys.stdin)["entities"]["accepted"])')
 [ "$after" = "$before" ] || fail "a held and rejected run changed the workspace ($before -> $after)"
 ok "58 of 98 people gone: held by max_deletes_percent, rejected, nothing deleted"
 
 run
-wait_for "the next run to be held" 60 run_is "$RUN" held
+wait_for "the next run to be held" 60 import_is "$RUN" held
 "$RETL" approve -c "$T/retl.cfg" "$RUN" > /dev/null || fail "approve"
-wait_for "the approved run" 60 run_is "$RUN" completed
-[ "$(of "$RUN" deleted)" = 115 ] || fail "deleted $(of "$RUN" deleted), want 115 (58 people, 57 memberships)"
+wait_for "the approved run" 60 import_is "$RUN" completed
+[ "$(import_of "$RUN" deleted)" = 115 ] || fail "deleted $(import_of "$RUN" deleted), want 115 (58 people, 57 memberships)"
 matches || fail "after the approved deletes"
 ok "approved: exactly the 58 people and 57 memberships the source lost are deleted"
 
 # 5. objects: a mirror sync of companies (object type 2)
 objects() { curl -fsS "$SBX/_sandbox/objects?type=2&limit=100" | python3 -c 'import json,sys; print(" ".join(sorted(o["object_id"] for o in json.load(sys.stdin)["objects"])))'; }
 run companies
-wait_for "the companies" 60 run_is "$RUN" completed
+wait_for "the companies" 60 import_is "$RUN" completed
 [ "$(objects)" = "c1 c10 c2 c3 c4 c5 c6 c7 c8 c9" ] || fail "companies: $(objects)"
 src_sql "DELETE FROM companies WHERE id = 'c3';"
 run companies
-wait_for "the companies' second run" 60 run_is "$RUN" completed
-[ "$(of "$RUN" deleted)" = 1 ] || fail "companies: deleted $(of "$RUN" deleted)"
+wait_for "the companies' second run" 60 import_is "$RUN" completed
+[ "$(import_of "$RUN" deleted)" = 1 ] || fail "companies: deleted $(import_of "$RUN" deleted)"
 [ "$(objects)" = "c1 c10 c2 c4 c5 c6 c7 c8 c9" ] || fail "companies after the delete: $(objects)"
 matches || fail "deleting a company touched the people sync's entities"
 ok "an objects mirror sync: the company removed at the source is deleted, nothing else"

@@ -45,25 +45,14 @@ INSERT INTO people VALUES (1, 'a@example.com', 'free', $((now - 3600))),
                           (3, 'c@example.com', 'free', $((now - 3600)));
 X
 start_standin "$T/src.sql"
-"$RETL" sandbox --listen 127.0.0.1:0 --port-file "$T/sbx.port" --site-id s0701 \
-        --api-key-env RETL_TEST_API_KEY --identifiers id > "$T/sbx.log" 2>&1 &
-SBX_PID=$!
-wait_for "the sandbox" 30 test -s "$T/sbx.port"
-SBX=http://127.0.0.1:$(cat "$T/sbx.port")
+start_sandbox s0701
 # the query holds markup characters: the page must show them as text
-cat > "$T/retl.cfg" <<X
-log_level = "info";
-kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$PREFIX.";
-          group = "g-$PREFIX"; imports_topic = "$PREFIX.imports"; failures_topic = "$PREFIX.failures";
-          properties = { }; };
-databases = ({ name = "src"; host = "127.0.0.1"; port = $PORT; database = "crm"; user = "retl";
-               password_env = "RETL_TEST_DB_PASSWORD"; encryption = "off"; login_timeout = 5; });
-workspaces = ({ name = "acme"; api_url = "$SBX"; site_id = "s0701"; api_key_env = "RETL_TEST_API_KEY"; });
-syncs = ({ name = "people"; workspace = "acme"; database = "src"; import = "people";
-           interval = "1h"; overlap = "1s";
-           query = "SELECT id, email, plan FROM people WHERE plan <> '<none>' AND updated > {{last_sync_time}}"; });
-X
-"$RETL" config -c "$T/retl.cfg" > /dev/null || fail "test configuration"
+pipeline_cfg s0701 "$(cat <<'S'
+{ name = "people"; workspace = "acme"; database = "src"; import = "people";
+  interval = "1h"; overlap = "1s";
+  query = "SELECT id, email, plan FROM people WHERE plan <> '<none>' AND updated > {{last_sync_time}}"; }
+S
+)"
 "$RETL" upload -c "$T/retl.cfg" --client-id u1 > "$T/upload.log" 2>&1 &
 DAEMON_PID=$!
 

@@ -8,10 +8,13 @@ export RETL_TEST_DB_PASSWORD='s3cret-Pw'
 export RETL_TEST_API_KEY=unused
 STANDIN_PID=
 DAEMON_PID=
+SBX_PID=
+EXTRA_PIDS=             # more daemons a test starts, killed at its end
 
 cleanup() {
-        [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null || true
-        [ -n "$STANDIN_PID" ] && kill "$STANDIN_PID" 2>/dev/null || true
+        for pid in $DAEMON_PID $EXTRA_PIDS $SBX_PID $STANDIN_PID; do
+                kill "$pid" 2>/dev/null || true
+        done
         wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -51,6 +54,57 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000
  INSERT INTO people SELECT x, 'p' || x || '@x.io', 'some text for row ' || x FROM c;
 X
         start_standin "$T/src.sql"
+}
+
+# start_sandbox SITE [FLAGS...]: `retl sandbox` on a free port for site id
+# SITE (API key $RETL_TEST_API_KEY, people identified by id); sets SBX (its
+# URL) and SBX_PID.
+start_sandbox() {
+        local site=$1
+        shift
+        "$RETL" sandbox --listen 127.0.0.1:0 --port-file "$T/sbx.port" --site-id "$site" \
+                --api-key-env RETL_TEST_API_KEY --identifiers id "$@" > "$T/sbx.log" 2>&1 &
+        SBX_PID=$!
+        wait_for "the sandbox" 30 test -s "$T/sbx.port"
+        SBX=http://127.0.0.1:$(cat "$T/sbx.port")
+}
+
+# pipeline_cfg SITE SYNCS: $T/retl.cfg for the whole pipeline, checked by
+# `retl config`: topics and group named after $PREFIX, the stand-in as
+# database src, workspace acme in the sandbox (site SITE), then SYNCS (the
+# groups of the syncs list, libconfig text).
+pipeline_cfg() {
+        cat > "$T/retl.cfg" <<X
+log_level = "info";
+kafka = { brokers = "$RETL_KAFKA_BROKERS"; replication_factor = 1; topic_prefix = "$PREFIX.";
+          state_topic_prefix = "$PREFIX-state."; group = "g-$PREFIX";
+          imports_topic = "$PREFIX.imports"; failures_topic = "$PREFIX.failures";
+          properties = { }; };
+databases = ({ name = "src"; host = "127.0.0.1"; port = $PORT; database = "crm"; user = "retl";
+               password_env = "RETL_TEST_DB_PASSWORD"; encryption = "off"; login_timeout = 5; });
+workspaces = ({ name = "acme"; api_url = "$SBX"; site_id = "$1"; api_key_env = "RETL_TEST_API_KEY"; });
+syncs = ($2);
+X
+        "$RETL" config -c "$T/retl.cfg" > /dev/null || fail "test configuration"
+}
+
+# import_of RUN FIELD: a field of run RUN's import in `retl status --json`
+# (status, rows, imported, unchanged, deleted, failed, error), of any sync.
+import_of() {
+        "$RETL" status -c "$T/retl.cfg" --json > "$T/status.json" 2>/dev/null || return 1
+        python3 -c 'import json,sys; print([i for s in json.load(open(sys.argv[1]))["syncs"] for i in s["imports"] if i["run"] == sys.argv[2]][0].get(sys.argv[3], ""))' "$T/status.json" "$1" "$2"
+}
+# import_is RUN STATUS: run RUN's import has that status
+import_is() { [ "$(import_of "$1" status 2>/dev/null)" = "$2" ]; }
+# run_once SYNC: one `retl extract --once` run of SYNC, its log in
+# $T/run.log; sets RUN (its id) and RUN_RC (the exit status).
+run_once() {
+        set +e
+        "$RETL" extract -c "$T/retl.cfg" --once "$1" > "$T/run.log" 2>&1
+        RUN_RC=$?
+        set -e
+        RUN=$(grep -o -m1 'run=[^:]*' "$T/run.log" | cut -d= -f2)
+        [ -n "$RUN" ] || { cat "$T/run.log"; fail "no run id in the extractor's log"; }
 }
 
 # src_sql SQL: a statement on the source database while the stand-in has it
