@@ -51,8 +51,9 @@ static void route(void *ctx, const struct retl_console_req *rq, struct retl_cons
         const char *path = rq->path;
         int post = !strcmp(rq->method, "POST");
 
-        if (post && strcmp(path, "/replay"))
-                retl_console_send_error(rs, 405, "Not allowed", "only the replay takes a POST");
+        if (post && strcmp(path, "/replay") && strcmp(path, "/approve") && strcmp(path, "/reject"))
+                retl_console_send_error(rs, 405, "Not allowed",
+                                        "only the replay, approve and reject take a POST");
         else if (!strcmp(path, "/"))
                 retl_console_page_syncs(c, rq, rs);
         else if (!strcmp(path, "/sync"))
@@ -65,6 +66,8 @@ static void route(void *ctx, const struct retl_console_req *rq, struct retl_cons
                 retl_console_run_csv(c, rq, rs);
         else if (!strcmp(path, "/replay"))
                 retl_console_page_replay(c, rq, rs);
+        else if (!strcmp(path, "/approve") || !strcmp(path, "/reject"))
+                retl_console_page_decide(c, rq, rs);
         else if (!strcmp(path, "/console.css") || !strcmp(path, "/console.js"))
                 retl_console_asset(path, rs);
         else
@@ -103,7 +106,8 @@ static int usage(FILE *out)
                 "                    [--port-file FILE]\n\n"
                 "Serves a web console: every sync with its schedule, state, last import and\n"
                 "lag; a sync's import history, chart, query and live progress; a run's failed\n"
-                "rows with their CSV (as `retl errors` writes it); replaying a run. It reads\n"
+                "rows with their CSV (as `retl errors` writes it); replaying a run; approving\n"
+                "or rejecting a run its sync's guardrails hold. It reads\n"
                 "the Kafka topics and the configuration, like `retl status`: no database\n"
                 "credentials. Stops on SIGTERM or Ctrl-C.\n\n"
                 "  -c, --config FILE   the configuration file\n"

@@ -17,7 +17,7 @@ static const char css[] =
         ".badge{border-radius:3px;padding:1px 6px;font-size:12px;color:#fff;background:#757575}\n"
         ".st-completed{background:#2e7d32}.st-running{background:#1565c0}\n"
         ".st-some-rows-failed{background:#ef6c00}.st-failed{background:#c62828}\n"
-        ".st-skipped,.st-paused{background:#757575}\n"
+        ".st-skipped,.st-paused,.st-rejected{background:#757575}.st-held{background:#6a1b9a}\n"
         ".why{color:#c62828}.ok{color:#2e7d32}.note{color:#666;font-size:12px}\n"
         ".reason{font-family:monospace;white-space:pre-wrap}\n"
         "dl.facts{display:grid;grid-template-columns:max-content auto;gap:2px 16px}\n"

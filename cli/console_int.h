@@ -50,6 +50,11 @@ void retl_console_run_csv(struct retl_console *c, const struct retl_console_req 
                           struct retl_console_resp *rs);
 void retl_console_page_replay(struct retl_console *c, const struct retl_console_req *rq,
                               struct retl_console_resp *rs);
+/** @brief GET /approve?id=RUN or /reject?id=RUN: the confirmation of the
+ *  decision on a held run; POST (CSRF-checked): `retl approve` or
+ *  `retl reject` run, and what it said. */
+void retl_console_page_decide(struct retl_console *c, const struct retl_console_req *rq,
+                              struct retl_console_resp *rs);
 /* The stylesheet and the script (console_assets.c). */
 void retl_console_asset(const char *path, struct retl_console_resp *rs);
 

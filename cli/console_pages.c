@@ -11,8 +11,9 @@
 const char *retl_console_status_class(int import_status)
 {
         static const char *const c[] = {"st-running", "st-completed", "st-some-rows-failed",
-                                        "st-failed", "st-skipped"};
-        return (unsigned)import_status < 5 ? c[import_status] : "st-unknown";
+                                        "st-failed", "st-skipped", "st-held", "st-rejected"};
+        return (unsigned)import_status < sizeof(c) / sizeof(c[0]) ? c[import_status]
+                                                                   : "st-unknown";
 }
 
 void retl_console_fmt_every(char *out, size_t n, int64_t s)

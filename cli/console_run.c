@@ -1,5 +1,6 @@
 /* retl console — a run's page (its failed rows, paged), their CSV, and the
- * replay of a run behind a confirmation. */
+ * actions on a run behind a confirmation: its replay, and the decision on a
+ * run its guardrails hold (approve, reject). */
 #include "cli/console_int.h"
 #include "cli/failed_rows.h"
 #include "cli/history.h"
@@ -137,6 +138,12 @@ void retl_console_page_run(struct retl_console *c, const struct retl_console_req
         run_link(&p, "/run/errors.csv", run->r.run_id, -1);
         retl_html_raw(&p, " class=\"button\" id=\"csv\" download>Download the failed rows "
                           "(CSV)</a> ");
+        if (run->r.status == RETL_IMPORT_HELD) {
+                run_link(&p, "/approve", run->r.run_id, -1);
+                retl_html_raw(&p, " class=\"button\" id=\"approve\">Approve…</a> ");
+                run_link(&p, "/reject", run->r.run_id, -1);
+                retl_html_raw(&p, " class=\"button\" id=\"reject\">Reject…</a> ");
+        }
         run_link(&p, "/replay", run->r.run_id, -1);
         retl_html_raw(&p, " class=\"button\" id=\"replay\">Replay this run…</a></p>\n"
                           "<h2>Failed rows</h2>\n<table id=\"failed\"><thead><tr>"
@@ -207,13 +214,10 @@ out:
         retl_history_free(&h);
 }
 
-/* Runs `retl replay -c CFG WS --run RUN`, the command itself, and keeps what
- * it says. @returns its exit status, or -1. */
-static int run_replay(struct retl_console *c, const char *ws, const char *run,
-                      struct retl_buf *said)
+/* Runs retl itself with @p argv (the command an operator would type) and
+ * keeps what it says. @returns its exit status, or -1. */
+static int run_command(struct retl_console *c, char *const argv[], struct retl_buf *said)
 {
-        char *argv[] = {"retl", "replay", "-c", (char *)c->cfg_path, (char *)ws, "--run",
-                        (char *)run, NULL};
         posix_spawn_file_actions_t fa;
         int fd[2], status = -1, err = 0;
         pid_t pid;
@@ -277,11 +281,78 @@ void retl_console_page_replay(struct retl_console *c, const struct retl_console_
                 retl_buf_init(&said, REPLAY_OUTPUT_MAX);
                 retl_log_info("console", "replaying run %s of workspace %s", run->r.run_id,
                               run->r.workspace);
-                rc = run_replay(c, run->r.workspace, run->r.run_id, &said);
+                {
+                        char *argv[] = {"retl", "replay", "-c", (char *)c->cfg_path,
+                                        (char *)run->r.workspace, "--run", (char *)run->r.run_id,
+                                        NULL};
+                        rc = run_command(c, argv, &said);
+                }
                 retl_html_raw(&p, rc == 0 ? "<p class=\"ok\" id=\"result\">Replay appended."
                                             "</p>\n"
                                           : "<p class=\"why\" id=\"result\">The replay failed."
                                             "</p>\n");
+                retl_html_raw(&p, "<pre>");
+                retl_html_text(&p, retl_buf_str(&said));
+                retl_html_raw(&p, "</pre>\n<p>Back to the sync: ");
+                retl_console_sync_link(&p, run->r.sync);
+                retl_html_raw(&p, "</p>\n");
+                retl_buf_free(&said);
+        }
+        retl_html_end(&p, 0);
+        retl_console_send_page(rs, &p);
+out:
+        retl_history_free(&h);
+}
+
+void retl_console_page_decide(struct retl_console *c, const struct retl_console_req *rq,
+                              struct retl_console_resp *rs)
+{
+        int approve = !strcmp(rq->path, "/approve");
+        const char *verb = approve ? "approve" : "reject";
+        struct retl_history h = {0};
+        const struct retl_history_run *run = requested_run(c, rq, &h, rs);
+        struct retl_html p;
+        struct retl_buf said;
+
+        if (!run)
+                goto out;
+        retl_html_init(&p);
+        retl_html_begin(&p, approve ? "Approve" : "Reject");
+        retl_html_fmt(&p, "<h1>%s run <span class=\"name\">", approve ? "Approve" : "Reject");
+        retl_html_text(&p, run->r.run_id);
+        retl_html_raw(&p, "</span></h1>\n");
+        if (strcmp(rq->method, "POST")) {
+                /* the confirmation: the figures that held it, then a form
+                 * that POSTs with the CSRF token */
+                run_facts(&p, run);
+                retl_html_raw(&p, approve ? "<p>The uploader sends the run from its start, as "
+                                            "<code>retl approve</code> does; it ends as any run "
+                                            "(last_sync_time moves).</p>\n"
+                                          : "<p>Nothing of the run is sent, as <code>retl "
+                                            "reject</code> does; last_sync_time stays, so the "
+                                            "sync's next run reads its rows again.</p>\n");
+                retl_html_fmt(&p, "<form method=\"post\" action=\"/%s\">"
+                              "<input type=\"hidden\" name=\"id\" value=\"", verb);
+                retl_html_text(&p, run->r.run_id);
+                retl_html_raw(&p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+                retl_html_text(&p, c->csrf);
+                retl_html_fmt(&p, "\"><button type=\"submit\" id=\"confirm\">%s it</button> ",
+                              approve ? "Approve" : "Reject");
+                run_link(&p, "/run", run->r.run_id, -1);
+                retl_html_raw(&p, ">Cancel</a></form>\n");
+        } else {
+                char *argv[] = {"retl", (char *)verb, "-c", (char *)c->cfg_path,
+                                (char *)run->r.run_id, NULL};
+                int rc;
+
+                retl_buf_init(&said, REPLAY_OUTPUT_MAX);
+                retl_log_info("console", "%s run %s of sync %s", approve ? "approving" : "rejecting",
+                              run->r.run_id, run->r.sync);
+                rc = run_command(c, argv, &said);
+                retl_html_fmt(&p, rc == 0 ? "<p class=\"ok\" id=\"result\">%s.</p>\n"
+                                          : "<p class=\"why\" id=\"result\">The %s failed.</p>\n",
+                              rc == 0 ? (approve ? "Approved" : "Rejected")
+                                      : (approve ? "approval" : "rejection"));
                 retl_html_raw(&p, "<pre>");
                 retl_html_text(&p, retl_buf_str(&said));
                 retl_html_raw(&p, "</pre>\n<p>Back to the sync: ");

@@ -115,7 +115,23 @@ wait_for "the run after the rejection to be held" 60 status_is held
 NEXT=$(newest run)
 [ "$NEXT" != "$REJ" ] && newest error | grep -q "^held by its guardrails: 400 identifiers to add or change" \
         || fail "the rows of the rejected run were not read again: $(newest error)"
-"$RETL" approve -c "$T/retl.cfg" "$NEXT" > /dev/null || fail "approve"
+# this one approved in `retl console`: the run's page offers it, the
+# confirmation carries the figures and the form's CSRF token
+"$RETL" console -c "$T/retl.cfg" --listen 127.0.0.1:0 --port-file "$T/console.port" \
+        > "$T/console.log" 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+wait_for "the console" 30 test -s "$T/console.port"
+CON=http://127.0.0.1:$(cat "$T/console.port")
+curl -fsS "$CON/run?id=$NEXT" | grep -q 'id="approve"' || fail "the run's page offers no approval"
+curl -fsS "$CON/approve?id=$NEXT" > "$T/confirm.html" || fail "the confirmation page"
+grep -q "400 identifiers to add or change" "$T/confirm.html" || fail "the confirmation lacks the figures"
+csrf=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$T/confirm.html")
+[ -n "$csrf" ] || fail "no CSRF token in the confirmation"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d "id=$NEXT" "$CON/approve")" = 403 ] \
+        || fail "an approval without the CSRF token was not refused"
+import_is "$NEXT" held || fail "a refused POST approved the run"
+curl -fsS -X POST -d "id=$NEXT&csrf=$csrf" "$CON/approve" | grep -q 'id="result">Approved.' \
+        || fail "the console's approval"
 wait_for "the run after the rejection" 60 import_is "$NEXT" completed
 [ "$(import_of "$NEXT" imported)" = 400 ] || fail "after the rejection: $(import_of "$NEXT" imported) imported"
 python3 - "$SBX" <<'X' || fail "the workspace differs from the source"
@@ -127,5 +143,5 @@ want = {str(i): "pro" if i <= 50 else "team" if 101 <= i <= 500 else "enterprise
 bad = [(k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
 assert not bad and len(got) == 1000, bad[:5]
 X
-ok "the next run reads the rejected rows again; approved, every person is as the source says"
+ok "the next run reads the rejected rows again; approved in retl console (CSRF-checked), every person is as the source says"
 echo "0416 passed"
