@@ -56,10 +56,14 @@ sandbox() {
 }
 
 # config FILE PREFIX GROUP URL RATE [IN_FLIGHT]: the configuration of one run.
+# Each group keeps its own row state (state topics named after it): a second
+# group reading the same topic into a fresh sandbox must send every row, not
+# skip them as unchanged by what the first group delivered.
 config() {
         cat > "$1" <<X
 log_level = "${BENCH_LOG:-info}";
 kafka = { brokers = "$B"; replication_factor = 1; topic_prefix = "$2"; group = "$3";
+          state_topic_prefix = "state-$3.";
           imports_topic = "$2imports"; failures_topic = "$2failures"; properties = { }; };
 databases = ({ name = "src"; host = "127.0.0.1"; port = $STANDIN_PORT; database = "crm";
                user = "retl"; password_env = "RETL_BENCH_PW"; encryption = "off"; });
