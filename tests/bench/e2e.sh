@@ -182,7 +182,7 @@ for R in $SIZES; do
         # ---- the uploader alone: a second group on the full topic, a fresh sandbox
         sandbox "$D"
         config "$D/alone.cfg" "$P" "e$R-alone" "$SBX_URL" 100000
-        uploader "$D/alone.cfg" "$D/alone.log"
+        uploader "$D/alone.cfg" "$D/alone.log" $BENCH_ALONE_OPTS
         a_join=$(fig "$UP_JOINED - $UP_T0")
         c0=$(proc_cpu "$UP_PID"); s0=$(proc_cpu "$SBX_PID")
         a_steady=$(steady_from "$D/alone.log" "$(wait_committed "$D/alone.log" "$end")")
