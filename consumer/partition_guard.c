@@ -121,7 +121,9 @@ void retl_partition_guard_free(struct retl_partition *p)
 
 static int open_reader(struct retl_partition *p, struct guard *g, char *err, size_t errsize)
 {
-        static const char *const extra[] = {"enable.partition.eof", "true", NULL};
+        /* its prefetch bounded: counting needs no read-ahead worth 64 MiB */
+        static const char *const extra[] = {"enable.partition.eof", "true",
+                                            "queued.max.messages.kbytes", "8192", NULL};
         rd_kafka_topic_partition_list_t *l;
         char group[64];
         int rc = 0;
