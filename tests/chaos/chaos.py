@@ -320,9 +320,12 @@ def main():
         log("rows lost: %d   rows the source lacks: %d" % (res["rows lost"], res["extra"]))
         log("last_sync_time samples: %d, rows checked against them: %d, violations: %d" % (
             checker.samples, checker.sample_rows, len(checker.violations)))
-        log("runs: %d  %s; runs with more than one final report: %d; other report problems: %d" % (
-            rep["runs"], ", ".join("%s %d" % (k[5:], v) for k, v in sorted(rep.items()) if k.startswith("runs ")),
-            rep["duplicate final reports"], len(rbad) - rep["duplicate final reports"]))
+        log("runs published: %d, final reports: %s; runs with more than one final report: %d;"
+            " other report problems: %d" % (
+                rep["runs"], ", ".join("%s %d" % (k[5:], v) for k, v in sorted(rep.items()) if k.startswith("runs ")),
+                rep["duplicate final reports"], len(rbad) - rep["duplicate final reports"]))
+        log("runs skipped (import in progress): %d; failed before publishing (database or Kafka away): %d"
+            % (rep["skipped runs"], rep["failed before publishing"]))
         log("duplicates: %d upserts applied beyond one per source version" % res["dup"])
         if sanitizer:
             log("sanitizer reports in: %s" % sanitizer)

@@ -190,6 +190,10 @@ class Checker:
         for r in reports:
             if r["status"] != "RUNNING":
                 final[r["run_id"]].append(r["status"])
+        # a run that failed before it published anything (the database or Kafka
+        # away when it began) has a FAILED report and no record on its topic
+        unpublished = {r["run_id"] for r in reports if r["run_id"] not in started
+                       and r["status"] == "FAILED" and not r.get("rows")}
         for run, n in started.items():
             if n > 1:
                 bad.append("run %s published %d times" % (run, n))
@@ -200,11 +204,11 @@ class Checker:
                 bad.append("run %s has %d final import reports: %s" % (
                     run, len(final[run]), ", ".join(final[run])))
         for run, v in final.items():
-            if run not in started and v != ["SKIPPED"]:
+            if run not in started and v != ["SKIPPED"] and not (run in unpublished and v == ["FAILED"]):
                 bad.append("final report %s of run %s, which is on no topic" % (v, run))
         last = {}
         for r in reports:
-            if r["status"] in ("RUNNING", "SKIPPED"):
+            if r["status"] in ("RUNNING", "SKIPPED") or r["run_id"] in unpublished:
                 continue
             s = r["sync"]
             if r["last_sync_time"] < last.get(s, 0):
@@ -216,4 +220,5 @@ class Checker:
             for st in final.get(run, [])[:1]:
                 res["runs " + st] += 1
         res["skipped runs"] = sum(1 for v in final.values() if v == ["SKIPPED"])
+        res["failed before publishing"] = len(unpublished)
         return res, bad

@@ -189,8 +189,11 @@ CREATE TABLE links_w{w}(person_id INT, company_id NVARCHAR(20), role NVARCHAR(40
         r = rng.random()
         pid, cid = rng.randint(1, np_ - 1), "c%d" % rng.randint(1, nc - 1)
         if r < 0.4:
-            s.append("INSERT INTO links_w%d(person_id, company_id, role, rgen, deleted, updated) VALUES(%d, '%s', 'member', 1, 0, %s)"
-                     % (w, pid, cid, self.NOW))
+            # only between a person and a company the source has: an insert
+            # above may have failed (the stand-in killed under it)
+            s.append("INSERT INTO links_w%d(person_id, company_id, role, rgen, deleted, updated)"
+                     " SELECT p.id, c.id, 'member', 1, 0, %s FROM people_w%d p, companies_w%d c"
+                     " WHERE p.id = %d AND c.id = '%s'" % (w, self.NOW, w, w, pid, cid))
         elif r < 0.8:
             s.append("UPDATE links_w%d SET rgen = rgen + 1, role = '%s', deleted = %s, updated = %s "
                      "WHERE person_id = %d" % (w, rng.choice(["member", "admin", "owner"]),
