@@ -260,8 +260,8 @@ def main():
         else:
             log("no Toxiproxy (%s): network faults left out" % r.stderr.strip().splitlines()[-1:])
     log("seed %d, %d faults (replay: SEED=%d FAULTS=%d make chaos)" % (a.seed, a.faults, a.seed, a.faults))
-    rng = random.Random(a.seed)
-    pipe = Pipeline(ROOT, a.workdir, retl, standin, tox_bin, rng, log)
+    # one stream per use, so that the plan of faults depends on the seed alone
+    pipe = Pipeline(ROOT, a.workdir, retl, standin, tox_bin, random.Random("%d/source" % a.seed), log)
     checker = Checker(pipe, log)
     ok = False
     try:
@@ -276,12 +276,12 @@ def main():
         for n in range(1, UPLOADERS + 1):
             pipe.start_uploader(n)
         pipe.start_extractor()
-        writer = threading.Thread(target=pipe.writer, args=(rng.randrange(10 ** 9),), daemon=True)
+        writer = threading.Thread(target=pipe.writer, args=("%d/writer" % a.seed,), daemon=True)
         writer.start()
         wait_for("the first completed run of every sync", 180, lambda: all(
             s.get("last_sync_time", 0) > 0 for s in pipe.status()["syncs"]))
         log("every sync has completed a run; faults begin")
-        chaos = Chaos(pipe, rng, a.faults, log)
+        chaos = Chaos(pipe, random.Random("%d/faults" % a.seed), a.faults, log)
         sampling = threading.Event()
 
         def sampler():

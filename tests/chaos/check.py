@@ -20,8 +20,9 @@ from pipeline import NWS, OVERLAP
 
 
 def source(db):
-    """{w: (people, companies, links)} read from the SQLite file, read-only."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+    """{w: (people, companies, links)} read from the SQLite file (SELECTs only; a
+    read-write handle, which rolls back the journal a killed stand-in left)."""
+    con = sqlite3.connect(db, timeout=30)
     out = {}
     try:
         for w in range(1, NWS + 1):
