@@ -329,7 +329,8 @@ def main():
         log("duplicates: %d upserts applied beyond one per source version" % res["dup"])
         if sanitizer:
             log("sanitizer reports in: %s" % sanitizer)
-        ok = settled and not bad and not rbad and not checker.violations and not sanitizer
+        ok = settled and not bad and not rbad and not checker.violations and not sanitizer \
+            and not chaos.unexpected
         log("RESULT: %s" % ("PASS" if ok else "FAIL"))
     finally:
         pipe.shutdown()
