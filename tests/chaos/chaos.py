@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # The fault matrix: the whole pipeline under seeded faults, then every row accounted for.
-"""usage: tests/chaos/chaos.py [--seed N] [--faults N] [--workdir DIR]
+"""usage: tests/chaos/chaos.py [--seed N] [--faults N] [--workdir DIR] [--skip KIND,...]
 
 Runs the stand-in with a source that keeps changing, `retl extract`, a real
 Kafka broker of its own, three `retl upload` workers in one group and two
@@ -33,7 +33,7 @@ UPLOADERS = 3
 
 
 class Chaos:
-    def __init__(self, pipe, rng, nfaults, log):
+    def __init__(self, pipe, rng, nfaults, log, skip=()):
         self.p, self.rng, self.nfaults, self.log = pipe, rng, nfaults, log
         self.count = collections.Counter()
         self.unexpected = []
@@ -43,7 +43,8 @@ class Chaos:
                  "sbx-partial-207", "sbx-drop"]
         if pipe.tox:
             kinds += ["net-latency", "net-bandwidth", "net-reset", "net-timeout", "net-slow-close"]
-        self.kinds = kinds
+        kinds.append("uploader-freeze")
+        self.kinds = [k for k in kinds if k not in skip]
 
     def plan(self):
         """The faults in order: every kind once per round, rounds shuffled by the seed."""
@@ -109,6 +110,15 @@ class Chaos:
             self.log_fault(i, kind, note)
             self.hold(0.2, 3)
             p.start_extractor()
+        elif kind == "uploader-freeze":
+            # SIGSTOP past the group's session timeout (6 s): a pause (GC, a
+            # frozen VM) after which the group has moved on without it
+            n = rng.choice(sorted(p.uploaders))
+            time.sleep(rng.uniform(0, 2))
+            p.uploaders[n].send_signal(signal.SIGSTOP)
+            self.log_fault(i, kind, "u%d" % n)
+            self.hold(7, 10)
+            p.uploaders[n].send_signal(signal.SIGCONT)
         elif kind.startswith("uploader-"):
             n = rng.choice(sorted(p.uploaders))
             if rng.random() < 0.5:
@@ -235,6 +245,7 @@ def main():
     ap.add_argument("--workdir", default=os.environ.get("RETL_TEST_TMP") or os.path.join(ROOT, "tests/.run/chaos"))
     ap.add_argument("--people", type=int, default=300)
     ap.add_argument("--settle", type=int, default=300)
+    ap.add_argument("--skip", default="", help="fault kinds left out, comma-separated")
     a = ap.parse_args()
     retl = os.environ.get("RETL") or os.path.join(ROOT, "build/asan/bin/retl")
     standin = os.environ.get("RETL_MSSQL_STANDIN") or os.path.join(ROOT, "build/asan/bin/retl-mssql-standin")
@@ -281,7 +292,8 @@ def main():
         wait_for("the first completed run of every sync", 180, lambda: all(
             s.get("last_sync_time", 0) > 0 for s in pipe.status()["syncs"]))
         log("every sync has completed a run; faults begin")
-        chaos = Chaos(pipe, random.Random("%d/faults" % a.seed), a.faults, log)
+        chaos = Chaos(pipe, random.Random("%d/faults" % a.seed), a.faults, log,
+                      [k for k in a.skip.split(",") if k])
         sampling = threading.Event()
 
         def sampler():
