@@ -9,7 +9,8 @@
 #   make check      format check + tests
 #   make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (clang)
 #   make chaos      the fault matrix: 50 seeded faults on the whole pipeline,
-#                   every row checked (SEED=N to replay, FAULTS=N for more)
+#                   every row checked (SEED=N to replay, FAULTS=N for more,
+#                   CHAOS_ARGS="--only KIND,..." and more: tests/chaos/README.md)
 
 PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3 openssl
 CC      ?= cc
@@ -189,7 +190,7 @@ chaos:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all asan
 	@tests/kafka/broker.sh fetch
-	@FAULTS=$(FAULTS) SEED=$(SEED) tests/chaos/chaos.py
+	@FAULTS=$(FAULTS) SEED=$(SEED) tests/chaos/chaos.py $(CHAOS_ARGS)
 
 demo:
 	@scripts/deps.sh --runtime

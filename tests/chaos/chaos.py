@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # The fault matrix: the whole pipeline under seeded faults, then every row accounted for.
-"""usage: tests/chaos/chaos.py [--seed N] [--faults N] [--workdir DIR] [--skip KIND,...]
+"""usage: tests/chaos/chaos.py [--seed N] [--faults N] [--workdir DIR] [--skip|--only|--extra KIND,...]
 
 Runs the stand-in with a source that keeps changing, `retl extract`, a real
 Kafka broker of its own, three `retl upload` workers in one group and two
@@ -34,7 +34,7 @@ UPLOADERS = 3
 
 
 class Chaos:
-    def __init__(self, pipe, rng, nfaults, log, skip=()):
+    def __init__(self, pipe, rng, nfaults, log, skip=(), extra=(), only=()):
         self.p, self.rng, self.nfaults, self.log = pipe, rng, nfaults, log
         self.count = collections.Counter()
         self.unexpected = []
@@ -45,7 +45,12 @@ class Chaos:
         if pipe.tox:
             kinds += ["net-latency", "net-bandwidth", "net-reset", "net-timeout", "net-slow-close"]
         kinds.append("uploader-freeze")
-        self.kinds = [k for k in kinds if k not in skip]
+        # not in the default plan: it reproduces a known bug (a duplicate final report)
+        known = ["uploader-freeze-after-report"]
+        self.kinds = list(only) or [k for k in kinds if k not in skip] + list(extra)
+        bad = [k for k in self.kinds if k not in kinds + known]
+        if bad:
+            raise SystemExit("chaos.py: unknown fault kinds %s (known: %s)" % (bad, kinds + known))
 
     def plan(self):
         """The faults in order: every kind once per round, rounds shuffled by the seed."""
@@ -120,6 +125,8 @@ class Chaos:
             self.log_fault(i, kind, "u%d" % n)
             self.hold(7, 10)
             p.uploaders[n].send_signal(signal.SIGCONT)
+        elif kind == "uploader-freeze-after-report":
+            self.freeze_after_report(i)
         elif kind.startswith("uploader-"):
             n = rng.choice(sorted(p.uploaders))
             if rng.random() < 0.5:
@@ -170,6 +177,32 @@ class Chaos:
             self.log_fault(i, kind, "%s %s %s" % (link, stream, attrs))
             self.hold(2, 6)
             p.tox.remove(link, name)
+
+    def freeze_after_report(self, i):
+        """The window of the known duplicate report: Kafka slowed (the commit waits for
+        the report's delivery), an uploader stopped as soon as it logs a final report,
+        past the session timeout, then continued."""
+        p = self.p
+        tox = p.tox.add("kafka", "latency", {"latency": 1500, "jitter": 0}) if p.tox else None
+        sizes = {n: os.path.getsize(os.path.join(p.w, "u%d.log" % n)) for n in p.uploaders}
+        end, hit = time.time() + 20, None
+        while time.time() < end and not hit:
+            for n, size in sizes.items():
+                with open(os.path.join(p.w, "u%d.log" % n), "rb") as f:
+                    f.seek(size)
+                    if re.search(rb"run=\S+ sync=\S+ completed: ", f.read()):
+                        hit = n
+                        break
+            time.sleep(0.005)
+        if hit:
+            p.uploaders[hit].send_signal(signal.SIGSTOP)
+        self.log_fault(i, "uploader-freeze-after-report",
+                       "u%d stopped just after a final report" % hit if hit else "no report within 20 s")
+        if hit:
+            self.hold(7, 10)
+            p.uploaders[hit].send_signal(signal.SIGCONT)
+        if tox:
+            p.tox.remove("kafka", tox)
 
     def partial_207(self, i, ws):
         """Real 207s: a few people suppressed (suppressed = "fail" makes them failed
@@ -248,6 +281,9 @@ def main():
     ap.add_argument("--settle", type=int, default=300)
     ap.add_argument("--self-test", action="store_true",
                     help="after settling, change a row behind the pipeline's back: it must be reported lost")
+    ap.add_argument("--extra", default="",
+                    help="fault kinds added to the plan: uploader-freeze-after-report (the known duplicate report)")
+    ap.add_argument("--only", default="", help="only these fault kinds, comma-separated")
     ap.add_argument("--skip", default="", help="fault kinds left out, comma-separated")
     a = ap.parse_args()
     retl = os.environ.get("RETL") or os.path.join(ROOT, "build/asan/bin/retl")
@@ -296,7 +332,8 @@ def main():
             s.get("last_sync_time", 0) > 0 for s in pipe.status()["syncs"]))
         log("every sync has completed a run; faults begin")
         chaos = Chaos(pipe, random.Random("%d/faults" % a.seed), a.faults, log,
-                      [k for k in a.skip.split(",") if k])
+                      [k for k in a.skip.split(",") if k], [k for k in a.extra.split(",") if k],
+                      [k for k in a.only.split(",") if k])
         sampling = threading.Event()
 
         def sampler():
