@@ -291,6 +291,8 @@ def main():
     os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
     os.environ.setdefault("LSAN_OPTIONS", "suppressions=%s/tests/lsan.supp:print_suppressions=0" % ROOT)
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    # a SIGTERM (tests/run.sh's timeout) still stops the broker and the daemons
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     shutil.rmtree(a.workdir, ignore_errors=True)
     os.makedirs(a.workdir)
     t0 = time.time()
