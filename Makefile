@@ -8,6 +8,9 @@
 #   make asan       the sanitizer build alone (build/asan/)
 #   make check      format check + tests
 #   make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (clang)
+#   make chaos      the fault matrix: 50 seeded faults on the whole pipeline,
+#                   every row checked (SEED=N to replay, FAULTS=N for more,
+#                   CHAOS_ARGS="--only KIND,..." and more: tests/chaos/README.md)
 
 PKGS    := rdkafka avro-c libconfig libcurl jansson libmicrohttpd sqlite3 openssl
 CC      ?= cc
@@ -46,7 +49,7 @@ asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 STANDIN      := $(if $(TDS_SRCS),bin/retl-mssql-standin)
 ASAN_STANDIN := $(if $(TDS_SRCS),$(ASAN)/bin/retl-mssql-standin)
 
-.PHONY: all asan test unit it demo bench check deps clean distclean format fuzz
+.PHONY: all asan test unit it demo bench check deps clean distclean format fuzz chaos
 all: bin/retl $(STANDIN)
 
 $(REL)/%.o: %.c
@@ -179,6 +182,15 @@ unit: asan
 
 it: all asan
 	@tests/run.sh it
+
+# tests/chaos/chaos.py on the sanitizer build: a broker, the stand-in, the
+# sandboxes and Toxiproxy of its own; prints the seed, faults and rows lost.
+FAULTS ?= 50
+chaos:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all asan
+	@tests/kafka/broker.sh fetch
+	@FAULTS=$(FAULTS) SEED=$(SEED) tests/chaos/chaos.py $(CHAOS_ARGS)
 
 demo:
 	@scripts/deps.sh --runtime

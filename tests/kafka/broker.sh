@@ -3,6 +3,9 @@
 #   broker.sh fetch          fetch the pinned jars from Maven Central into .cache/kafka
 #   broker.sh start RUNDIR   start a broker with its data in RUNDIR, print its address
 #   broker.sh stop RUNDIR    stop it (safe to call twice, or when it never started)
+#   broker.sh restart RUNDIR start it again on its data and ports (after a crash)
+# RETL_KAFKA_ADVERTISED_PORT: the port the broker tells clients to use instead
+# of its own (a TCP proxy in front of it, tests/chaos/).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KAFKA_VERSION=3.9.1          # librdkafka 2.0.2 (Debian 12) speaks to it; KRaft
@@ -58,7 +61,7 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+advertised.listeners=PLAINTEXT://127.0.0.1:${RETL_KAFKA_ADVERTISED_PORT:-$port}
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
@@ -80,11 +83,18 @@ X
         local id
         id=$(kjava "$run" kafka.tools.StorageTool random-uuid)
         kjava "$run" kafka.tools.StorageTool format -t "$id" -c "$run/server.properties" --ignore-formatted >"$run/format.log" 2>&1
+        echo "127.0.0.1:$port" > "$run/address"
+        launch "$run"
+}
+
+# launch RUNDIR: runs the broker of RUNDIR's server.properties and waits for it.
+launch() {
+        local run=$1 port
+        port=$(sed -n 's/^listeners=PLAINTEXT:[/][/]127.0.0.1:\([0-9]*\),.*/\1/p' "$run/server.properties")
         # setsid: the broker gets its own process group, so stop can end all of it.
         export -f kjava; export CACHE
-        setsid bash -c 'kjava "$0" kafka.Kafka "$0/server.properties"' "$run" >"$run/broker.log" 2>&1 < /dev/null &
+        setsid bash -c 'kjava "$0" kafka.Kafka "$0/server.properties"' "$run" >>"$run/broker.log" 2>&1 < /dev/null &
         echo $! > "$run/broker.pid"
-        echo "127.0.0.1:$port" > "$run/address"
         for _ in $(seq 1 120); do
                 if ! kill -0 "$(cat "$run/broker.pid")" 2>/dev/null; then
                         echo "broker.sh: the broker exited while starting; its log:" >&2
@@ -119,5 +129,6 @@ case "${1:-}" in
 fetch) fetch ;;
 start) start "${2:?run folder}" ;;
 stop) stop "${2:?run folder}" ;;
-*) echo "usage: broker.sh fetch | start RUNDIR | stop RUNDIR" >&2; exit 2 ;;
+restart) fetch; launch "${2:?run folder}" ;;
+*) echo "usage: broker.sh fetch | start RUNDIR | stop RUNDIR | restart RUNDIR" >&2; exit 2 ;;
 esac
