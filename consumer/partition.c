@@ -156,6 +156,13 @@ int retl_partition_init(struct retl_partition *p, int timeout_ms, int64_t *start
                 return -1;
         }
         p->committed = off;
+        {
+                int64_t low, high;
+                p->inherited_end = retl_kafka_watermarks(p->env.rk, p->topic, timeout_ms, &low,
+                                                         &high, errstr, sizeof(errstr))
+                                           ? INT64_MAX
+                                           : high;
+        }
         for (size_t i = 0; i < p->cp.nsyncs; i++)
                 retl_partition_metrics_last_completed(p, p->cp.syncs[i].name,
                                                       p->cp.syncs[i].last_sync_time);

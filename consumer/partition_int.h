@@ -187,6 +187,9 @@ struct retl_partition {
         int64_t state_retry_ms;         /* a failed load is not tried again before */
 
         struct guard *guard;            /* a run counted or held (partition_guard.c), or NULL */
+        int64_t inherited_end;          /* the topic's end when this worker got it: runs
+                                           starting before it may have been reported by
+                                           the previous worker (INT64_MAX: unknown) */
 };
 
 #endif

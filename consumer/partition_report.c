@@ -1,6 +1,7 @@
 /* retl uploader — import reports and failed rows on Kafka, see partition_report.h. */
 #include "consumer/partition_report.h"
 #include "lib/log.h"
+#include "lib/scan.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -74,4 +75,44 @@ void retl_partition_report_failure(struct retl_partition *p, struct entry *e,
         retl_log_debug(p->ctx, "run=%s %s row %" PRId64 " failed: %s", e->run->run_id,
                        e->part ? "relationship" : "main", e->row_number, reason);
         produce(p, p->env.failures_topic, e->run->run_id, &rec);
+}
+
+/* Clocks of the extractor (the run's start) and of the uploader that wrote
+ * the report (its timestamp) may differ: read from this long before. */
+#define REPORT_CLOCK_SKEW_MS (10 * 60 * 1000)
+
+struct final_find {
+        const char *run_id;
+        int found;
+};
+
+static int final_report(void *opaque, int64_t offset, int64_t timestamp_ms,
+                        const struct retl_record *rec, const char *why)
+{
+        struct final_find *f = opaque;
+
+        (void)offset;
+        (void)timestamp_ms;
+        (void)why;
+        if (rec && rec->type == RETL_REC_IMPORT_REPORT &&
+            rec->u.import_report.status != RETL_IMPORT_RUNNING &&
+            !strcmp(rec->u.import_report.run_id, f->run_id))
+                f->found = 1;
+        return f->found;
+}
+
+int retl_partition_report_final_exists(struct retl_partition *p, const struct run *r)
+{
+        struct final_find f = {r->run_id, 0};
+        char errstr[512];
+        int64_t from = r->started_at_ms - REPORT_CLOCK_SKEW_MS;
+
+        if (retl_scan_topic(p->env.kafka, p->env.imports_topic, 0, from > 0 ? from : 1,
+                            final_report, &f, errstr, sizeof(errstr))) {
+                retl_log_warn(p->ctx, "run=%s: the imports topic could not be read to see "
+                              "whether an earlier owner reported the run (%s); reporting it",
+                              r->run_id, errstr);
+                return 0;
+        }
+        return f.found;
 }
