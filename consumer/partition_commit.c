@@ -266,16 +266,6 @@ int retl_partition_commit_run_end(struct retl_partition *p, struct run *r, int64
                          r->note);
                 error = note;
         }
-        /* A run already in the log when this worker got the workspace may
-         * have been finished by the previous worker, whose report went out
-         * and whose commit did not: one final report per run. */
-        if (!r->reported && r->start_offset < p->inherited_end &&
-            retl_partition_report_final_exists(p, r)) {
-                r->reported = 1;
-                retl_log_info(p->ctx, "run=%s sync=%s: its final report is on the imports topic "
-                              "already (sent by the workspace's previous worker, whose commit "
-                              "did not land): not sent again", r->run_id, r->sync);
-        }
         if (!r->reported) {
                 retl_partition_report_import(p, r, st, lst, error);
                 r->reported = 1;

@@ -305,7 +305,19 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                                 return;
                         }
                         p->retiring = r;
-                        if (!r->resumed && !r->rejected)
+                        /* A run already in the log when this worker got the
+                         * workspace may have been finished by the previous
+                         * worker, whose final report went out and whose
+                         * commit did not: no RUNNING and no second final
+                         * report then, one final report per run. */
+                        if (r->start_offset < p->inherited_end &&
+                            retl_partition_report_final_exists(p, r)) {
+                                r->reported = 1;
+                                retl_log_info(p->ctx, "run=%s sync=%s: its final report is on "
+                                              "the imports topic already (sent by the "
+                                              "workspace's previous worker, whose commit did "
+                                              "not land): not sent again", r->run_id, r->sync);
+                        } else if (!r->resumed && !r->rejected)
                                 retl_partition_report_import(p, r, RETL_IMPORT_RUNNING,
                                                              retl_checkpoint_get(&p->cp, r->sync),
                                                              NULL);

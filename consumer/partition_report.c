@@ -94,8 +94,10 @@ static int final_report(void *opaque, int64_t offset, int64_t timestamp_ms,
         (void)offset;
         (void)timestamp_ms;
         (void)why;
+        /* RUNNING and HELD say the run goes on */
         if (rec && rec->type == RETL_REC_IMPORT_REPORT &&
             rec->u.import_report.status != RETL_IMPORT_RUNNING &&
+            rec->u.import_report.status != RETL_IMPORT_HELD &&
             !strcmp(rec->u.import_report.run_id, f->run_id))
                 f->found = 1;
         return f->found;

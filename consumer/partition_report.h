@@ -10,7 +10,7 @@
 void retl_partition_report_import(struct retl_partition *p, struct run *r,
                                   enum retl_import_status st, int64_t lst, const char *error);
 /** @brief Whether run @p r already has its final report (any status but
- *  RUNNING) on the imports topic: an earlier owner of the workspace sent it
+ *  RUNNING and HELD) on the imports topic: an earlier owner of the workspace sent it
  *  and lost the workspace before its commit. Reads the topic from a little
  *  before the run's start (blocking); 0 when it cannot be read. */
 int retl_partition_report_final_exists(struct retl_partition *p, const struct run *r);

@@ -45,12 +45,13 @@ int main(void)
         req = rs_requests(&x);
         up = it_upload_start(x.config, "upload-2.log", NULL);
         rs_wait_done(&x, 120000);
-        r = rs_report_n(&x, "c1", 2);   /* reported before the crash, and after */
+        /* reported before the crash; the next worker finds that report on
+         * the imports topic and sends no second one, nor any row */
+        r = rs_report_n(&x, "c1", 1);
         CHECK(r.status == RETL_IMPORT_COMPLETED && r.rows == NROWS && r.failed == 0 &&
-              r.imported + r.unchanged == NROWS);
-        CHECKF(r.unchanged == NROWS && rs_requests(&x) == req,
-               "after the crash: %" PRId64 " unchanged, %" PRId64 " requests",
-               r.unchanged, rs_requests(&x) - req);
+              r.imported == NROWS);
+        CHECKF(rs_requests(&x) == req, "after the crash: %" PRId64 " requests",
+               rs_requests(&x) - req);
         rs_check_people(&x, NROWS, NULL);
         CHECK(it_stop(up, SIGTERM, 30000) == 0);
 

@@ -114,8 +114,7 @@ static __attribute__((unused)) void rs_wait_done(struct rs_it *x, int timeout_ms
         it_wait_committed(x->group, x->topic, it_end_offset(x->topic), timeout_ms, NULL);
 }
 
-/* The last final report of run @p run_id, which has @p nfinal of them (a
- * worker that dies after reporting, before its commit, reports again). */
+/* The last final report of run @p run_id, which has @p nfinal of them. */
 static __attribute__((unused)) struct retl_import_report rs_report_n(struct rs_it *x,
                                                                      const char *run_id,
                                                                      int nfinal)
