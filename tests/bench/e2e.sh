@@ -16,6 +16,7 @@
 #   tests/bench/e2e.sh [ROWS ...]        (default: 100000 1000000)
 #   BENCH_LOG=debug: the uploader logs every request and answer (in KEEP's dir)
 #   BENCH_PERF=1: profile the end-to-end run's processes with perf
+#   BENCH_ALONE_OPTS="...": extra options of the uploader-alone run (e.g. --checkpoint-rows N)
 #   KEEP=1: keep the work folder (logs) and say where it is
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -182,7 +183,7 @@ for R in $SIZES; do
         # ---- the uploader alone: a second group on the full topic, a fresh sandbox
         sandbox "$D"
         config "$D/alone.cfg" "$P" "e$R-alone" "$SBX_URL" 100000
-        uploader "$D/alone.cfg" "$D/alone.log" $BENCH_ALONE_OPTS
+        uploader "$D/alone.cfg" "$D/alone.log" ${BENCH_ALONE_OPTS:-}
         a_join=$(fig "$UP_JOINED - $UP_T0")
         c0=$(proc_cpu "$UP_PID"); s0=$(proc_cpu "$SBX_PID")
         a_steady=$(steady_from "$D/alone.log" "$(wait_committed "$D/alone.log" "$end")")
