@@ -150,3 +150,11 @@ void retl_sbx_arena_leave(void)
 {
         tl_arena = NULL;
 }
+
+struct retl_sbx_arena *retl_sbx_arena_swap(struct retl_sbx_arena *a)
+{
+        struct retl_sbx_arena *prev = tl_arena;
+
+        tl_arena = a;
+        return prev;
+}

@@ -29,5 +29,8 @@ void retl_sbx_arena_reset(struct retl_sbx_arena *a);
 void retl_sbx_arena_enter(struct retl_sbx_arena *a);
 /** @brief Back to malloc for the calling thread. */
 void retl_sbx_arena_leave(void);
+/** @brief The calling thread's jansson allocations now come from @p a (NULL:
+ *  malloc). @returns the arena they came from before, to swap back. */
+struct retl_sbx_arena *retl_sbx_arena_swap(struct retl_sbx_arena *a);
 
 #endif

@@ -1,6 +1,7 @@
 /* retl sandbox — objects in the workspace: records, the object actions,
  * inspection; see sbx_objects.h. */
 #include "sandbox/track/sbx_objects.h"
+#include "sandbox/track/sbx_attrs.h"
 #include "sandbox/track/sbx_rels.h"
 
 #include "lib/mem.h"
@@ -10,7 +11,7 @@
 
 static struct sbx_object *object_new(struct retl_sbx_ws *ws, const char *type,
                                      const char *id, const char *cio_id, int64_t now,
-                                     json_t *attrs)
+                                     char *attrs)
 {
         struct sbx_object *ob = retl_calloc(1, sizeof(*ob));
 
@@ -21,7 +22,7 @@ static struct sbx_object *object_new(struct retl_sbx_ws *ws, const char *type,
                 ob->o_cio_id = retl_strdup(cio_id);
         else
                 ob->o_cio_id = retl_sbx_rules_seq_id("ob", 6, ws->ws_next_object++);
-        ob->o_attrs = attrs ? attrs : json_object();
+        ob->o_attrs = attrs ? attrs : retl_strdup("{}");
         ob->o_created_ms = ob->o_updated_ms = now;
         TAILQ_INSERT_TAIL(&ws->ws_objs, ob, o_link);
         retl_sbx_map_put(ws->ws_objects, ob->o_key, ob);
@@ -36,7 +37,7 @@ static void object_free(struct sbx_object *ob)
         free(ob->o_type);
         free(ob->o_id);
         free(ob->o_cio_id);
-        json_decref(ob->o_attrs);
+        free(ob->o_attrs);
         free(ob);
 }
 
@@ -73,7 +74,7 @@ struct sbx_object *retl_sbx_objects_get(struct retl_sbx_ws *ws, const struct sbx
         return ob ? ob : object_new(ws, oi->type, oi->id, NULL, now, NULL);
 }
 
-int retl_sbx_objects_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_objects_identify(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                               int64_t now, struct retl_sbx_outcome *o)
 {
         struct sbx_oident oi;
@@ -88,10 +89,14 @@ int retl_sbx_objects_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepare
                 return -1;
         /* checks passed: apply; a new object takes the prepared copy */
         created = !ob;
-        if (created)
-                ob = object_new(ws, oi.type, oi.id, NULL, now, json_incref(prepared));
-        if (!created || !prepared)
-                retl_sbx_rules_merge_attrs(ob->o_attrs, attrs, 0);
+        if (created && prepared && *prepared) {
+                ob = object_new(ws, oi.type, oi.id, NULL, now, *prepared);
+                *prepared = NULL;
+        } else {
+                if (created)
+                        ob = object_new(ws, oi.type, oi.id, NULL, now, NULL);
+                retl_sbx_attrs_merge(&ob->o_attrs, attrs, 0, ws->ws_scratch);
+        }
         ob->o_updated_ms = now;
         ob->o_updates++;
         ws->ws_dirty = 1;
@@ -100,7 +105,7 @@ int retl_sbx_objects_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepare
         return 0;
 }
 
-int retl_sbx_objects_delete(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_objects_delete(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                             int64_t now, struct retl_sbx_outcome *o)
 {
         struct sbx_oident oi;
@@ -123,9 +128,9 @@ int retl_sbx_objects_delete(struct retl_sbx_ws *ws, json_t *e, json_t *prepared,
 
 static json_t *object_json(const struct sbx_object *ob)
 {
-        return json_pack("{s:s, s:s, s:s, s:O, s:I, s:I, s:I}", "object_type_id", ob->o_type,
+        return json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I}", "object_type_id", ob->o_type,
                          "object_id", ob->o_id, "cio_object_id", ob->o_cio_id, "attributes",
-                         ob->o_attrs, "created_at_ms", (json_int_t)ob->o_created_ms,
+                         retl_sbx_attrs_thaw(ob->o_attrs), "created_at_ms", (json_int_t)ob->o_created_ms,
                          "updated_at_ms", (json_int_t)ob->o_updated_ms, "updates",
                          (json_int_t)ob->o_updates);
 }
@@ -167,7 +172,7 @@ struct sbx_object *retl_sbx_objects_restore(struct retl_sbx_ws *ws, const char *
                 return NULL;
         }
         ob = object_new(ws, type, object_id, cio_id, created_ms, NULL);
-        retl_sbx_rules_take_attrs(&ob->o_attrs, attrs);
+        retl_sbx_attrs_take(&ob->o_attrs, attrs);
         ob->o_updated_ms = updated_ms;
         ob->o_updates = updates;
         return ob;

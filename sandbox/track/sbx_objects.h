@@ -16,9 +16,9 @@ struct sbx_object *retl_sbx_objects_get(struct retl_sbx_ws *ws, const struct sbx
                                         int64_t now);
 
 /* The object actions (see retl_sbx_ws_apply()); @returns 0 or -1. */
-int retl_sbx_objects_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_objects_identify(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                               int64_t now, struct retl_sbx_outcome *o);
-int retl_sbx_objects_delete(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_objects_delete(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                             int64_t now, struct retl_sbx_outcome *o);
 
 /** @brief Frees every object; the caller clears the indexes. */

@@ -1,6 +1,7 @@
 /* retl sandbox — people in the workspace: records, identifiers, the person
  * actions, inspection; see sbx_people.h. */
 #include "sandbox/track/sbx_people.h"
+#include "sandbox/track/sbx_attrs.h"
 #include "sandbox/track/sbx_email.h"
 #include "sandbox/track/sbx_rels.h"
 #include "sandbox/track/sbx_segments.h"
@@ -43,9 +44,9 @@ int retl_sbx_people_parse(struct retl_sbx_ws *ws, json_t *e, struct sbx_pident *
         return 0;
 }
 
-/* A new person; @p attrs (reference taken) or a fresh object. */
+/* A new person; @p attrs (frozen, taken) or none. */
 static struct sbx_person *person_new(struct retl_sbx_ws *ws, const char *cio_id, int64_t now,
-                                     json_t *attrs)
+                                     char *attrs)
 {
         struct sbx_person *p = retl_calloc(1, sizeof(*p));
 
@@ -53,7 +54,7 @@ static struct sbx_person *person_new(struct retl_sbx_ws *ws, const char *cio_id,
                 p->p_cio_id = retl_strdup(cio_id);
         else
                 p->p_cio_id = retl_sbx_rules_seq_id("a", 7, ws->ws_next_person++);
-        p->p_attrs = attrs ? attrs : json_object();
+        p->p_attrs = attrs ? attrs : retl_strdup("{}");
         p->p_created_ms = p->p_updated_ms = now;
         TAILQ_INSERT_TAIL(&ws->ws_people, p, p_link);
         retl_sbx_map_put(ws->ws_by_cio, p->p_cio_id, p);
@@ -97,7 +98,7 @@ static void person_free(struct sbx_person *p)
         free(p->p_id);
         free(p->p_email);
         free(p->p_email_key);
-        json_decref(p->p_attrs);
+        free(p->p_attrs);
         free(p);
 }
 
@@ -234,7 +235,7 @@ static int check_unique(struct retl_sbx_ws *ws, enum retl_sbx_id_type kind, cons
         return 0;
 }
 
-int retl_sbx_people_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_people_identify(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                              int64_t now, struct retl_sbx_outcome *o)
 {
         struct sbx_pident pi;
@@ -294,10 +295,14 @@ int retl_sbx_people_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared
                 return -1;
         /* Checks passed: apply. A new person takes the prepared copy. */
         created = !p;
-        if (created)
-                p = person_new(ws, NULL, now, json_incref(prepared));
-        if (!created || !prepared)
-                retl_sbx_rules_merge_attrs(p->p_attrs, attrs, 1);
+        if (created && prepared && *prepared) {
+                p = person_new(ws, NULL, now, *prepared);
+                *prepared = NULL;
+        } else {
+                if (created)
+                        p = person_new(ws, NULL, now, NULL);
+                retl_sbx_attrs_merge(&p->p_attrs, attrs, 1, ws->ws_scratch);
+        }
         person_set_ident(ws, p, RETL_SBX_BY_ID, new_id);
         person_set_ident(ws, p, RETL_SBX_BY_EMAIL, new_email);
         p->p_updated_ms = now;
@@ -308,7 +313,7 @@ int retl_sbx_people_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared
         return 0;
 }
 
-int retl_sbx_people_delete(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_people_delete(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                            int64_t now, struct retl_sbx_outcome *o)
 {
         struct sbx_pident pi;
@@ -325,7 +330,7 @@ int retl_sbx_people_delete(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, 
 
 /* suppress: the identifier (and the person's others) go in the
  * suppression list and the person is deleted, as Customer.io does. */
-int retl_sbx_people_suppress(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int on,
+int retl_sbx_people_suppress(struct retl_sbx_ws *ws, json_t *e, char **prepared, int on,
                              int64_t now, struct retl_sbx_outcome *o)
 {
         struct sbx_pident pi;
@@ -367,7 +372,7 @@ static json_t *person_json(struct retl_sbx_ws *ws, const struct sbx_person *p)
 {
         json_t *j = retl_sbx_people_ref_json(p);
 
-        json_object_set(j, "attributes", p->p_attrs);
+        json_object_set_new(j, "attributes", retl_sbx_attrs_thaw(p->p_attrs));
         json_object_set_new(j, "segments", retl_sbx_segments_of(ws, p));
         json_object_set_new(j, "suppressed",
                             json_boolean(retl_sbx_suppress_has_id(ws, p->p_id) ||
@@ -437,7 +442,7 @@ struct sbx_person *retl_sbx_people_restore(struct retl_sbx_ws *ws, const char *c
         p = person_new(ws, cio_id, created_ms, NULL);
         person_set_ident(ws, p, RETL_SBX_BY_ID, id);
         person_set_ident(ws, p, RETL_SBX_BY_EMAIL, email);
-        retl_sbx_rules_take_attrs(&p->p_attrs, attrs);
+        retl_sbx_attrs_take(&p->p_attrs, attrs);
         p->p_updated_ms = updated_ms;
         p->p_updates = updates;
         return p;

@@ -23,12 +23,12 @@ int retl_sbx_people_suppressed(const struct retl_sbx_ws *ws, const struct sbx_pe
 json_t *retl_sbx_people_ref_json(const struct sbx_person *p);
 
 /* The person actions (see retl_sbx_ws_apply()); @returns 0 or -1. */
-int retl_sbx_people_identify(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_people_identify(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                              int64_t now, struct retl_sbx_outcome *o);
-int retl_sbx_people_delete(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+int retl_sbx_people_delete(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                            int64_t now, struct retl_sbx_outcome *o);
 /** @brief suppress (@p on = 1) or unsuppress. */
-int retl_sbx_people_suppress(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int on,
+int retl_sbx_people_suppress(struct retl_sbx_ws *ws, json_t *e, char **prepared, int on,
                              int64_t now, struct retl_sbx_outcome *o);
 
 /** @brief Frees every person; the caller clears the indexes. */

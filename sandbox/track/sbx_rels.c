@@ -189,7 +189,7 @@ static int check_list(struct retl_sbx_ws *ws, json_t *rels, int object_side, int
         return retl_sbx_rels_list(ws, rels, object_side, add, 0, NULL, NULL, now, o);
 }
 
-int retl_sbx_rels_person_action(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int add,
+int retl_sbx_rels_person_action(struct retl_sbx_ws *ws, json_t *e, char **prepared, int add,
                                 int64_t now, struct retl_sbx_outcome *o)
 {
         struct sbx_pident pi;
@@ -217,7 +217,7 @@ int retl_sbx_rels_person_action(struct retl_sbx_ws *ws, json_t *e, json_t *prepa
         return retl_sbx_rels_list(ws, rels, 0, add, 1, p, NULL, now, o);
 }
 
-int retl_sbx_rels_object_action(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int add,
+int retl_sbx_rels_object_action(struct retl_sbx_ws *ws, json_t *e, char **prepared, int add,
                                 int64_t now, struct retl_sbx_outcome *o)
 {
         struct sbx_oident oi;

@@ -16,9 +16,9 @@ int retl_sbx_rels_list(struct retl_sbx_ws *ws, json_t *rels, int object_side, in
 
 /* add_relationships (@p add = 1) / delete_relationships from the person
  * side and from the object side (see retl_sbx_ws_apply()). */
-int retl_sbx_rels_person_action(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int add,
+int retl_sbx_rels_person_action(struct retl_sbx_ws *ws, json_t *e, char **prepared, int add,
                                 int64_t now, struct retl_sbx_outcome *o);
-int retl_sbx_rels_object_action(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int add,
+int retl_sbx_rels_object_action(struct retl_sbx_ws *ws, json_t *e, char **prepared, int add,
                                 int64_t now, struct retl_sbx_outcome *o);
 
 /** @brief Deletes the relationships of @p p, or of @p ob (the other NULL). */

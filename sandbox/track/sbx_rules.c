@@ -244,28 +244,32 @@ int retl_sbx_rules_attrs(json_t *e, json_t **attrs, struct retl_sbx_outcome *o)
         return 0;
 }
 
-void retl_sbx_rules_merge_attrs(json_t *dst, json_t *src, int person)
+int retl_sbx_rules_merge_attrs(json_t *dst, json_t *src, int person)
 {
         const char *k;
         json_t *v;
+        int changed = 0;
 
         if (!src)
-                return;
+                return 0;
         json_object_foreach(src, k, v) {
                 if (person && retl_sbx_rules_person_key(k))
                         continue;
                 if (retl_sbx_rules_is_removal(v)) {
-                        json_object_del(dst, k);
+                        changed += json_object_del(dst, k) == 0;
                 } else {
                         json_t *old = json_object_get(dst, k);
 
                         /* keep nothing of the request: its tree may live in
                          * an arena (sbx_arena.h); unchanged values cost
                          * nothing */
-                        if (!old || !json_equal(old, v))
+                        if (!old || !json_equal(old, v)) {
                                 json_object_set_new(dst, k, json_deep_copy(v));
+                                changed++;
+                        }
                 }
         }
+        return changed;
 }
 
 void retl_sbx_rules_take_attrs(json_t **dst, json_t *attrs)

@@ -97,8 +97,9 @@ static inline int retl_sbx_rules_person_key(const char *k)
 }
 /** @brief Merges sent attributes into stored ones: null or "" removes,
  *  anything else replaces (a copy), keeping its JSON type. With @p person
- *  set, the keys of retl_sbx_rules_person_key() are skipped. */
-void retl_sbx_rules_merge_attrs(json_t *dst, json_t *src, int person);
+ *  set, the keys of retl_sbx_rules_person_key() are skipped.
+ *  @returns how many members it set or removed. */
+int retl_sbx_rules_merge_attrs(json_t *dst, json_t *src, int person);
 /** @brief Replaces *dst by @p attrs (reference taken) unless that is NULL. */
 void retl_sbx_rules_take_attrs(json_t **dst, json_t *attrs);
 /** @returns @p prefix followed by @p seq in at least @p min_digits

@@ -221,6 +221,12 @@ static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
         return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
+/* Binds frozen attributes (sbx_attrs.h): the file keeps the same text. */
+static int bind_frozen(sqlite3_stmt *st, int i, const char *frozen)
+{
+        return sqlite3_bind_text(st, i, frozen ? frozen : "{}", -1, SQLITE_STATIC);
+}
+
 /* Binds attributes as compact JSON text; *buf takes the string to free. */
 static int bind_json(sqlite3_stmt *st, int i, const json_t *j, char **buf)
 {
@@ -281,7 +287,7 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                 sqlite3_bind_text(st, 1, p->p_cio_id, -1, SQLITE_STATIC);
                 bind_text_or_null(st, 2, p->p_id);
                 bind_text_or_null(st, 3, p->p_email);
-                bind_json(st, 4, p->p_attrs, &js);
+                bind_frozen(st, 4, p->p_attrs);
                 sqlite3_bind_int64(st, 5, p->p_created_ms);
                 sqlite3_bind_int64(st, 6, p->p_updated_ms);
                 sqlite3_bind_int64(st, 7, (sqlite3_int64)p->p_updates);
@@ -299,7 +305,7 @@ static int save_rows(struct retl_sbx_ws *ws, sqlite3 *db, char *errstr, size_t e
                 sqlite3_bind_text(st, 1, ob->o_type, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, ob->o_id, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 3, ob->o_cio_id, -1, SQLITE_STATIC);
-                bind_json(st, 4, ob->o_attrs, &js);
+                bind_frozen(st, 4, ob->o_attrs);
                 sqlite3_bind_int64(st, 5, ob->o_created_ms);
                 sqlite3_bind_int64(st, 6, ob->o_updated_ms);
                 sqlite3_bind_int64(st, 7, (sqlite3_int64)ob->o_updates);

@@ -258,7 +258,8 @@ static int entities_of(const struct api_call *c, json_t **root, json_t **list, s
 static enum MHD_Result api_entities(const struct api_call *c)
 {
         struct retl_sbx_server *srv = c->srv;
-        json_t *root, *list, *errors, **prepared;
+        json_t *root, *list, *errors;
+        char **prepared;
         size_t n, *sizes;
         uint32_t accepted = 0, rejected = 0;
         int64_t now = retl_sbx_http_wall_ms();
@@ -291,12 +292,16 @@ static enum MHD_Result api_entities(const struct api_call *c)
         for (size_t i = 0; i < n; i++)
                 if (sizes[i] <= RETL_SBX_ENTITY_MAX &&
                     retl_sbx_ws_creates(srv->s_ws, list ? json_array_get(list, i) : root))
-                        prepared[i] = (json_t *)1; /* marker, replaced below */
+                        prepared[i] = (char *)1; /* marker, replaced below */
         pthread_mutex_unlock(&srv->s_lock);
+        /* (the arena: retl_sbx_ws_prepare() builds nothing that outlives it
+         * but the text it returns, which is malloc'd) */
+        retl_sbx_arena_enter(c->rq->rq_conn->cn_arena);
         for (size_t i = 0; i < n; i++)
                 if (prepared[i])
                         prepared[i] = retl_sbx_ws_prepare(list ? json_array_get(list, i)
                                                                : root);
+        retl_sbx_arena_leave();
         errors = json_array();
         pthread_mutex_lock(&srv->s_lock);
         for (size_t i = 0; i < n; i++) {

@@ -1,5 +1,7 @@
 /* retl sandbox — the workspace: its configuration and lifecycle, and each
  * entity sent to the action that applies it; see sbx_ws.h. */
+#include "sandbox/track/sbx_arena.h"
+#include "sandbox/track/sbx_attrs.h"
 #include "sandbox/track/sbx_email.h"
 #include "sandbox/track/sbx_objects.h"
 #include "sandbox/track/sbx_people.h"
@@ -23,7 +25,7 @@
 static const struct action {
         const char *ac_type, *ac_name;
         enum retl_sbx_action ac_action;
-        int (*ac_apply)(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int flag,
+        int (*ac_apply)(struct retl_sbx_ws *ws, json_t *e, char **prepared, int flag,
                         int64_t now, struct retl_sbx_outcome *o);
         int ac_flag;
 } actions[] = {
@@ -215,6 +217,7 @@ struct retl_sbx_ws *retl_sbx_ws_new(const struct retl_sbx_ws_conf *wc, char *err
         ws->ws_next_segment = 1;
         apply_conf_sets(ws);
         ws->ws_dirty = 0;
+        ws->ws_scratch = retl_sbx_arena_new();
         return ws;
 }
 
@@ -250,6 +253,7 @@ void retl_sbx_ws_destroy(struct retl_sbx_ws *ws)
         free(ws->ws_conf_segments);
         free_strv(ws->ws_conf_sup_ids, ws->ws_n_conf_sup_ids);
         free_strv(ws->ws_conf_sup_emails, ws->ws_n_conf_sup_emails);
+        retl_sbx_arena_destroy(ws->ws_scratch);
         free(ws);
 }
 
@@ -303,34 +307,20 @@ int retl_sbx_ws_creates(struct retl_sbx_ws *ws, const json_t *e)
         return 0;
 }
 
-json_t *retl_sbx_ws_prepare(const json_t *e)
+char *retl_sbx_ws_prepare(const json_t *e)
 {
         enum retl_sbx_action a = retl_sbx_action_of(e);
-        json_t *attrs = json_object_get(e, "attributes");
-        json_t *out;
 
-        if ((a != RETL_SBX_A_PERSON_IDENTIFY && a != RETL_SBX_A_OBJECT_IDENTIFY) ||
-            (attrs && !json_is_object(attrs)))
+        if (a != RETL_SBX_A_PERSON_IDENTIFY && a != RETL_SBX_A_OBJECT_IDENTIFY)
                 return NULL;
-        out = json_object();
-        /* keys of a parsed tree are valid UTF-8 without NUL: no check again */
-        for (void *it = json_object_iter(attrs); it; it = json_object_iter_next(attrs, it)) {
-                const char *k = json_object_iter_key(it);
-                json_t *v = json_object_iter_value(it);
-
-                if (a == RETL_SBX_A_PERSON_IDENTIFY && retl_sbx_rules_person_key(k))
-                        continue;
-                if (!retl_sbx_rules_is_removal(v))
-                        json_object_setn_new_nocheck(out, k, json_object_iter_key_len(it),
-                                                     json_deep_copy(v));
-        }
-        return out;
+        return retl_sbx_attrs_prepare(json_object_get(e, "attributes"),
+                                      a == RETL_SBX_A_PERSON_IDENTIFY);
 }
 
 /* ------------------------------------------------------------------ */
 /* Entities                                                            */
 
-static int apply_entity(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int64_t now,
+static int apply_entity(struct retl_sbx_ws *ws, json_t *e, char **prepared, int64_t now,
                         struct retl_sbx_outcome *o)
 {
         json_t *type, *action;
@@ -385,12 +375,13 @@ static int apply_entity(struct retl_sbx_ws *ws, json_t *e, json_t *prepared, int
                                      "type must be person, object or delivery (got '%s')", t);
 }
 
-int retl_sbx_ws_apply_prepared(struct retl_sbx_ws *ws, json_t *e, json_t *prepared,
+int retl_sbx_ws_apply_prepared(struct retl_sbx_ws *ws, json_t *e, char *prepared,
                                int64_t now, struct retl_sbx_outcome *o)
 {
-        int rc = apply_entity(ws, e, prepared, now, o);
+        /* a record created by the entity takes it (and clears it here) */
+        int rc = apply_entity(ws, e, &prepared, now, o);
 
-        json_decref(prepared);
+        free(prepared);
         return rc;
 }
 

@@ -115,15 +115,15 @@ int retl_sbx_ws_apply(struct retl_sbx_ws *ws, json_t *entity, int64_t now_ms,
  *  @returns 1 if @p entity is a person or object identify whose target does
  *  not exist yet (so retl_sbx_ws_prepare() is worth it), else 0. */
 int retl_sbx_ws_creates(struct retl_sbx_ws *ws, const json_t *entity);
-/** @brief Builds the stored form of an identify's attributes: a new object
- *  with deep copies of the values to set (removals, identifiers and _update
- *  left out). Touches no workspace state: call it without the lock.
- *  @returns a new reference, or NULL if there is nothing to prepare. */
-json_t *retl_sbx_ws_prepare(const json_t *entity);
+/** @brief Builds the stored form of an identify's attributes: their frozen
+ *  text (sbx_attrs.h; removals, identifiers and _update left out). Touches
+ *  no workspace state: call it without the lock.
+ *  @returns malloc'd text, or NULL if there is nothing to prepare. */
+char *retl_sbx_ws_prepare(const json_t *entity);
 /** @brief retl_sbx_ws_apply() with the result of retl_sbx_ws_prepare() for
- *  this entity (reference taken, NULL is fine); a record created by the
+ *  this entity (taken and freed, NULL is fine); a record created by the
  *  entity takes it as its attributes. */
-int retl_sbx_ws_apply_prepared(struct retl_sbx_ws *ws, json_t *entity, json_t *prepared,
+int retl_sbx_ws_apply_prepared(struct retl_sbx_ws *ws, json_t *entity, char *prepared,
                                int64_t now_ms, struct retl_sbx_outcome *out);
 
 enum retl_sbx_id_type { RETL_SBX_BY_ID, RETL_SBX_BY_EMAIL, RETL_SBX_BY_CIO_ID };

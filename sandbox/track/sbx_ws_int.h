@@ -22,7 +22,7 @@ struct sbx_person {
         char *p_id;            /* NULL when unset */
         char *p_email;         /* as last sent; NULL when unset */
         char *p_email_key;     /* lower case, for lookups */
-        json_t *p_attrs;       /* owned; never id, email, cio_id, _update */
+        char *p_attrs;         /* frozen (sbx_attrs.h); never id, email, cio_id, _update */
         int64_t p_created_ms;
         int64_t p_updated_ms;
         uint64_t p_updates;    /* identify operations applied, creation included */
@@ -34,7 +34,7 @@ struct sbx_object {
         char *o_type;          /* canonical decimal, e.g. "1" */
         char *o_id;
         char *o_cio_id;
-        json_t *o_attrs;
+        char *o_attrs;         /* frozen (sbx_attrs.h) */
         int64_t o_created_ms;
         int64_t o_updated_ms;
         uint64_t o_updates;
@@ -95,6 +95,8 @@ struct retl_sbx_ws {
         long ws_next_segment;               /* lowest id a new named segment may take: ids
                                                of deleted segments are never reused */
         int ws_dirty;
+        /* scratch memory of the update being applied (under the lock) */
+        struct retl_sbx_arena *ws_scratch;
 };
 
 #endif

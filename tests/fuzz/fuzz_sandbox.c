@@ -39,12 +39,12 @@ static struct retl_sbx_ws *ws_new(void)
         return ws;
 }
 
-/* One entity as api_entities() applies it: the copy of a creation's
- * attributes made outside the arena, then the rules. */
+/* One entity as api_entities() applies it: a creation's attributes frozen
+ * first, then the rules. */
 static void apply_entity(struct retl_sbx_ws *ws, json_t *e)
 {
         struct retl_sbx_outcome o;
-        json_t *prepared = retl_sbx_ws_creates(ws, e) ? retl_sbx_ws_prepare(e) : NULL;
+        char *prepared = retl_sbx_ws_creates(ws, e) ? retl_sbx_ws_prepare(e) : NULL;
         int rc = retl_sbx_ws_apply_prepared(ws, e, prepared, NOW_MS, &o);
 
         (void)retl_sbx_action_name(retl_sbx_action_of(e));
