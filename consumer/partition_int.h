@@ -174,6 +174,8 @@ struct retl_partition {
         int auth_blocked;
         int64_t auth_retry_ms;
         rd_kafka_queue_t *rkqu;         /* its own queue of messages (owned) */
+        int64_t hungry_since_ms;        /* room, and an empty queue, since (0: not) */
+        int64_t nudges;                 /* fetches nudged (retl_partition_read) */
         int64_t orphans;
         int64_t last_progress_ms;
         int64_t commit_retry_ms;

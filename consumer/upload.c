@@ -192,20 +192,6 @@ static int setup(struct retl_upload *u, char *errstr, size_t errstr_size)
                 extra[ne++] = "partition.assignment.strategy";
                 extra[ne++] = "roundrobin";
         }
-        /* The prefetch queue of each workspace is bounded by bytes, not by
-         * records: librdkafka 2.0 does not fetch again for up to a second
-         * once a queue reached either bound, so the queue must hold more
-         * than a second of rows. 100,000 records (its default bound) are
-         * less than that at 150,000 rows/s: the uploader stood idle ~25% of
-         * every second. 32 MiB hold ~170,000 rows of 10 columns. */
-        if (!user_set(&u->kcfg->kafka, "queued.min.messages")) {
-                extra[ne++] = "queued.min.messages";
-                extra[ne++] = "10000000";
-        }
-        if (!user_set(&u->kcfg->kafka, "queued.max.messages.kbytes")) {
-                extra[ne++] = "queued.max.messages.kbytes";
-                extra[ne++] = "32768";
-        }
         if (!user_set(&u->kcfg->kafka, "topic.metadata.refresh.interval.ms")) {
                 extra[ne++] = "topic.metadata.refresh.interval.ms";
                 extra[ne++] = "10000";

@@ -3,6 +3,7 @@
  * sbx_track_api.h. */
 #include "sandbox/track/sbx_track_api.h"
 #include "sandbox/track/sbx_arena.h"
+#include "sandbox/track/sbx_json_read.h"
 #include "sandbox/track/sbx_numbers.h"
 
 #include "lib/log.h"
@@ -203,7 +204,11 @@ static json_t *parse_body(struct sbx_req *rq, json_error_t *jerr)
 
         retl_sbx_arena_reset(rq->rq_conn->cn_arena);
         retl_sbx_arena_enter(rq->rq_conn->cn_arena);
-        root = json_loadb(sbx_req_body(rq), rq->rq_len, 0, jerr);
+        /* the fast reader builds jansson's own tree or gives up; then
+         * jansson answers, with its error message if the body is bad */
+        root = retl_sbx_json_read(sbx_req_body(rq), rq->rq_len);
+        if (!root)
+                root = json_loadb(sbx_req_body(rq), rq->rq_len, 0, jerr);
         retl_sbx_arena_leave();
         return root;
 }
