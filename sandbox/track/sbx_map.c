@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct sbx_slot {
         char *key;      /* NULL = empty slot */
@@ -18,7 +19,38 @@ struct retl_sbx_map {
         size_t m_cap;   /* power of two */
         size_t m_count;
         int m_borrow;   /* keys are the caller's, never freed here */
+        int m_mapped;   /* m_slots by slots_new()'s mmap */
 };
+
+/* Slot arrays of at least this many bytes are mapped on their own, asking
+ * for transparent huge pages: a lookup in a map of a million people is a
+ * random access into tens of MiB, which with 4 KiB pages is a TLB miss as
+ * well as a cache miss. */
+#define HUGE_SLOTS (2u << 20)
+
+/* @p cap zeroed slots; *mapped says how to free them. */
+static struct sbx_slot *slots_new(size_t cap, int *mapped)
+{
+        size_t bytes = cap * sizeof(struct sbx_slot);
+        void *p = MAP_FAILED;
+
+        if (bytes >= HUGE_SLOTS)
+                p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                         0);
+        *mapped = p != MAP_FAILED;
+        if (!*mapped)
+                return retl_calloc(cap, sizeof(struct sbx_slot));
+        (void)madvise(p, bytes, MADV_HUGEPAGE);   /* a hint: fine if refused */
+        return p;                                   /* zeroed, as calloc's */
+}
+
+static void slots_free(struct sbx_slot *slots, size_t cap, int mapped)
+{
+        if (mapped)
+                munmap(slots, cap * sizeof(struct sbx_slot));
+        else
+                free(slots);
+}
 
 /* FNV-1a, then a final mix so that linear probing sees spread low bits. */
 static uint64_t hash_str(const char *s)
@@ -41,7 +73,7 @@ struct retl_sbx_map *retl_sbx_map_new(int borrow_keys)
 
         m->m_borrow = borrow_keys;
         m->m_cap = 16;
-        m->m_slots = retl_calloc(m->m_cap, sizeof(*m->m_slots));
+        m->m_slots = slots_new(m->m_cap, &m->m_mapped);
         return m;
 }
 
@@ -61,7 +93,7 @@ void retl_sbx_map_destroy(struct retl_sbx_map *m)
         if (!m)
                 return;
         retl_sbx_map_clear(m);
-        free(m->m_slots);
+        slots_free(m->m_slots, m->m_cap, m->m_mapped);
         free(m);
 }
 
@@ -82,9 +114,10 @@ static void grow(struct retl_sbx_map *m)
 {
         struct sbx_slot *old = m->m_slots;
         size_t old_cap = m->m_cap;
+        int old_mapped = m->m_mapped;
 
         m->m_cap *= 2;
-        m->m_slots = retl_calloc(m->m_cap, sizeof(*m->m_slots));
+        m->m_slots = slots_new(m->m_cap, &m->m_mapped);
         for (size_t i = 0; i < old_cap; i++) {
                 size_t j;
 
@@ -95,7 +128,7 @@ static void grow(struct retl_sbx_map *m)
                         j = (j + 1) & (m->m_cap - 1);
                 m->m_slots[j] = old[i];
         }
-        free(old);
+        slots_free(old, old_cap, old_mapped);
 }
 
 void *retl_sbx_map_get(const struct retl_sbx_map *m, const char *key)

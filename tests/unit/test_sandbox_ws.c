@@ -679,6 +679,10 @@ static void test_state_roundtrip(void **state)
         retl_sbx_ws_destroy(ws);
 }
 
+/* 200,000 keys: the slot array grows past 2 MiB, where it is mapped on its
+ * own (huge pages asked for), through grow, deletes and clear. */
+#define MAP_N 200000
+
 static void test_map(void **state)
 {
         struct retl_sbx_map *m = retl_sbx_map_new(0);
@@ -687,17 +691,17 @@ static void test_map(void **state)
         const char *key;
 
         (void)state;
-        for (long i = 0; i < 5000; i++) {
+        for (long i = 0; i < MAP_N; i++) {
                 snprintf(k, sizeof(k), "k%ld", i);
                 retl_sbx_map_put(m, k, (void *)(i + 1));
         }
-        assert_int_equal(retl_sbx_map_count(m), 5000);
+        assert_int_equal(retl_sbx_map_count(m), MAP_N);
         /* delete every third; backward-shift must keep the rest findable */
-        for (long i = 0; i < 5000; i += 3) {
+        for (long i = 0; i < MAP_N; i += 3) {
                 snprintf(k, sizeof(k), "k%ld", i);
                 assert_ptr_equal(retl_sbx_map_del(m, k), (void *)(i + 1));
         }
-        for (long i = 0; i < 5000; i++) {
+        for (long i = 0; i < MAP_N; i++) {
                 snprintf(k, sizeof(k), "k%ld", i);
                 if (i % 3 == 0)
                         assert_null(retl_sbx_map_get(m, k));
@@ -708,6 +712,11 @@ static void test_map(void **state)
                 n++;
         assert_int_equal(n, retl_sbx_map_count(m));
         assert_null(retl_sbx_map_del(m, "absent"));
+        retl_sbx_map_clear(m);
+        assert_int_equal(retl_sbx_map_count(m), 0);
+        assert_null(retl_sbx_map_get(m, "k1"));
+        retl_sbx_map_put(m, "again", (void *)1);
+        assert_ptr_equal(retl_sbx_map_get(m, "again"), (void *)1);
         retl_sbx_map_destroy(m);
 }
 
