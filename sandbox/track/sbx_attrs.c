@@ -8,105 +8,152 @@
 #include <string.h>
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
-/* Frozen text up to this size is dumped once, on the stack. */
+/* Frozen text up to this size is written once, on the stack. */
 #define STACK_DUMP 4096
 
-/* Appends the compact dump of @p j at *pos of the growing buffer *buf
- * (capacity *cap; *buf may start as the caller's stack buffer @p stack). */
-static void dump_into(const json_t *j, size_t flags, char **buf, size_t *cap, size_t *pos,
-                      char *stack)
+/* The text being written: on the caller's stack until it outgrows it. */
+struct out {
+        char *buf;
+        size_t cap, pos;
+        char *stack;
+};
+
+static void out_room(struct out *o, size_t n)
 {
-        size_t n = json_dumpb(j, *buf + *pos, *cap - *pos, flags);
+        char *grown;
 
-        if (*pos + n > *cap) {
-                size_t want = (*pos + n) * 2;
-                char *grown = retl_malloc(want);
-
-                memcpy(grown, *buf, *pos);
-                if (*buf != stack)
-                        free(*buf);
-                *buf = grown;
-                *cap = want;
-                n = json_dumpb(j, *buf + *pos, *cap - *pos, flags);
-        }
-        *pos += n;
+        if (o->pos + n <= o->cap)
+                return;
+        o->cap = (o->pos + n) * 2;
+        grown = retl_malloc(o->cap);
+        memcpy(grown, o->buf, o->pos);
+        if (o->buf != o->stack)
+                free(o->buf);
+        o->buf = grown;
 }
 
-static void put_char(char c, char **buf, size_t *cap, size_t *pos, char *stack)
+static void out_put(struct out *o, const char *s, size_t n)
 {
-        if (*pos + 1 > *cap) {
-                size_t want = *cap * 2;
-                char *grown = retl_malloc(want);
-
-                memcpy(grown, *buf, *pos);
-                if (*buf != stack)
-                        free(*buf);
-                *buf = grown;
-                *cap = want;
-        }
-        (*buf)[(*pos)++] = c;
+        out_room(o, n);
+        memcpy(o->buf + o->pos, s, n);
+        o->pos += n;
 }
 
-/* Appends the object key @p k (@p len bytes, valid UTF-8: it was parsed)
- * as a JSON string, escaped as jansson's dump escapes. */
-static void dump_key(const char *k, size_t len, char **buf, size_t *cap, size_t *pos,
-                     char *stack)
+static void out_char(struct out *o, char c)
+{
+        out_room(o, 1);
+        o->buf[o->pos++] = c;
+}
+
+/* @p j as jansson's compact dump writes it. */
+static void out_dump(struct out *o, const json_t *j, size_t flags)
+{
+        size_t n = json_dumpb(j, o->buf + o->pos, o->cap - o->pos, flags);
+
+        if (o->pos + n > o->cap) {
+                out_room(o, n);
+                n = json_dumpb(j, o->buf + o->pos, o->cap - o->pos, flags);
+        }
+        o->pos += n;
+}
+
+/* The @p len bytes at @p s (valid UTF-8: they were parsed) as a JSON string,
+ * escaped as jansson's dump escapes: runs of plain bytes copied at once. */
+static void out_string(struct out *o, const char *s, size_t len)
 {
         static const char hex[] = "0123456789ABCDEF";
+        size_t run = 0;
 
-        put_char('"', buf, cap, pos, stack);
+        out_char(o, '"');
         for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)k[i];
-                const char *esc = NULL;
+                unsigned char c = (unsigned char)s[i];
+                char esc[6] = {'\\', 0, '0', '0', 0, 0};
+                size_t n = 2;
 
+                if (c >= 0x20 && c != '"' && c != '\\')
+                        continue;
+                out_put(o, s + run, i - run);
+                run = i + 1;
                 switch (c) {
-                case '"': esc = "\\\""; break;
-                case '\\': esc = "\\\\"; break;
-                case '\b': esc = "\\b"; break;
-                case '\f': esc = "\\f"; break;
-                case '\n': esc = "\\n"; break;
-                case '\r': esc = "\\r"; break;
-                case '\t': esc = "\\t"; break;
-                default: break;
+                case '"': esc[1] = '"'; break;
+                case '\\': esc[1] = '\\'; break;
+                case '\b': esc[1] = 'b'; break;
+                case '\f': esc[1] = 'f'; break;
+                case '\n': esc[1] = 'n'; break;
+                case '\r': esc[1] = 'r'; break;
+                case '\t': esc[1] = 't'; break;
+                default:
+                        esc[1] = 'u';
+                        esc[4] = hex[c >> 4];
+                        esc[5] = hex[c & 15];
+                        n = 6;
                 }
-                if (esc) {
-                        put_char(esc[0], buf, cap, pos, stack);
-                        put_char(esc[1], buf, cap, pos, stack);
-                } else if (c < 0x20) {
-                        put_char('\\', buf, cap, pos, stack);
-                        put_char('u', buf, cap, pos, stack);
-                        put_char('0', buf, cap, pos, stack);
-                        put_char('0', buf, cap, pos, stack);
-                        put_char(hex[c >> 4], buf, cap, pos, stack);
-                        put_char(hex[c & 15], buf, cap, pos, stack);
-                } else {
-                        put_char((char)c, buf, cap, pos, stack);
-                }
+                out_put(o, esc, n);
         }
-        put_char('"', buf, cap, pos, stack);
+        out_put(o, s + run, len - run);
+        out_char(o, '"');
 }
 
-/* The text in buf (pos bytes) as an exact-size string; frees buf. */
-static char *finish(char *buf, size_t pos, char *stack)
+static void out_integer(struct out *o, json_int_t v)
 {
-        char *out = retl_malloc(pos + 1);
+        char digits[24], *p = digits + sizeof(digits);
+        /* through unsigned: INT64_MIN has no positive counterpart */
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-        memcpy(out, buf, pos);
-        out[pos] = '\0';
-        if (buf != stack)
-                free(buf);
-        return out;
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        out_put(o, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+/* A member's value: scalars written here, the rest by jansson. */
+static void out_value(struct out *o, const json_t *v)
+{
+        switch (json_typeof(v)) {
+        case JSON_STRING:
+                out_string(o, json_string_value(v), json_string_length(v));
+                break;
+        case JSON_INTEGER:
+                out_integer(o, json_integer_value(v));
+                break;
+        case JSON_TRUE:
+                out_put(o, "true", 4);
+                break;
+        case JSON_FALSE:
+                out_put(o, "false", 5);
+                break;
+        case JSON_NULL:
+                out_put(o, "null", 4);
+                break;
+        default:
+                out_dump(o, v, DUMP_FLAGS | JSON_ENCODE_ANY);
+        }
+}
+
+/* The text as an exact-size string. */
+static char *out_finish(struct out *o)
+{
+        char *text = retl_malloc(o->pos + 1);
+
+        memcpy(text, o->buf, o->pos);
+        text[o->pos] = '\0';
+        if (o->buf != o->stack)
+                free(o->buf);
+        return text;
 }
 
 char *retl_sbx_attrs_freeze(const json_t *obj)
 {
-        char stack[STACK_DUMP], *buf = stack;
-        size_t cap = sizeof(stack), pos = 0;
+        char stack[STACK_DUMP];
+        struct out o = {stack, sizeof(stack), 0, stack};
 
         if (!json_is_object(obj))
                 return retl_strdup("{}");
-        dump_into(obj, DUMP_FLAGS, &buf, &cap, &pos, stack);
-        return finish(buf, pos, stack);
+        out_dump(&o, obj, DUMP_FLAGS);
+        return out_finish(&o);
 }
 
 json_t *retl_sbx_attrs_thaw(const char *frozen)
@@ -122,13 +169,13 @@ json_t *retl_sbx_attrs_thaw(const char *frozen)
 
 char *retl_sbx_attrs_prepare(const json_t *attrs, int person)
 {
-        char stack[STACK_DUMP], *buf = stack;
-        size_t cap = sizeof(stack), pos = 0;
+        char stack[STACK_DUMP];
+        struct out o = {stack, sizeof(stack), 0, stack};
         int first = 1;
 
         if (attrs && !json_is_object(attrs))
                 return NULL;
-        put_char('{', &buf, &cap, &pos, stack);
+        out_char(&o, '{');
         /* members in the order sent, as a tree built from them would dump */
         for (void *it = json_object_iter((json_t *)attrs); it;
              it = json_object_iter_next((json_t *)attrs, it)) {
@@ -138,14 +185,14 @@ char *retl_sbx_attrs_prepare(const json_t *attrs, int person)
                 if ((person && retl_sbx_rules_person_key(k)) || retl_sbx_rules_is_removal(v))
                         continue;
                 if (!first)
-                        put_char(',', &buf, &cap, &pos, stack);
+                        out_char(&o, ',');
                 first = 0;
-                dump_key(k, json_object_iter_key_len(it), &buf, &cap, &pos, stack);
-                put_char(':', &buf, &cap, &pos, stack);
-                dump_into(v, DUMP_FLAGS | JSON_ENCODE_ANY, &buf, &cap, &pos, stack);
+                out_string(&o, k, json_object_iter_key_len(it));
+                out_char(&o, ':');
+                out_value(&o, v);
         }
-        put_char('}', &buf, &cap, &pos, stack);
-        return finish(buf, pos, stack);
+        out_char(&o, '}');
+        return out_finish(&o);
 }
 
 void retl_sbx_attrs_merge(char **frozen, json_t *src, int person,

@@ -141,6 +141,36 @@ static void test_prepare_large(void **state)
         json_decref(attrs);
 }
 
+/* prepare() writes scalars itself: byte for byte what jansson's dump writes
+ * (the frozen text of the same members), for every escape. */
+static void test_prepare_writes_as_jansson(void **state)
+{
+        json_t *attrs = json_object();
+        char key[8], val[40];
+        char *prepared, *frozen;
+
+        for (int c = 1; c < 0x80; c++) {
+                snprintf(key, sizeof(key), "k%c", c);
+                snprintf(val, sizeof(val), "v%c\"\\/%c\xc3\xa9\xf0\x9f\x8e\x89", c, c);
+                json_object_set_new(attrs, key, json_string(val));
+        }
+        json_object_set_new(attrs, "kept", json_stringn("\0num:1.50", 9));
+        json_object_set_new(attrs, "max", json_integer(INT64_MAX));
+        json_object_set_new(attrs, "min", json_integer(INT64_MIN));
+        json_object_set_new(attrs, "zero", json_integer(0));
+        json_object_set_new(attrs, "neg", json_integer(-7));
+        json_object_set_new(attrs, "t", json_true());
+        json_object_set_new(attrs, "f", json_false());
+        json_object_set_new(attrs, "real", json_real(0.1));
+        json_object_set_new(attrs, "obj", json_pack("{s:[i,s,n]}", "a", 1, "x\ty"));
+        prepared = retl_sbx_attrs_prepare(attrs, 0);
+        frozen = retl_sbx_attrs_freeze(attrs);
+        assert_string_equal(prepared, frozen);
+        free(prepared);
+        free(frozen);
+        json_decref(attrs);
+}
+
 static void test_merge(void **state)
 {
         json_t *first = request("{\"attributes\":{\"a\":\"1\",\"b\":2.50,\"c\":true}}");
@@ -183,6 +213,7 @@ int main(void)
                 cmocka_unit_test(test_freeze_edges),
                 cmocka_unit_test(test_prepare_leaves_out_what_is_not_stored),
                 cmocka_unit_test(test_prepare_large),
+                cmocka_unit_test(test_prepare_writes_as_jansson),
                 cmocka_unit_test(test_merge),
         };
 
