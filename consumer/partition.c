@@ -1,6 +1,7 @@
 /* retl uploader — one workspace partition, see partition.h: the state
  * machine that ties its parts (partition_int.h says which file does what). */
 #include "consumer/partition.h"
+#include "consumer/fetch_nudge.h"
 #include "consumer/partition_answer.h"
 #include "consumer/partition_batcher.h"
 #include "consumer/partition_commit.h"
@@ -265,35 +266,23 @@ void retl_partition_set_queue(struct retl_partition *p, rd_kafka_queue_t *rkqu)
         p->rkqu = rkqu;
 }
 
-/* librdkafka 2.0 stops fetching a partition whose prefetch queue reached its
- * bound, and looks at it again only when its broker thread next wakes: up
- * to a second later, however soon the queue drained (measured: the uploader
- * idle 0.1-0.3 s of every second at 160,000 rows/s). A pause and resume
- * does not wake that thread; a seek does. So a partition that has room and
- * has found its queue empty for NUDGE_AFTER_MS, while the broker holds more
- * of its topic (the high watermark of the last fetch), seeks to the next
- * offset it takes: the broker thread fetches from there at once. The seek
- * drops what is queued: nothing, or what arrived meanwhile, which is
+/* A workspace whose queue stood empty while it had room and the broker
+ * holds more of its topic (the high watermark of the last fetch) seeks to
+ * the next offset it takes, when consumer/fetch_nudge.c says so: that wakes
+ * librdkafka 2.0's fetcher, which otherwise may wait up to a second. The
+ * seek drops what is queued: nothing, or what arrived meanwhile, which is
  * fetched again from that same offset; nothing is skipped or taken twice. */
-#define NUDGE_AFTER_MS 20
-
 static void nudge_fetch(struct retl_partition *p)
 {
-        int64_t now = retl_pace_now_ms(), low, high;
+        int64_t low, high;
         rd_kafka_topic_partition_list_t *l;
         rd_kafka_error_t *error;
+        int more = p->expect >= 0 &&
+                   !rd_kafka_get_watermark_offsets(p->env.rk, p->topic, 0, &low, &high) &&
+                   high > p->expect;
 
-        if (!p->hungry_since_ms) {
-                p->hungry_since_ms = now;
+        if (!retl_fetch_nudge_hungry(&p->nudge, retl_pace_now_ms(), more))
                 return;
-        }
-        if (now - p->hungry_since_ms < NUDGE_AFTER_MS)
-                return;
-        p->hungry_since_ms = now;
-        if (p->expect < 0 ||
-            rd_kafka_get_watermark_offsets(p->env.rk, p->topic, 0, &low, &high) ||
-            high <= p->expect)
-                return;         /* nothing read yet, or nothing more to read */
         l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, p->topic, 0)->offset = p->expect;
         error = rd_kafka_seek_partitions(p->env.rk, l, 0);      /* 0: asynchronous */
@@ -304,9 +293,9 @@ static void nudge_fetch(struct retl_partition *p)
                 rd_kafka_error_destroy(error);
                 return;
         }
-        p->nudges++;
         retl_log_debug(p->ctx, "read-ahead empty at offset %" PRId64 " of %" PRId64
-                       ": fetch nudged (%" PRId64 " so far)", p->expect, high, p->nudges);
+                       ": fetch nudged (%" PRId64 " so far)", p->expect, high,
+                       p->nudge.count);
 }
 
 size_t retl_partition_read(struct retl_partition *p, size_t budget)
@@ -322,6 +311,7 @@ size_t retl_partition_read(struct retl_partition *p, size_t budget)
                         nudge_fetch(p);
                         return n;
                 }
+                retl_fetch_nudge_fed(&p->nudge, retl_pace_now_ms());
                 for (ssize_t i = 0; i < got; i++) {
                         if (!msgs[i]->err)
                                 retl_partition_message(p, msgs[i]);
@@ -332,7 +322,7 @@ size_t retl_partition_read(struct retl_partition *p, size_t budget)
                 }
                 n += (size_t)got;
         }
-        p->hungry_since_ms = 0;         /* no room, or read its fill */
+        retl_fetch_nudge_full(&p->nudge);       /* no room, or read its fill */
         return n;
 }
 

@@ -15,6 +15,7 @@
 #ifndef RETL_PARTITION_INT_H
 #define RETL_PARTITION_INT_H
 
+#include "consumer/fetch_nudge.h"
 #include "consumer/keyset.h"
 #include "consumer/pace.h"
 #include "consumer/partition.h"
@@ -174,8 +175,7 @@ struct retl_partition {
         int auth_blocked;
         int64_t auth_retry_ms;
         rd_kafka_queue_t *rkqu;         /* its own queue of messages (owned) */
-        int64_t hungry_since_ms;        /* room, and an empty queue, since (0: not) */
-        int64_t nudges;                 /* fetches nudged (retl_partition_read) */
+        struct retl_fetch_nudge nudge;  /* when to wake librdkafka's fetcher */
         int64_t orphans;
         int64_t last_progress_ms;
         int64_t commit_retry_ms;
