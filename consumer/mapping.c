@@ -452,6 +452,10 @@ out:
         return rc;
 }
 
+/* Bytes of JSON reserved for an entity before it is built (the buffer
+ * rounds it up to 512): a row of ten columns is ~300. */
+#define MAPPING_ROW_GUESS 500
+
 int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *row,
                      struct retl_buf *out, struct retl_mapped *m, char *errstr,
                      size_t errstr_size)
@@ -460,8 +464,13 @@ int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *
         int rc;
 
         memset(m, 0, sizeof(*m));
-        /* build under the entity ceiling, then hand over */
+        /* build under the entity ceiling, then hand over (no copy); room for
+         * a typical row at once, not grown from 256 bytes by realloc */
         retl_buf_init(&ent, RETL_MAPPING_ENTITY_MAX);
+        if (retl_buf_reserve(&ent, MAPPING_ROW_GUESS)) {
+                snprintf(errstr, errstr_size, "out of buffer space");
+                return -1;
+        }
         if (row->part == RETL_PART_RELATIONSHIPS)
                 rc = map_relationship(s, row, &ent, m, errstr, errstr_size);
         else if (s->import == RETL_IMPORT_OBJECTS)
@@ -469,7 +478,7 @@ int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *
         else
                 rc = map_person(s, row, &ent, m, errstr, errstr_size);
         retl_buf_reset(out);
-        if (!rc && retl_buf_append(out, retl_buf_str(&ent), retl_buf_len(&ent))) {
+        if (!rc && retl_buf_move(out, &ent)) {
                 snprintf(errstr, errstr_size, "out of buffer space");
                 rc = -1;
         }

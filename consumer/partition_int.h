@@ -85,6 +85,7 @@ struct entry {
          * has none (failed at mapping, skipped as unchanged) */
         char *state_key;
         size_t state_key_len;
+        uint64_t state_hash;            /* retl_rowstate_hash() of state_key */
         uint64_t fingerprint;
         int64_t generation;             /* its sync's when the row was read */
         int state_sync;                 /* index in the row state */

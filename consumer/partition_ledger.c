@@ -228,6 +228,7 @@ static void add_deletes_of(struct retl_partition *p, struct run *r, int64_t end_
                 e->state_key = retl_malloc(len);
                 memcpy(e->state_key, key, len);
                 e->state_key_len = len;
+                e->state_hash = retl_rowstate_hash(key, len);
                 e->state_sync = sidx;
                 e->generation = retl_rowstate_generation(p->rowstate, sidx);
                 retl_mapped_free(&m);
@@ -290,7 +291,33 @@ static int end_unfinished_run(struct retl_partition *p, const struct run *next, 
         return 0;
 }
 
-void retl_partition_ledger_retire(struct retl_partition *p)
+/* Retired rows go to the metrics by runs of rows alike (same run, same
+ * series), not one by one: each add formats labels and takes the
+ * registry's lock. */
+struct tally {
+        const struct run *r;
+        const char *series;
+        int64_t n;
+};
+
+static void tally_flush(struct retl_partition *p, struct tally *t)
+{
+        if (t->n)
+                retl_partition_metrics_rows(p, t->r->sync, t->series, t->n);
+        t->n = 0;
+}
+
+static void tally_add(struct retl_partition *p, struct tally *t, const struct run *r,
+                      const char *series)
+{
+        if (t->n && (t->r != r || t->series != series))
+                tally_flush(p, t);
+        t->r = r;
+        t->series = series;
+        t->n++;
+}
+
+static void retire_entries(struct retl_partition *p, struct tally *t)
 {
         struct entry *e;
 
@@ -328,9 +355,8 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                                         r->deleted++;
                                 else
                                         r->failed++;
-                                retl_partition_metrics_row(p, r->sync,
-                                                           e->outcome == O_IMPORTED
-                                                                   ? "retl_rows_deleted_total"
+                                tally_add(p, t, r,
+                                          e->outcome == O_IMPORTED ? "retl_rows_deleted_total"
                                                                    : "retl_rows_failed_total");
                                 retl_partition_state_retire(p, e);
                                 break;
@@ -338,11 +364,10 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                         r->rows++;
                         if (e->outcome == O_IMPORTED || e->outcome == O_FAILED ||
                             e->outcome == O_UNCHANGED)
-                                retl_partition_metrics_row(
-                                        p, r->sync,
-                                        e->outcome == O_IMPORTED    ? "retl_rows_sent_total"
-                                        : e->outcome == O_UNCHANGED ? "retl_rows_unchanged_total"
-                                                                    : "retl_rows_failed_total");
+                                tally_add(p, t, r,
+                                          e->outcome == O_IMPORTED    ? "retl_rows_sent_total"
+                                          : e->outcome == O_UNCHANGED ? "retl_rows_unchanged_total"
+                                                                      : "retl_rows_failed_total");
                         if (e->outcome == O_IMPORTED)
                                 r->imported++;
                         else if (e->outcome == O_FAILED)
@@ -374,6 +399,14 @@ void retl_partition_ledger_retire(struct retl_partition *p)
                         p->next_offset = r->resume_at;  /* rows up to the checkpoint are done */
                 entry_free(e);
         }
+}
+
+void retl_partition_ledger_retire(struct retl_partition *p)
+{
+        struct tally t = {NULL, NULL, 0};
+
+        retire_entries(p, &t);
+        tally_flush(p, &t);
 }
 
 void retl_partition_ledger_free_runs(struct retl_partition *p)

@@ -123,13 +123,13 @@ void retl_partition_metrics_lag_release(struct retl_partition *p)
         retl_metrics_set(p->env.metrics, "retl_consumer_lag", p->lbl, 0);
 }
 
-void retl_partition_metrics_row(const struct retl_partition *p, const char *sync,
-                                const char *series)
+void retl_partition_metrics_rows(const struct retl_partition *p, const char *sync,
+                                 const char *series, int64_t n)
 {
         char lb[320];
 
         sync_labels(p, sync, lb, sizeof(lb));
-        retl_metrics_add(p->env.metrics, series, lb, 1);
+        retl_metrics_add(p->env.metrics, series, lb, (double)n);
 }
 
 void retl_partition_metrics_unmatched(const struct retl_partition *p, int n)

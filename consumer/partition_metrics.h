@@ -30,9 +30,10 @@ void retl_partition_metrics_answer(const struct retl_partition *p,
                                    const struct retl_track_result *r);
 /** @brief @p n errors of a 207 answer that named no row of the request. */
 void retl_partition_metrics_unmatched(const struct retl_partition *p, int n);
-/** @brief One retired row of @p sync in @p series: retl_rows_sent_total,
- *  retl_rows_unchanged_total or retl_rows_failed_total. */
-void retl_partition_metrics_row(const struct retl_partition *p, const char *sync,
-                                const char *series);
+/** @brief @p n retired rows of @p sync in @p series: retl_rows_sent_total,
+ *  retl_rows_unchanged_total, retl_rows_failed_total or
+ *  retl_rows_deleted_total. */
+void retl_partition_metrics_rows(const struct retl_partition *p, const char *sync,
+                                 const char *series, int64_t n);
 
 #endif

@@ -72,7 +72,7 @@ int retl_partition_state_load(struct retl_partition *p, char *errstr, size_t err
 
 static uint16_t *pending_slot(struct retl_partition *p, const struct entry *e)
 {
-        return &p->state_pending[retl_rowstate_hash(e->state_key, e->state_key_len) &
+        return &p->state_pending[e->state_hash &
                                  (PENDING_SIZE - 1)];
 }
 
@@ -93,6 +93,7 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
         retl_buf_init(&key, 0);
         retl_statelog_key(&key, r->sync, m->state_id, m->state_id_len);
         e->state_key = retl_buf_take(&key, &e->state_key_len);
+        e->state_hash = retl_rowstate_hash(e->state_key, e->state_key_len);
         e->state_sync = sidx;
         e->generation = retl_rowstate_generation(p->rowstate, sidx);
         /* the segment is not in the entity but changes what lands */
@@ -108,7 +109,7 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
          * with that earlier row). A slot shared by another key only costs a
          * send. Replays and diff = false always send. */
         if (!r->replay_of && !r->s.send_unchanged && !*pending &&
-            retl_rowstate_lookup(p->rowstate, retl_rowstate_hash(e->state_key, e->state_key_len),
+            retl_rowstate_lookup(p->rowstate, e->state_hash,
                                  &fp) &&
             fp == e->fingerprint) {
                 retl_partition_state_entry_free(e);
@@ -144,7 +145,7 @@ void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
                 return;
         if (e->is_delete) {
                 /* a delete the workspace accepted: the sync holds it no more */
-                skey = retl_rowstate_hash(e->state_key, e->state_key_len);
+                skey = e->state_hash;
                 if (e->outcome != O_IMPORTED ||
                     e->generation != retl_rowstate_generation(p->rowstate, e->state_sync) ||
                     !retl_rowstate_remove(p->rowstate, skey))
@@ -160,7 +161,7 @@ void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
         /* reset since the row was read: it belongs to the old generation */
         if (e->generation != retl_rowstate_generation(p->rowstate, e->state_sync))
                 return;
-        skey = retl_rowstate_hash(e->state_key, e->state_key_len);
+        skey = e->state_hash;
         had = retl_rowstate_lookup(p->rowstate, skey, &fp);
         if (e->outcome == O_IMPORTED) {
                 if (had && fp == e->fingerprint)

@@ -106,6 +106,24 @@ void retl_buf_truncate(struct retl_buf *buf, size_t len)
         }
 }
 
+int retl_buf_reserve(struct retl_buf *buf, size_t len)
+{
+        return reserve(buf, len);
+}
+
+int retl_buf_move(struct retl_buf *dst, struct retl_buf *src)
+{
+        if (src->b_len > dst->b_max)
+                return RETL_BUF_TOOBIG;
+        free(dst->b_data);
+        dst->b_data = src->b_data;
+        dst->b_len = src->b_len;
+        dst->b_cap = src->b_cap;
+        src->b_data = NULL;
+        src->b_len = src->b_cap = 0;
+        return 0;
+}
+
 char *retl_buf_take(struct retl_buf *buf, size_t *len)
 {
         char *p = buf->b_data ? buf->b_data : retl_strdup("");

@@ -36,6 +36,15 @@ int retl_buf_printf(struct retl_buf *buf, const char *fmt, ...)
 void *retl_buf_extend(struct retl_buf *buf, size_t len) __attribute__((warn_unused_result));
 /** @brief Shortens the contents to @p len bytes (len <= current length). */
 void retl_buf_truncate(struct retl_buf *buf, size_t len);
+/** @brief Makes room for @p len more bytes without growing again.
+ *  @returns 0, or RETL_BUF_TOOBIG past the ceiling (nothing changed). */
+int retl_buf_reserve(struct retl_buf *buf, size_t len) __attribute__((warn_unused_result));
+/** @brief @p dst takes the contents of @p src (its own are freed; it keeps
+ *  its ceiling); @p src is left empty. No copy.
+ *  @returns 0, or RETL_BUF_TOOBIG when they pass @p dst's ceiling (nothing
+ *  changed). */
+int retl_buf_move(struct retl_buf *dst, struct retl_buf *src)
+        __attribute__((warn_unused_result));
 /** @brief Takes the contents (free() them); the buffer is left empty. */
 char *retl_buf_take(struct retl_buf *buf, size_t *len);
 
