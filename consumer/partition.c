@@ -294,8 +294,8 @@ static void nudge_fetch(struct retl_partition *p)
                 return;
         }
         retl_log_debug(p->ctx, "read-ahead empty at offset %" PRId64 " of %" PRId64
-                       ": fetch nudged (%" PRId64 " so far)", p->expect, high,
-                       p->nudge.count);
+                       ": fetch nudged (%" PRId64 " so far; waited %" PRId64 " ms)",
+                       p->expect, high, p->nudge.count, p->nudge.wait_ms);
 }
 
 size_t retl_partition_read(struct retl_partition *p, size_t budget)
