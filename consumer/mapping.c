@@ -456,25 +456,23 @@ int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *
                      struct retl_buf *out, struct retl_mapped *m, char *errstr,
                      size_t errstr_size)
 {
-        struct retl_buf ent;
+        size_t max = out->b_max;
         int rc;
 
         memset(m, 0, sizeof(*m));
-        /* build under the entity ceiling, then hand over */
-        retl_buf_init(&ent, RETL_MAPPING_ENTITY_MAX);
-        if (row->part == RETL_PART_RELATIONSHIPS)
-                rc = map_relationship(s, row, &ent, m, errstr, errstr_size);
-        else if (s->import == RETL_IMPORT_OBJECTS)
-                rc = map_object(s, row, &ent, m, errstr, errstr_size);
-        else
-                rc = map_person(s, row, &ent, m, errstr, errstr_size);
+        /* built in place under the entity ceiling (or @p out's, if lower) */
         retl_buf_reset(out);
-        if (!rc && retl_buf_append(out, retl_buf_str(&ent), retl_buf_len(&ent))) {
-                snprintf(errstr, errstr_size, "out of buffer space");
-                rc = -1;
-        }
-        retl_buf_free(&ent);
+        if (out->b_max > RETL_MAPPING_ENTITY_MAX)
+                out->b_max = RETL_MAPPING_ENTITY_MAX;
+        if (row->part == RETL_PART_RELATIONSHIPS)
+                rc = map_relationship(s, row, out, m, errstr, errstr_size);
+        else if (s->import == RETL_IMPORT_OBJECTS)
+                rc = map_object(s, row, out, m, errstr, errstr_size);
+        else
+                rc = map_person(s, row, out, m, errstr, errstr_size);
+        out->b_max = max;
         if (rc) {
+                retl_buf_reset(out);
                 /* a failed row is never in the row state */
                 free(m->state_id);
                 m->state_id = NULL;

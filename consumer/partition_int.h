@@ -84,6 +84,7 @@ struct entry {
          * has none (failed at mapping, skipped as unchanged) */
         char *state_key;
         size_t state_key_len;
+        uint64_t state_hash;            /* retl_rowstate_hash of state_key */
         uint64_t fingerprint;
         int64_t generation;             /* its sync's when the row was read */
         int state_sync;                 /* index in the row state */
@@ -149,6 +150,7 @@ struct retl_partition {
 
         struct entry *head, *tail;      /* every entry not yet retired */
         size_t nentries;
+        struct retl_buf row_json;       /* a row's entity as mapped, reused */
         struct entry *qhead, *qtail;    /* mapped rows waiting to be sent */
         size_t qbytes;
         struct entry *shead, *stail;    /* identified, waiting for the segment */

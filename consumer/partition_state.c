@@ -72,8 +72,7 @@ int retl_partition_state_load(struct retl_partition *p, char *errstr, size_t err
 
 static uint16_t *pending_slot(struct retl_partition *p, const struct entry *e)
 {
-        return &p->state_pending[retl_rowstate_hash(e->state_key, e->state_key_len) &
-                                 (PENDING_SIZE - 1)];
+        return &p->state_pending[e->state_hash & (PENDING_SIZE - 1)];
 }
 
 int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
@@ -93,6 +92,7 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
         retl_buf_init(&key, 0);
         retl_statelog_key(&key, r->sync, m->state_id, m->state_id_len);
         e->state_key = retl_buf_take(&key, &e->state_key_len);
+        e->state_hash = retl_rowstate_hash(e->state_key, e->state_key_len);
         e->state_sync = sidx;
         e->generation = retl_rowstate_generation(p->rowstate, sidx);
         /* the segment is not in the entity but changes what lands */
@@ -108,8 +108,7 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
          * with that earlier row). A slot shared by another key only costs a
          * send. Replays and diff = false always send. */
         if (!r->replay_of && !r->s.send_unchanged && !*pending &&
-            retl_rowstate_lookup(p->rowstate, retl_rowstate_hash(e->state_key, e->state_key_len),
-                                 &fp) &&
+            retl_rowstate_lookup(p->rowstate, e->state_hash, &fp) &&
             fp == e->fingerprint) {
                 retl_partition_state_entry_free(e);
                 free(e->json);
@@ -137,6 +136,7 @@ static void state_broken(struct retl_partition *p, const char *errstr)
 void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
 {
         uint64_t skey, fp;
+        uint16_t *pending;
         int had;
         char errstr[512];
 
@@ -155,12 +155,13 @@ void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
                 p->state_written++;
                 return;
         }
-        if (*pending_slot(p, e))
-                --*pending_slot(p, e);
+        pending = pending_slot(p, e);
+        if (*pending)
+                --*pending;
         /* reset since the row was read: it belongs to the old generation */
         if (e->generation != retl_rowstate_generation(p->rowstate, e->state_sync))
                 return;
-        skey = retl_rowstate_hash(e->state_key, e->state_key_len);
+        skey = e->state_hash;
         had = retl_rowstate_lookup(p->rowstate, skey, &fp);
         if (e->outcome == O_IMPORTED) {
                 if (had && fp == e->fingerprint)
