@@ -79,7 +79,6 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
                                 const struct retl_mapped *m)
 {
         struct run *r = e->run;
-        struct retl_buf key;
         uint64_t fp;
         uint16_t *pending;
         int sidx;
@@ -89,9 +88,10 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
         sidx = retl_rowstate_sync(p->rowstate, r->sync);
         if (sidx < 0)
                 return 0;
-        retl_buf_init(&key, 0);
-        retl_statelog_key(&key, r->sync, m->state_id, m->state_id_len);
-        e->state_key = retl_buf_take(&key, &e->state_key_len);
+        /* kept until retired: a copy of its own size */
+        retl_statelog_key(&p->state_keybuf, r->sync, m->state_id, m->state_id_len);
+        e->state_key_len = retl_buf_len(&p->state_keybuf);
+        e->state_key = retl_strndup(p->state_keybuf.b_data, e->state_key_len);
         e->state_hash = retl_rowstate_hash(e->state_key, e->state_key_len);
         e->state_sync = sidx;
         e->generation = retl_rowstate_generation(p->rowstate, sidx);
@@ -233,6 +233,7 @@ void retl_partition_state_free(struct retl_partition *p)
         p->rowstate = NULL;
         free(p->state_pending);
         p->state_pending = NULL;
+        retl_buf_free(&p->state_keybuf);
         free(p->state_topic);
         p->state_topic = NULL;
 }
