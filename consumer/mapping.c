@@ -60,11 +60,12 @@ static const struct retl_column *find(const struct retl_row *row, const char *na
 }
 
 /* The text of an identifier value, or NULL when the type cannot be one. */
-static const char *id_text(const struct retl_value *v, char *tmp, size_t tmpsz, size_t *len)
+static const char *id_text(const struct retl_value *v, char tmp[RETL_JSONW_LONG_MAX],
+                           size_t *len)
 {
         switch (v->type) {
         case RETL_V_LONG:
-                *len = (size_t)snprintf(tmp, tmpsz, "%lld", (long long)v->u.l);
+                *len = retl_jsonw_long_text(tmp, v->u.l);
                 return tmp;
         case RETL_V_STRING:
         case RETL_V_DECIMAL:
@@ -103,7 +104,7 @@ static int get_ident(const struct retl_row *row, const char *col, char **out, ch
                 snprintf(errstr, errstr_size, "%s is empty", col);
                 return -1;
         }
-        t = id_text(&c->value, tmp, sizeof(tmp), &len);
+        t = id_text(&c->value, tmp, &len);
         if (!t) {
                 snprintf(errstr, errstr_size, "%s has type %s, which cannot be an identifier",
                          col, retl_vtype_name(c->value.type));
