@@ -112,11 +112,29 @@ int retl_jsonw_double(struct retl_buf *b, double d)
         return put(b, tmp, strlen(tmp));
 }
 
+size_t retl_jsonw_long_text(char *out, int64_t v)
+{
+        /* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+        char digits[20];
+        size_t n = 0, len = 0;
+
+        do {
+                digits[n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                out[len++] = '-';
+        while (n)
+                out[len++] = digits[--n];
+        out[len] = '\0';
+        return len;
+}
+
 int retl_jsonw_long(struct retl_buf *b, int64_t v)
 {
-        char tmp[24];
-        int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-        return put(b, tmp, (size_t)n);
+        char tmp[RETL_JSONW_LONG_MAX];
+        return put(b, tmp, retl_jsonw_long_text(tmp, v));
 }
 
 int retl_jsonw_decimal(struct retl_buf *b, const char *s, size_t len)

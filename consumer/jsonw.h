@@ -30,7 +30,12 @@ int retl_jsonw_string(struct retl_buf *b, const char *s, size_t len)
         __attribute__((warn_unused_result));
 /** @brief Appends a double as the shortest text that reads back equal. */
 int retl_jsonw_double(struct retl_buf *b, double d) __attribute__((warn_unused_result));
+/** @brief Appends @p v in decimal. */
 int retl_jsonw_long(struct retl_buf *b, int64_t v) __attribute__((warn_unused_result));
+/** @brief Writes @p v in decimal, as "%lld" would, into @p out (at least
+ *  RETL_JSONW_LONG_MAX bytes, NUL-terminated). @returns its length. */
+#define RETL_JSONW_LONG_MAX 21
+size_t retl_jsonw_long_text(char *out, int64_t v);
 /** @brief Appends SQL decimal text ("-0012.50") as a JSON number literal
  *  ("-12.50"): digits are kept, not rounded through a double. */
 int retl_jsonw_decimal(struct retl_buf *b, const char *s, size_t len)

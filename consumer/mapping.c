@@ -60,11 +60,12 @@ static const struct retl_column *find(const struct retl_row *row, const char *na
 }
 
 /* The text of an identifier value, or NULL when the type cannot be one. */
-static const char *id_text(const struct retl_value *v, char *tmp, size_t tmpsz, size_t *len)
+static const char *id_text(const struct retl_value *v, char tmp[RETL_JSONW_LONG_MAX],
+                           size_t *len)
 {
         switch (v->type) {
         case RETL_V_LONG:
-                *len = (size_t)snprintf(tmp, tmpsz, "%lld", (long long)v->u.l);
+                *len = retl_jsonw_long_text(tmp, v->u.l);
                 return tmp;
         case RETL_V_STRING:
         case RETL_V_DECIMAL:
@@ -103,7 +104,7 @@ static int get_ident(const struct retl_row *row, const char *col, char **out, ch
                 snprintf(errstr, errstr_size, "%s is empty", col);
                 return -1;
         }
-        t = id_text(&c->value, tmp, sizeof(tmp), &len);
+        t = id_text(&c->value, tmp, &len);
         if (!t) {
                 snprintf(errstr, errstr_size, "%s has type %s, which cannot be an identifier",
                          col, retl_vtype_name(c->value.type));
@@ -452,38 +453,29 @@ out:
         return rc;
 }
 
-/* Bytes of JSON reserved for an entity before it is built (the buffer
- * rounds it up to 512): a row of ten columns is ~300. */
-#define MAPPING_ROW_GUESS 500
-
 int retl_mapping_row(const struct retl_sync_settings *s, const struct retl_row *row,
                      struct retl_buf *out, struct retl_mapped *m, char *errstr,
                      size_t errstr_size)
 {
-        struct retl_buf ent;
+        size_t max;
         int rc;
 
         memset(m, 0, sizeof(*m));
-        /* build under the entity ceiling, then hand over (no copy); room for
-         * a typical row at once, not grown from 256 bytes by realloc */
-        retl_buf_init(&ent, RETL_MAPPING_ENTITY_MAX);
-        if (retl_buf_reserve(&ent, MAPPING_ROW_GUESS)) {
-                snprintf(errstr, errstr_size, "out of buffer space");
-                return -1;
-        }
-        if (row->part == RETL_PART_RELATIONSHIPS)
-                rc = map_relationship(s, row, &ent, m, errstr, errstr_size);
-        else if (s->import == RETL_IMPORT_OBJECTS)
-                rc = map_object(s, row, &ent, m, errstr, errstr_size);
-        else
-                rc = map_person(s, row, &ent, m, errstr, errstr_size);
+        /* built in place (a buffer the caller reuses) under the entity
+         * ceiling, or @p out's own if lower */
         retl_buf_reset(out);
-        if (!rc && retl_buf_move(out, &ent)) {
-                snprintf(errstr, errstr_size, "out of buffer space");
-                rc = -1;
-        }
-        retl_buf_free(&ent);
+        max = retl_buf_set_max(out, RETL_MAPPING_ENTITY_MAX);
+        if (max < RETL_MAPPING_ENTITY_MAX)
+                retl_buf_set_max(out, max);
+        if (row->part == RETL_PART_RELATIONSHIPS)
+                rc = map_relationship(s, row, out, m, errstr, errstr_size);
+        else if (s->import == RETL_IMPORT_OBJECTS)
+                rc = map_object(s, row, out, m, errstr, errstr_size);
+        else
+                rc = map_person(s, row, out, m, errstr, errstr_size);
+        retl_buf_set_max(out, max);
         if (rc) {
+                retl_buf_reset(out);
                 /* a failed row is never in the row state */
                 free(m->state_id);
                 m->state_id = NULL;

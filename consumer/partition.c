@@ -40,6 +40,8 @@ struct retl_partition *retl_partition_new(const struct retl_partition_env *env,
         p->next_offset = -1;
         retl_keyset_init(&p->inflight_keys);
         retl_keyset_init(&p->skipped_keys);
+        retl_buf_init(&p->row_json, 0);
+        retl_buf_init(&p->state_keybuf, 0);
         p->rnd = (uint64_t)(uintptr_t)p ^ (uint64_t)retl_pace_now_ms() * 0x9E3779B97F4A7C15ULL;
         p->last_cp_ms = retl_pace_now_ms();
         if (ws) {

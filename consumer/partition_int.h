@@ -151,6 +151,8 @@ struct retl_partition {
 
         struct entry *head, *tail;      /* every entry not yet retired */
         size_t nentries;
+        struct retl_buf row_json;       /* a row's entity as mapped, reused */
+        struct retl_buf state_keybuf;   /* a row's state key as built, reused */
         struct entry *qhead, *qtail;    /* mapped rows waiting to be sent */
         size_t qbytes;
         struct entry *shead, *stail;    /* identified, waiting for the segment */

@@ -135,7 +135,6 @@ void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *
                                int64_t offset)
 {
         struct run *r = p->reading;
-        struct retl_buf json;
         struct retl_mapped m;
         char why[512];
         struct entry *e;
@@ -158,17 +157,17 @@ void retl_partition_ledger_row(struct retl_partition *p, const struct retl_row *
         e = entry_add(p, offset, E_ROW, r);
         e->part = row->part;
         e->row_number = row->row_number;
-        retl_buf_init(&json, 0);
-        if (retl_mapping_row(&r->s, row, &json, &m, why, sizeof(why))) {
+        if (retl_mapping_row(&r->s, row, &p->row_json, &m, why, sizeof(why))) {
                 e->ident = m.ident;
                 m.ident = NULL;
                 e->outcome = O_FAILED;
                 e->done = 1;
                 retl_partition_report_failure(p, e, why);
-                retl_buf_free(&json);
                 return;
         }
-        e->json = retl_buf_take(&json, &e->json_len);
+        /* kept until answered: a copy of its own size */
+        e->json_len = retl_buf_len(&p->row_json);
+        e->json = retl_strndup(p->row_json.b_data, e->json_len);
         e->ident = m.ident;
         e->keys[0] = m.keys[0];
         e->keys[1] = m.keys[1];
@@ -437,6 +436,7 @@ void retl_partition_ledger_free(struct retl_partition *p)
                 p->runs = r->next;
                 run_free(r);
         }
+        retl_buf_free(&p->row_json);
 }
 
 size_t retl_partition_ledger_pending(const struct retl_partition *p)

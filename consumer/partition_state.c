@@ -72,15 +72,13 @@ int retl_partition_state_load(struct retl_partition *p, char *errstr, size_t err
 
 static uint16_t *pending_slot(struct retl_partition *p, const struct entry *e)
 {
-        return &p->state_pending[e->state_hash &
-                                 (PENDING_SIZE - 1)];
+        return &p->state_pending[e->state_hash & (PENDING_SIZE - 1)];
 }
 
 int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
                                 const struct retl_mapped *m)
 {
         struct run *r = e->run;
-        struct retl_buf key;
         uint64_t fp;
         uint16_t *pending;
         int sidx;
@@ -90,9 +88,10 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
         sidx = retl_rowstate_sync(p->rowstate, r->sync);
         if (sidx < 0)
                 return 0;
-        retl_buf_init(&key, 0);
-        retl_statelog_key(&key, r->sync, m->state_id, m->state_id_len);
-        e->state_key = retl_buf_take(&key, &e->state_key_len);
+        /* kept until retired: a copy of its own size */
+        retl_statelog_key(&p->state_keybuf, r->sync, m->state_id, m->state_id_len);
+        e->state_key_len = retl_buf_len(&p->state_keybuf);
+        e->state_key = retl_strndup(p->state_keybuf.b_data, e->state_key_len);
         e->state_hash = retl_rowstate_hash(e->state_key, e->state_key_len);
         e->state_sync = sidx;
         e->generation = retl_rowstate_generation(p->rowstate, sidx);
@@ -109,8 +108,7 @@ int retl_partition_state_arrive(struct retl_partition *p, struct entry *e,
          * with that earlier row). A slot shared by another key only costs a
          * send. Replays and diff = false always send. */
         if (!r->replay_of && !r->s.send_unchanged && !*pending &&
-            retl_rowstate_lookup(p->rowstate, e->state_hash,
-                                 &fp) &&
+            retl_rowstate_lookup(p->rowstate, e->state_hash, &fp) &&
             fp == e->fingerprint) {
                 retl_partition_state_entry_free(e);
                 free(e->json);
@@ -138,6 +136,7 @@ static void state_broken(struct retl_partition *p, const char *errstr)
 void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
 {
         uint64_t skey, fp;
+        uint16_t *pending;
         int had;
         char errstr[512];
 
@@ -145,7 +144,7 @@ void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
                 return;
         if (e->is_delete) {
                 /* a delete the workspace accepted: the sync holds it no more */
-                skey = e->state_hash;
+                skey = retl_rowstate_hash(e->state_key, e->state_key_len);
                 if (e->outcome != O_IMPORTED ||
                     e->generation != retl_rowstate_generation(p->rowstate, e->state_sync) ||
                     !retl_rowstate_remove(p->rowstate, skey))
@@ -156,8 +155,9 @@ void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
                 p->state_written++;
                 return;
         }
-        if (*pending_slot(p, e))
-                --*pending_slot(p, e);
+        pending = pending_slot(p, e);
+        if (*pending)
+                --*pending;
         /* reset since the row was read: it belongs to the old generation */
         if (e->generation != retl_rowstate_generation(p->rowstate, e->state_sync))
                 return;
@@ -233,6 +233,7 @@ void retl_partition_state_free(struct retl_partition *p)
         p->rowstate = NULL;
         free(p->state_pending);
         p->state_pending = NULL;
+        retl_buf_free(&p->state_keybuf);
         free(p->state_topic);
         p->state_topic = NULL;
 }

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DEFAULT_MAX ((size_t)1 << 30)
+
 void retl_buf_init(struct retl_buf *buf, size_t max)
 {
         buf->b_data = NULL;
         buf->b_len = 0;
         buf->b_cap = 0;
-        buf->b_max = max ? max : (size_t)1 << 30;
+        buf->b_max = max ? max : DEFAULT_MAX;
 }
 
 void retl_buf_free(struct retl_buf *buf)
@@ -111,17 +113,12 @@ int retl_buf_reserve(struct retl_buf *buf, size_t len)
         return reserve(buf, len);
 }
 
-int retl_buf_move(struct retl_buf *dst, struct retl_buf *src)
+size_t retl_buf_set_max(struct retl_buf *buf, size_t max)
 {
-        if (src->b_len > dst->b_max)
-                return RETL_BUF_TOOBIG;
-        free(dst->b_data);
-        dst->b_data = src->b_data;
-        dst->b_len = src->b_len;
-        dst->b_cap = src->b_cap;
-        src->b_data = NULL;
-        src->b_len = src->b_cap = 0;
-        return 0;
+        size_t was = buf->b_max;
+
+        buf->b_max = max ? max : DEFAULT_MAX;
+        return was;
 }
 
 char *retl_buf_take(struct retl_buf *buf, size_t *len)

@@ -39,12 +39,9 @@ void retl_buf_truncate(struct retl_buf *buf, size_t len);
 /** @brief Makes room for @p len more bytes without growing again.
  *  @returns 0, or RETL_BUF_TOOBIG past the ceiling (nothing changed). */
 int retl_buf_reserve(struct retl_buf *buf, size_t len) __attribute__((warn_unused_result));
-/** @brief @p dst takes the contents of @p src (its own are freed; it keeps
- *  its ceiling); @p src is left empty. No copy.
- *  @returns 0, or RETL_BUF_TOOBIG when they pass @p dst's ceiling (nothing
- *  changed). */
-int retl_buf_move(struct retl_buf *dst, struct retl_buf *src)
-        __attribute__((warn_unused_result));
+/** @brief Sets the buffer's ceiling to @p max (0 = 1 GiB); contents already
+ *  past it stay, appends fail. @returns the ceiling it had, to set back. */
+size_t retl_buf_set_max(struct retl_buf *buf, size_t max);
 /** @brief Takes the contents (free() them); the buffer is left empty. */
 char *retl_buf_take(struct retl_buf *buf, size_t *len);
 

@@ -143,6 +143,10 @@ int retl_codec_encode(struct retl_codec *c, const struct retl_record *rec, struc
         if (rec->type == RETL_REC_ROW)
                 return retl_codec_encode_row(&rec->u.row, c->t[RETL_REC_ROW].header, out,
                                              errstr, errstr_size);
+        if (rec->type == RETL_REC_ROW_STATE)
+                return retl_codec_encode_row_state(&rec->u.row_state,
+                                                   c->t[RETL_REC_ROW_STATE].header, out, errstr,
+                                                   errstr_size);
         return retl_codec_encode_generic(c, rec, out, errstr, errstr_size);
 }
 

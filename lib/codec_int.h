@@ -76,9 +76,11 @@ void retl_codec_encode_fields(struct enc *e, avro_value_t *v, const struct retl_
 void retl_codec_decode_fields(struct retl_codec *c, struct dec *d, avro_value_t *v,
                               struct retl_record *r);
 
-/* codec_row.c: Row in Avro's binary encoding, without avro-c. */
+/* codec_row.c: Row (and RowState) in Avro's binary encoding, without avro-c. */
 int retl_codec_encode_row(const struct retl_row *x, const unsigned char *header,
                           struct retl_buf *out, char *errstr, size_t errstr_size);
+int retl_codec_encode_row_state(const struct retl_row_state *x, const unsigned char *header,
+                                struct retl_buf *out, char *errstr, size_t errstr_size);
 int retl_codec_decode_row(struct retl_codec *c, const unsigned char *body, size_t len,
                           struct retl_row *x, char *errstr, size_t errstr_size);
 

@@ -1,6 +1,6 @@
 /* retl — Row, the record a run writes and an uploader reads a million
  * times, in Avro's binary encoding without avro-c: written (the extractor)
- * and read (the uploaders) directly. */
+ * and read (the uploaders) directly; RowState written directly too. */
 #include "codec_int.h"
 #include "mem.h"
 
@@ -79,6 +79,20 @@ int retl_codec_encode_row(const struct retl_row *x, const unsigned char *header,
         }
         if (err || put_long(out, 0)) {
                 snprintf(errstr, errstr_size, "encoding Row: record too large");
+                return -1;
+        }
+        return 0;
+}
+
+/* RowState, which the uploader writes once for every row it sends: two
+ * longs, written the same way. */
+int retl_codec_encode_row_state(const struct retl_row_state *x, const unsigned char *header,
+                                struct retl_buf *out, char *errstr, size_t errstr_size)
+{
+        retl_buf_reset(out);
+        if (retl_buf_append(out, header, HEADER_LEN) || put_long(out, x->generation) ||
+            put_long(out, x->fingerprint)) {
+                snprintf(errstr, errstr_size, "encoding RowState: record too large");
                 return -1;
         }
         return 0;

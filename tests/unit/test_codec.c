@@ -21,7 +21,8 @@ static char err[1024];
 int retl_codec_encode_generic(struct retl_codec *c, const struct retl_record *rec,
                               struct retl_buf *out, char *errstr, size_t errstr_size);
 
-/* Row is written by the codec itself: byte for byte what avro-c writes. */
+/* Row and RowState are written by the codec itself: byte for byte what avro-c
+ * writes. */
 static void same_as_avro_c(struct retl_codec *c, const struct retl_record *rec)
 {
         struct retl_buf own, ref;
@@ -407,6 +408,12 @@ static void test_row_state_and_reset(void **state)
         assert_true(out.u.row_state.generation == 1733200000123);
         assert_true((uint64_t)out.u.row_state.fingerprint == 0xF00DFACECAFEBEEFULL);
         retl_buf_free(&buf);
+        /* written by the codec itself: byte for byte what avro-c writes */
+        same_as_avro_c(c, &in);
+        in.u.row_state = (struct retl_row_state){0, INT64_MIN};
+        same_as_avro_c(c, &in);
+        in.u.row_state = (struct retl_row_state){-1, INT64_MAX};
+        same_as_avro_c(c, &in);
         in.type = RETL_REC_CONTROL;
         in.u.control = (struct retl_control){RETL_CONTROL_STATE_RESET, "", "acme", 5, -1, -1, 0,
                                              NULL, "people", 77};

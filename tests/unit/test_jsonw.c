@@ -81,6 +81,18 @@ static void test_numbers(void **state)
         retl_buf_reset(&b);
         assert_int_equal(retl_jsonw_long(&b, INT64_MIN), 0);
         assert_string_equal(retl_buf_str(&b), "-9223372036854775808");
+        {
+                static const struct { int64_t v; const char *text; } longs[] = {
+                        {0, "0"}, {-1, "-1"}, {10, "10"}, {-90, "-90"},
+                        {INT64_MAX, "9223372036854775807"},
+                };
+                char tmp[RETL_JSONW_LONG_MAX];
+                for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
+                        assert_int_equal(retl_jsonw_long_text(tmp, longs[i].v),
+                                         strlen(longs[i].text));
+                        assert_string_equal(tmp, longs[i].text);
+                }
+        }
         retl_buf_free(&b);
 }
 
