@@ -144,7 +144,7 @@ void retl_partition_state_retire(struct retl_partition *p, struct entry *e)
                 return;
         if (e->is_delete) {
                 /* a delete the workspace accepted: the sync holds it no more */
-                skey = retl_rowstate_hash(e->state_key, e->state_key_len);
+                skey = e->state_hash;
                 if (e->outcome != O_IMPORTED ||
                     e->generation != retl_rowstate_generation(p->rowstate, e->state_sync) ||
                     !retl_rowstate_remove(p->rowstate, skey))

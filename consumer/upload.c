@@ -154,7 +154,7 @@ static void drain_pipe(int fd)
 
 static int setup(struct retl_upload *u, char *errstr, size_t errstr_size)
 {
-        const char *extra[24];
+        const char *extra[20];
         size_t ne = 0;
         rd_kafka_conf_t *conf;
 
